@@ -1,0 +1,63 @@
+#pragma once
+/// @file backend.hpp
+/// @brief One interface to the machine that runs a study's heavy loops, two
+/// implementations: the CPU (threads; the reference) and CUDA (`kernels/`).
+///
+/// The study code calls a backend with plain arrays and never knows which one runs.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "ismc/model.hpp"
+#include "ismc/progress.hpp"
+
+namespace ismc {
+
+/// Which backend to use. `automatic` picks CUDA when it is compiled in and a device is
+/// present, else the CPU.
+enum class backend_kind { automatic, cpu, cuda };
+
+/// Parses `auto`, `cpu` or `cuda`; nullopt otherwise.
+std::optional<backend_kind> parse_backend_kind(const std::string& name);
+
+/// Random streams of each stage of a study, so that no two stages share random numbers.
+namespace streams {
+/// Plain Monte Carlo and pilot simulations at target j use stream j (stream 0 for every
+/// target under common random numbers).
+inline std::uint32_t target(std::size_t j, bool common_random_numbers) {
+  return common_random_numbers ? 0u : static_cast<std::uint32_t>(j);
+}
+/// Importance simulations from proposal k use stream 2^31 + k.
+inline std::uint32_t proposal(std::size_t k) {
+  return 0x80000000u + static_cast<std::uint32_t>(k);
+}
+}  // namespace streams
+
+/// The operations a study needs from a machine.
+class backend {
+ public:
+  virtual ~backend() = default;
+
+  /// `cpu` or `cuda`.
+  virtual std::string name() const = 0;
+
+  /// Plain Monte Carlo: `counts[j]` = rejections among simulations [0, sims) at target j,
+  /// j < n_targets, with targets stored row-major (n_targets × model.dim()). Target j uses
+  /// stream `streams::target(j, common_random_numbers)` of `seed`.
+  virtual void count_rejections(const model& model, const double* targets, std::size_t n_targets,
+                                std::uint64_t sims, std::uint64_t seed,
+                                bool common_random_numbers, std::uint64_t* counts,
+                                const run_hooks& hooks) = 0;
+};
+
+/// Creates a backend. Throws `not_compiled` when `cuda` is asked of a build without CUDA,
+/// and `runtime_failure` when it is compiled in but no device is present.
+std::unique_ptr<backend> make_backend(backend_kind kind);
+
+/// The CPU backend (always available).
+std::unique_ptr<backend> make_cpu_backend();
+
+}  // namespace ismc

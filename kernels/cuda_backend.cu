@@ -1,0 +1,171 @@
+// The CUDA backend. Kernels map threads to (target, simulation) and reduce; the math
+// (Philox, Box–Muller, the model and test) is the shared __host__ __device__ code.
+#include <cub/block/block_reduce.cuh>
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cuda_check.cuh"
+#include "cuda_hooks.hpp"
+#include "ismc/error.hpp"
+#include "ismc/gaussian.hpp"
+
+namespace ismc::detail {
+
+namespace {
+
+constexpr int threads_per_block = 256;
+constexpr int max_dim = 64;
+
+// A device buffer that frees itself.
+template <class T>
+class device_buffer {
+ public:
+  explicit device_buffer(std::size_t count) : count_(count) {
+    ISMC_CUDA_CHECK(cudaMalloc(&data_, std::max<std::size_t>(count, 1) * sizeof(T)));
+  }
+  ~device_buffer() { cudaFree(data_); }
+  device_buffer(const device_buffer&) = delete;
+  device_buffer& operator=(const device_buffer&) = delete;
+  T* get() const { return data_; }
+  std::size_t size() const { return count_; }
+
+ private:
+  T* data_ = nullptr;
+  std::size_t count_;
+};
+
+// Plain Monte Carlo for the Gaussian tests, fused: simulate, decide, count. No sample is
+// written to memory. blockIdx.y is the target; threads stride over simulations
+// [sim_begin, sim_end).
+__global__ void count_gaussian_rejections_kernel(const double* targets, int dim,
+                                                 test_kind kind, double critical,
+                                                 std::uint64_t seed, bool common_random_numbers,
+                                                 std::uint64_t sim_begin, std::uint64_t sim_end,
+                                                 std::uint32_t target_offset,
+                                                 unsigned long long* counts) {
+  using block_reduce = cub::BlockReduce<unsigned long long, threads_per_block>;
+  __shared__ typename block_reduce::TempStorage reduce_storage;
+  const std::uint32_t j = target_offset + blockIdx.y;
+  const double* theta = targets + static_cast<std::size_t>(j) * dim;
+  const random_stream stream{seed, common_random_numbers ? 0u : j};
+  double x[max_dim];
+  unsigned long long rejections = 0;
+  const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
+  for (std::uint64_t i = sim_begin + static_cast<std::uint64_t>(blockIdx.x) * blockDim.x +
+                         threadIdx.x;
+       i < sim_end; i += stride) {
+    gaussian::simulate(theta, dim, stream, i, x);
+    rejections += gaussian::rejects(kind, critical, x, dim) ? 1ull : 0ull;
+  }
+  const unsigned long long block_total = block_reduce(reduce_storage).Sum(rejections);
+  if (threadIdx.x == 0 && block_total > 0) atomicAdd(counts + j, block_total);
+}
+
+__global__ void random_bits_kernel(random_stream s, std::uint64_t sims, std::uint32_t block,
+                                   std::uint32_t* out) {
+  const std::uint64_t i = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= sims) return;
+  const philox_block bits = random_bits(s, i, block);
+  for (int w = 0; w < 4; ++w) out[4 * i + w] = bits.v[w];
+}
+
+__global__ void standard_normals_kernel(random_stream s, std::uint64_t sims, int count,
+                                        double* out) {
+  const std::uint64_t i = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= sims) return;
+  double z[max_dim];
+  standard_normals(s, i, z, count);
+  for (int n = 0; n < count; ++n) out[static_cast<std::size_t>(i) * count + n] = z[n];
+}
+
+unsigned blocks_for(std::uint64_t items) {
+  return static_cast<unsigned>((items + threads_per_block - 1) / threads_per_block);
+}
+
+class cuda_backend final : public backend {
+ public:
+  cuda_backend() {
+    ISMC_CUDA_CHECK(cudaSetDevice(0));
+    cudaDeviceProp properties{};
+    ISMC_CUDA_CHECK(cudaGetDeviceProperties(&properties, 0));
+    multiprocessors_ = properties.multiProcessorCount;
+  }
+
+  std::string name() const override { return "cuda"; }
+
+  void count_rejections(const model& model, const double* targets, std::size_t n_targets,
+                        std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
+                        std::uint64_t* counts, const run_hooks& hooks) override {
+    const auto* gaussian_model = dynamic_cast<const gaussian_test_model*>(&model);
+    if (gaussian_model == nullptr) {
+      throw not_compiled("model '" + model.name() +
+                         "' has no CUDA implementation; use the cpu backend");
+    }
+    const int dim = static_cast<int>(model.dim());
+    device_buffer<double> d_targets(n_targets * model.dim());
+    device_buffer<unsigned long long> d_counts(n_targets);
+    ISMC_CUDA_CHECK(cudaMemcpy(d_targets.get(), targets, n_targets * model.dim() * sizeof(double),
+                               cudaMemcpyHostToDevice));
+    ISMC_CUDA_CHECK(cudaMemset(d_counts.get(), 0, n_targets * sizeof(unsigned long long)));
+
+    // Launch in slices of simulations so that progress and interruption stay responsive.
+    constexpr std::uint64_t sims_per_launch = std::uint64_t{1} << 28;
+    constexpr std::size_t max_grid_y = 65535;
+    const unsigned grid_x =
+        std::min<unsigned>(blocks_for(std::min(sims, sims_per_launch)),
+                           static_cast<unsigned>(multiprocessors_) * 32u);
+    for (std::size_t first = 0; first < n_targets; first += max_grid_y) {
+      const std::size_t tile = std::min(max_grid_y, n_targets - first);
+      for (std::uint64_t begin = 0; begin < sims; begin += sims_per_launch) {
+        hooks.check_interrupt();
+        const std::uint64_t end = std::min(sims, begin + sims_per_launch);
+        const dim3 grid(grid_x, static_cast<unsigned>(tile));
+        count_gaussian_rejections_kernel<<<grid, threads_per_block>>>(
+            d_targets.get(), dim, gaussian_model->kind(), gaussian_model->critical(), seed,
+            common_random_numbers, begin, end, static_cast<std::uint32_t>(first), d_counts.get());
+        ISMC_CUDA_CHECK(cudaGetLastError());
+        ISMC_CUDA_CHECK(cudaDeviceSynchronize());
+        hooks.advance((end - begin) * tile);
+      }
+    }
+    std::vector<unsigned long long> host_counts(n_targets);
+    ISMC_CUDA_CHECK(cudaMemcpy(host_counts.data(), d_counts.get(),
+                               n_targets * sizeof(unsigned long long), cudaMemcpyDeviceToHost));
+    for (std::size_t j = 0; j < n_targets; ++j) counts[j] = host_counts[j];
+  }
+
+ private:
+  int multiprocessors_ = 1;
+};
+
+}  // namespace
+
+std::unique_ptr<backend> make_cuda_backend() { return std::make_unique<cuda_backend>(); }
+
+std::vector<std::uint32_t> device_random_bits(random_stream s, std::uint64_t sims,
+                                              std::uint32_t block) {
+  device_buffer<std::uint32_t> d_out(4 * sims);
+  random_bits_kernel<<<blocks_for(sims), threads_per_block>>>(s, sims, block, d_out.get());
+  ISMC_CUDA_CHECK(cudaGetLastError());
+  std::vector<std::uint32_t> out(4 * sims);
+  ISMC_CUDA_CHECK(cudaMemcpy(out.data(), d_out.get(), out.size() * sizeof(std::uint32_t),
+                             cudaMemcpyDeviceToHost));
+  return out;
+}
+
+std::vector<double> device_standard_normals(random_stream s, std::uint64_t sims, int count) {
+  if (count < 1 || count > max_dim) throw usage_error("device_standard_normals: bad count");
+  device_buffer<double> d_out(sims * static_cast<std::uint64_t>(count));
+  standard_normals_kernel<<<blocks_for(sims), threads_per_block>>>(s, sims, count, d_out.get());
+  ISMC_CUDA_CHECK(cudaGetLastError());
+  std::vector<double> out(d_out.size());
+  ISMC_CUDA_CHECK(cudaMemcpy(out.data(), d_out.get(), out.size() * sizeof(double),
+                             cudaMemcpyDeviceToHost));
+  return out;
+}
+
+}  // namespace ismc::detail

@@ -1,0 +1,34 @@
+#pragma once
+// Entry points into the CUDA half of the library (kernels/*.cu). Declared for every build;
+// defined only when ISMC_HAVE_CUDA, so host code guards each call with that macro.
+
+#include <memory>
+
+#include "ismc/backend.hpp"
+#include "ismc/devices.hpp"
+
+namespace ismc::detail {
+
+/// Queries the CUDA runtime for devices; never throws.
+cuda_devices query_cuda_devices();
+
+/// The CUDA backend on device 0. Throws `runtime_failure` when no device is usable.
+std::unique_ptr<backend> make_cuda_backend();
+
+}  // namespace ismc::detail
+
+#include <cstdint>
+#include <vector>
+
+namespace ismc::detail {
+
+/// Diagnostics for the host/device equivalence tests: block `block` of simulations
+/// [0, sims) of stream `s`, computed on the device (4 words per simulation).
+std::vector<std::uint32_t> device_random_bits(random_stream s, std::uint64_t sims,
+                                              std::uint32_t block);
+
+/// The first `count` standard normals of simulations [0, sims) of stream `s`, computed on
+/// the device (`count` values per simulation).
+std::vector<double> device_standard_normals(random_stream s, std::uint64_t sims, int count);
+
+}  // namespace ismc::detail

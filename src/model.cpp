@@ -1,0 +1,18 @@
+#include "ismc/model.hpp"
+
+#include <vector>
+
+namespace ismc {
+
+std::uint64_t model::count_rejections(const double* theta, random_stream s,
+                                      std::uint64_t sim_begin, std::uint64_t sim_end) const {
+  std::vector<double> x(sample_size());
+  std::uint64_t rejections = 0;
+  for (std::uint64_t i = sim_begin; i < sim_end; ++i) {
+    simulate(theta, s, i, x.data());
+    rejections += reject(x.data()) ? 1 : 0;
+  }
+  return rejections;
+}
+
+}  // namespace ismc

@@ -1,0 +1,59 @@
+#pragma once
+// Work sharing over CPU threads. Results must not depend on the thread count, so callers
+// write each task's result to its own slot and combine slots in task order.
+
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace ismc::detail {
+
+/// Number of worker threads to use: `requested`, or all hardware threads when 0.
+inline unsigned resolve_threads(unsigned requested) {
+  if (requested > 0) return requested;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+/// Calls task(t) for t in [0, n_tasks) on up to `threads` threads, tasks taken in order
+/// from a shared counter. The first exception thrown by a task stops the others from
+/// starting new tasks and is rethrown here.
+template <class Task>
+void parallel_for(std::size_t n_tasks, unsigned threads, Task&& task) {
+  const unsigned workers =
+      static_cast<unsigned>(std::min<std::size_t>(resolve_threads(threads), n_tasks));
+  if (workers <= 1) {
+    for (std::size_t t = 0; t < n_tasks; ++t) task(t);
+    return;
+  }
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::exception_ptr first_error;
+  std::mutex error_mutex;
+  auto work = [&] {
+    for (;;) {
+      if (failed.load(std::memory_order_relaxed)) return;
+      const std::size_t t = next.fetch_add(1, std::memory_order_relaxed);
+      if (t >= n_tasks) return;
+      try {
+        task(t);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!first_error) first_error = std::current_exception();
+        failed.store(true);
+        return;
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  pool.reserve(workers - 1);
+  for (unsigned w = 1; w < workers; ++w) pool.emplace_back(work);
+  work();
+  for (auto& thread : pool) thread.join();
+  if (first_error) std::rethrow_exception(first_error);
+}
+
+}  // namespace ismc::detail
