@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "backend_cpu.hpp"
 #include "cuda_check.cuh"
 #include "cuda_hooks.hpp"
 #include "ismc/error.hpp"
@@ -138,8 +139,30 @@ class cuda_backend final : public backend {
     for (std::size_t j = 0; j < n_targets; ++j) counts[j] = host_counts[j];
   }
 
+  // The importance stages run on the host (the CPU reference) until their kernels land;
+  // plain Monte Carlo and the pilot counts above run on the device.
+  void collect_rejections(const model& model, const double* params, std::size_t n_params,
+                          std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
+                          double keep_fraction, std::vector<double>& samples,
+                          const run_hooks& hooks) override {
+    host_.collect_rejections(model, params, n_params, sims, seed, common_random_numbers,
+                             keep_fraction, samples, hooks);
+  }
+  void count_nearest_centre(const model& model, const double* params, std::size_t n_params,
+                            std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
+                            const double* centres, std::size_t n_centres, std::uint64_t* counts,
+                            const run_hooks& hooks) override {
+    host_.count_nearest_centre(model, params, n_params, sims, seed, common_random_numbers,
+                               centres, n_centres, counts, hooks);
+  }
+  void mixture_accumulate(const model& model, const mixture_problem& problem, double* sum,
+                          double* sum_squares, const run_hooks& hooks) override {
+    host_.mixture_accumulate(model, problem, sum, sum_squares, hooks);
+  }
+
  private:
   int multiprocessors_ = 1;
+  cpu_backend host_;
 };
 
 }  // namespace

@@ -25,8 +25,18 @@ rates_result estimate_plain(const model& model, const std::vector<double>& targe
 
   rates_result result;
   result.backend = backend.name();
-  result.rows.reserve(n_targets);
-  const double n = static_cast<double>(plain.sims);
+  result.rows = plain_rows(model, targets, counts, plain.sims, run.confidence);
+  return result;
+}
+
+std::vector<rate_row> plain_rows(const model& model, const std::vector<double>& targets,
+                                 const std::vector<std::uint64_t>& counts, std::uint64_t sims,
+                                 double confidence) {
+  const std::size_t dim = model.dim();
+  const std::size_t n_targets = targets.size() / dim;
+  std::vector<rate_row> rows;
+  rows.reserve(n_targets);
+  const double n = static_cast<double>(sims);
   for (std::size_t j = 0; j < n_targets; ++j) {
     const double* theta = targets.data() + j * dim;
     rate_row row;
@@ -34,16 +44,16 @@ rates_result estimate_plain(const model& model, const std::vector<double>& targe
     row.rejections = counts[j];
     row.estimate = static_cast<double>(counts[j]) / n;
     row.std_error = std::sqrt(row.estimate * (1.0 - row.estimate) / n);
-    const interval ci = clopper_pearson_interval(counts[j], plain.sims, run.confidence);
+    const interval ci = clopper_pearson_interval(counts[j], sims, confidence);
     row.ci_low = ci.low;
     row.ci_high = ci.high;
-    row.upper_bound = clopper_pearson_upper(counts[j], plain.sims, run.confidence);
-    row.sims = plain.sims;
+    row.upper_bound = clopper_pearson_upper(counts[j], sims, confidence);
+    row.sims = sims;
     row.method = rate_method::plain;
     row.exact = model.exact_rate(theta);
-    result.rows.push_back(std::move(row));
+    rows.push_back(std::move(row));
   }
-  return result;
+  return rows;
 }
 
 }  // namespace ismc

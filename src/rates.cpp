@@ -11,7 +11,7 @@ rates_result run_rates(const model& model, const rates_study& study, backend& ba
     case rate_method::plain:
       return estimate_plain(model, targets, study.run, study.plain, backend, hooks);
     case rate_method::importance:
-      throw not_compiled("method 'importance' is not available in this build yet");
+      return estimate_importance(model, targets, study.run, study.importance, backend, hooks);
   }
   throw usage_error("unknown method");
 }

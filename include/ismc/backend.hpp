@@ -10,11 +10,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "ismc/model.hpp"
 #include "ismc/progress.hpp"
 
 namespace ismc {
+
+struct mixture_problem;
 
 /// Which backend to use. `automatic` picks CUDA when it is compiled in and a device is
 /// present, else the CPU.
@@ -34,6 +37,11 @@ inline std::uint32_t target(std::size_t j, bool common_random_numbers) {
 inline std::uint32_t proposal(std::size_t k) {
   return 0x80000000u + static_cast<std::uint32_t>(k);
 }
+/// The decision to keep pilot rejection i of target j in the k-means subsample draws
+/// block 0 of simulation i in stream 2^30 + j: independent of the sample itself.
+inline std::uint32_t subsample(std::size_t j) {
+  return 0x40000000u + static_cast<std::uint32_t>(j);
+}
 }  // namespace streams
 
 /// The operations a study needs from a machine.
@@ -51,6 +59,30 @@ class backend {
                                 std::uint64_t sims, std::uint64_t seed,
                                 bool common_random_numbers, std::uint64_t* counts,
                                 const run_hooks& hooks) = 0;
+
+  /// Pilot, collecting: the rejected samples among simulations [0, sims) at each
+  /// parameter (streams as in `count_rejections`), each kept with probability
+  /// `keep_fraction` by an independent counter-based draw (`streams::subsample`).
+  /// Appends kept samples (model.sample_size() values each) to `samples` in parameter
+  /// order, then simulation order.
+  virtual void collect_rejections(const model& model, const double* params, std::size_t n_params,
+                                  std::uint64_t sims, std::uint64_t seed,
+                                  bool common_random_numbers, double keep_fraction,
+                                  std::vector<double>& samples, const run_hooks& hooks) = 0;
+
+  /// Pilot, labelling: `counts[j * n_centres + c]` = rejected samples among simulations
+  /// [0, sims) at parameter j whose nearest centre (squared Euclidean distance on the
+  /// sample; ties to the lower index) is c.
+  virtual void count_nearest_centre(const model& model, const double* params,
+                                    std::size_t n_params, std::uint64_t sims, std::uint64_t seed,
+                                    bool common_random_numbers, const double* centres,
+                                    std::size_t n_centres, std::uint64_t* counts,
+                                    const run_hooks& hooks) = 0;
+
+  /// Importance stage: for every weight entry e = (j, k) of the problem, the sum and the
+  /// sum of squares over i < N of φ(x_ik) p_j(x_ik) / q_j(x_ik). See mixture.hpp.
+  virtual void mixture_accumulate(const model& model, const mixture_problem& problem,
+                                  double* sum, double* sum_squares, const run_hooks& hooks) = 0;
 };
 
 /// Creates a backend. Throws `not_compiled` when `cuda` is asked of a build without CUDA,

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ismc/backend.hpp"
+#include "ismc/mixture.hpp"
 #include "ismc/model.hpp"
 #include "ismc/progress.hpp"
 #include "ismc/study.hpp"
@@ -32,11 +33,29 @@ struct rate_row {
   std::optional<double> ess_per_sim;   ///< importance: ESS over simulations per target
 };
 
+/// How an importance-sampling run chose its proposals: enough to see why an estimate is
+/// what it is.
+struct importance_details {
+  std::uint64_t pilot_sims = 0;             ///< pilot simulations per target (after doublings)
+  std::vector<std::uint64_t> pilot_rejections;  ///< per target
+  std::size_t clusters = 0;                 ///< clusters C actually used
+  std::vector<double> cluster_centres;      ///< C × sample_size, the k-means centres
+  std::vector<std::uint64_t> cluster_sizes; ///< pilot rejections nearest to each centre
+  std::vector<double> proposals;            ///< K × dim: the J targets' own, then the C clusters'
+  mixture_weights weights;                  ///< sparse, per target
+  /// Per target: the target whose pilot counts set its cluster weights; itself when it had
+  /// pilot rejections, else the nearest target (Euclidean in θ) that had some.
+  std::vector<std::size_t> weight_source;
+  std::uint64_t sims_per_proposal = 0;      ///< N
+  double sims_per_target = 0.0;             ///< every simulation of the study over J
+};
+
 /// The result of a study: rows in target order, plus what a reader needs to trust them.
 struct rates_result {
   std::vector<rate_row> rows;
   std::vector<std::string> warnings;  ///< fallbacks and other notes for the output
   std::string backend;                ///< the backend that ran it
+  std::optional<importance_details> importance;  ///< set by importance-sampling runs
 };
 
 /// Plain Monte Carlo at every target: R/N, its standard error sqrt(f̂(1 − f̂)/N), the
@@ -45,6 +64,20 @@ struct rates_result {
 rates_result estimate_plain(const model& model, const std::vector<double>& targets,
                             const run_spec& run, const plain_spec& plain, backend& backend,
                             const run_hooks& hooks = {});
+
+/// Mixture importance sampling at every target (the spec's pipeline): pilot simulations,
+/// k-means on the pooled rejections, weights, importance simulations, the balance-heuristic
+/// estimate, its standard error and effective sample size. Falls back to plain Monte Carlo
+/// on the pilot, with a warning, when the pilot sees no rejection even after doubling
+/// `max_pilot_doublings` times.
+rates_result estimate_importance(const model& model, const std::vector<double>& targets,
+                                 const run_spec& run, const importance_spec& importance,
+                                 backend& backend, const run_hooks& hooks = {});
+
+/// Rows of plain Monte Carlo from rejection counts (R_j of N at each target).
+std::vector<rate_row> plain_rows(const model& model, const std::vector<double>& targets,
+                                 const std::vector<std::uint64_t>& rejections, std::uint64_t sims,
+                                 double confidence);
 
 /// Runs a study with a given model (a program's own test, say): dispatches on
 /// `study.run.method`. The study's model and test sections are not used.

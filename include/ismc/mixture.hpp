@@ -1,0 +1,80 @@
+#pragma once
+/// @file mixture.hpp
+/// @brief The deterministic-mixture (balance heuristic) importance-sampling estimator of
+/// rejection rates: the spec's "four-index" computation, streamed and sparse.
+///
+/// For target j with support S_j = { k : w_jk > 0 } and mixture q_j = Σ_{m∈S_j} w_jm p_m,
+///
+///     f̂_j = Σ_{k∈S_j} w_jk (1/N) Σ_i φ(x_ik) p_j(x_ik) / q_j(x_ik)
+///     V̂_j = Σ_{k∈S_j} w_jk² s²_jk / N,   s²_jk the sample variance (divisor N − 1)
+///
+/// x_ik is simulation i of proposal k (stream `streams::proposal(k)`). Densities are
+/// compared in log space with a max shift, so parameters far apart give no overflow.
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "ismc/backend.hpp"
+#include "ismc/config.hpp"
+#include "ismc/model.hpp"
+#include "ismc/progress.hpp"
+
+namespace ismc {
+
+/// 1 / Σ_n exp(log_terms[n]), by the max shift: exp(−M) / Σ_n exp(log_terms[n] − M).
+/// Finite and non-negative for any finite inputs; 0 only when the sum overflows.
+ISMC_HD inline double inverse_sum_exp(const double* log_terms, int count) {
+  double shift = log_terms[0];
+  for (int n = 1; n < count; ++n) shift = log_terms[n] > shift ? log_terms[n] : shift;
+  double scaled_sum = 0.0;
+  for (int n = 0; n < count; ++n) scaled_sum += exp(log_terms[n] - shift);
+  return exp(-shift) / scaled_sum;
+}
+
+/// Sparse mixture weights: target j's entries are [offsets[j], offsets[j + 1]), entry e
+/// naming proposal `proposal[e]` with weight `weight[e]` > 0. Every target's weights sum
+/// to 1.
+struct mixture_weights {
+  std::vector<std::size_t> offsets{0};  ///< n_targets + 1 entries
+  std::vector<std::uint32_t> proposal;  ///< proposal index k of each entry
+  std::vector<double> weight;           ///< w_jk of each entry
+
+  std::size_t targets() const { return offsets.size() - 1; }
+  std::size_t entries() const { return proposal.size(); }
+
+  /// Builds the sparse form of a dense J × K matrix (row j = target j), keeping w > 0.
+  static mixture_weights from_dense(const std::vector<double>& dense, std::size_t n_targets,
+                                    std::size_t n_proposals);
+};
+
+/// The inputs of the mixture estimator. Pointers are row-major and outlive the call.
+struct mixture_problem {
+  const double* targets = nullptr;    ///< n_targets × dim
+  std::size_t n_targets = 0;
+  const double* proposals = nullptr;  ///< n_proposals × dim
+  std::size_t n_proposals = 0;
+  const mixture_weights* weights = nullptr;
+  std::uint64_t sims_per_proposal = 0;  ///< N, simulations of each proposal, > 1
+  std::uint64_t seed = 0;
+};
+
+/// Per-target estimates of the mixture estimator.
+struct mixture_estimate {
+  std::vector<double> estimate;  ///< f̂_j
+  std::vector<double> variance;  ///< V̂_j with the divisor N − 1
+  std::vector<double> sum;          ///< per weight entry: Σ_i φ p_j/q_j over proposal k's draws
+  std::vector<double> sum_squares;  ///< per weight entry: Σ_i (φ p_j/q_j)²
+};
+
+/// Checks a problem (sizes, finite parameters, positive weights summing to 1 per target);
+/// throws `usage_error` naming what is wrong.
+void validate(const mixture_problem& problem, std::size_t dim);
+
+/// Runs the estimator on `backend`: simulates every proposal in its support, evaluates the
+/// mixture densities and reduces, never holding more than a tile of targets' work.
+mixture_estimate estimate_mixture(const model& model, const mixture_problem& problem,
+                                  backend& backend, const run_hooks& hooks = {});
+
+}  // namespace ismc
