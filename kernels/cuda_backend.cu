@@ -144,9 +144,9 @@ class cuda_backend final : public backend {
   void collect_rejections(const model& model, const double* params, std::size_t n_params,
                           std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
                           double keep_fraction, std::vector<double>& samples,
-                          const run_hooks& hooks) override {
+                          std::uint64_t* counts, const run_hooks& hooks) override {
     host_.collect_rejections(model, params, n_params, sims, seed, common_random_numbers,
-                             keep_fraction, samples, hooks);
+                             keep_fraction, samples, counts, hooks);
   }
   void count_nearest_centre(const model& model, const double* params, std::size_t n_params,
                             std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,

@@ -20,6 +20,9 @@ constexpr std::uint64_t sims_per_task = 1u << 16;
 // Shared-proposal precomputation is skipped above this many doubles (it is a speed-up only).
 constexpr double precompute_budget_doubles = 64.0 * 1024 * 1024;
 
+// The direct evaluation of a mixture term is used while e^a stays far from overflow.
+constexpr double direct_exponent_limit = 600.0;
+
 // Below this, Σ w E has underflowed and the shared term is evaluated term by term.
 constexpr double smallest_scaled_sum = 1e-290;
 
@@ -75,11 +78,13 @@ void cpu_backend::count_rejections(const model& model, const double* targets,
 void cpu_backend::collect_rejections(const model& model, const double* params,
                                      std::size_t n_params, std::uint64_t sims, std::uint64_t seed,
                                      bool common_random_numbers, double keep_fraction,
-                                     std::vector<double>& samples, const run_hooks& hooks) {
+                                     std::vector<double>& samples, std::uint64_t* counts,
+                                     const run_hooks& hooks) {
   const std::size_t dim = model.dim();
   const std::size_t sample_size = model.sample_size();
   const sim_tasks tasks(n_params, sims);
   std::vector<std::vector<double>> kept(tasks.count);
+  std::vector<std::uint64_t> task_counts(tasks.count, 0);
   parallel_for(tasks.count, hooks.threads, [&](std::size_t task) {
     hooks.check_interrupt();
     const std::size_t j = tasks.param(task);
@@ -90,6 +95,7 @@ void cpu_backend::collect_rejections(const model& model, const double* params,
     for (std::uint64_t i = begin; i < end; ++i) {
       model.simulate(params + j * dim, stream, i, x.data());
       if (!model.reject(x.data())) continue;
+      ++task_counts[task];
       if (keep_fraction < 1.0) {
         const philox_block bits = random_bits(keep_stream, i, 0);
         if (uniform_closed_open(bits.v[0], bits.v[1]) >= keep_fraction) continue;
@@ -99,6 +105,8 @@ void cpu_backend::collect_rejections(const model& model, const double* params,
     hooks.advance(end - begin);
   });
   for (const auto& part : kept) samples.insert(samples.end(), part.begin(), part.end());
+  std::fill(counts, counts + n_params, 0);
+  for (std::size_t task = 0; task < tasks.count; ++task) counts[tasks.param(task)] += task_counts[task];
 }
 
 void cpu_backend::count_nearest_centre(const model& model, const double* params,
@@ -242,6 +250,10 @@ void cpu_backend::mixture_accumulate(const model& model, const mixture_problem& 
     }
     std::vector<double> log_terms(own.size() + shared_used.size());
     std::vector<double> x(sample_size);
+    std::vector<double> log_ratios_j;  // ℓ_j − ℓ_k for every cached sample of one proposal
+    // The fast path applies when the only unshared proposal is the target itself (or none).
+    const bool direct = precompute && (own.empty() || (own.size() == 1 && own[0].is_target));
+    const double own_weight = own.empty() ? 0.0 : std::exp(own[0].log_weight);
 
     // 1 / Σ_m w_jm exp(ℓ_m − ℓ_j) at sample x of proposal k; log_ratio_j = ℓ_j − ℓ_k.
     // `cached` holds the sample's shared precomputation when there is one.
@@ -288,10 +300,26 @@ void cpu_backend::mixture_accumulate(const model& model, const mixture_problem& 
       double total = 0.0, total_squares = 0.0;
       if (slot[k] >= 0) {
         const shared_samples& cached = cache[static_cast<std::size_t>(slot[k])];
+        log_ratios_j.resize(cached.count);
+        model.log_density_ratios(theta_j, theta_k, cached.x.data(), cached.count, log_ratios_j.data());
         for (std::size_t r = 0; r < cached.count; ++r) {
-          const double* xs = cached.x.data() + r * sample_size;
-          const double log_ratio_j = model.log_density_ratio(theta_j, theta_k, xs);
-          const double term = inverse_mixture(k, xs, log_ratio_j, &cached, r);
+          double term = -1.0;
+          if (direct) {
+            // The common case, own = {target}: 1 / (w_jj + e^(shift − ℓ_j + ℓ_k) Σ w_s scaled_s),
+            // evaluated directly while e^a cannot overflow and the sum is well above
+            // underflow; otherwise in log space below. Either way 0 ≤ term ≤ 1/w_jj.
+            const double* scaled = cached.scaled.data() + r * n_shared;
+            double scaled_sum = 0.0;
+            for (std::size_t s : shared_used) scaled_sum += shared_weight[s] * scaled[s];
+            const double exponent = cached.shift[r] - log_ratios_j[r];
+            if (exponent < direct_exponent_limit && scaled_sum > smallest_scaled_sum) {
+              const double denominator = own_weight + std::exp(exponent) * scaled_sum;
+              if (denominator > smallest_scaled_sum) term = 1.0 / denominator;
+            }
+          }
+          if (term < 0.0) {
+            term = inverse_mixture(k, cached.x.data() + r * sample_size, log_ratios_j[r], &cached, r);
+          }
           total += term;
           total_squares += term * term;
         }

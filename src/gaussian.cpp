@@ -53,6 +53,14 @@ double gaussian_family::log_density_ratio(const double* theta_m, const double* t
   return gaussian::log_density_ratio(theta_m, theta_j, x, static_cast<int>(dim_));
 }
 
+void gaussian_family::log_density_ratios(const double* theta_m, const double* theta_j,
+                                         const double* xs, std::size_t count, double* out) const {
+  const int dim = static_cast<int>(dim_);
+  for (std::size_t r = 0; r < count; ++r) {
+    out[r] = gaussian::log_density_ratio(theta_m, theta_j, xs + r * dim_, dim);
+  }
+}
+
 void gaussian_family::proposal_from_mean(const double* sample_mean, double* theta) const {
   for (std::size_t n = 0; n < dim_; ++n) theta[n] = sample_mean[n];
 }

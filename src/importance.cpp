@@ -76,17 +76,27 @@ rates_result estimate_importance(const model& model, const std::vector<double>& 
   result.backend = backend.name();
   importance_details details;
 
-  // 1. Pilot at every target; double it while nothing at all is rejected.
+  // 1–2. Pilot at every target, counting rejections and keeping a counter-based subsample
+  // of them for k-means in the same pass: a fraction sized as if every pilot simulation
+  // were rejected, so the pool never exceeds about `kmeans_subsample` points. The pilot
+  // doubles while nothing at all is rejected.
   std::uint64_t pilot = spec.pilot_sims;
   std::vector<std::uint64_t> pilot_rejections(n_targets, 0);
+  std::vector<double> pool;
+  const double subsample = static_cast<double>(spec.kmeans_subsample);
+  std::uint64_t total_rejections = 0;
   for (std::size_t doublings = 0;; ++doublings) {
+    pool.clear();
+    const double keep_fraction =
+        std::min(1.0, subsample / (static_cast<double>(pilot) * static_cast<double>(n_targets)));
     hooks.begin("pilot", pilot * n_targets);
-    backend.count_rejections(model, targets.data(), n_targets, pilot, run.seed,
-                             run.common_random_numbers, pilot_rejections.data(), hooks);
+    backend.collect_rejections(model, targets.data(), n_targets, pilot, run.seed,
+                               run.common_random_numbers, keep_fraction, pool,
+                               pilot_rejections.data(), hooks);
     hooks.end();
-    const std::uint64_t total =
+    total_rejections =
         std::accumulate(pilot_rejections.begin(), pilot_rejections.end(), std::uint64_t{0});
-    if (total > 0) {
+    if (total_rejections > 0) {
       if (doublings > 0) {
         result.warnings.push_back("the pilot of " + std::to_string(spec.pilot_sims) +
                                   " simulations per target saw no rejection; doubled " +
@@ -108,21 +118,28 @@ rates_result estimate_importance(const model& model, const std::vector<double>& 
     }
     pilot *= 2;
   }
-  const std::uint64_t total_rejections =
-      std::accumulate(pilot_rejections.begin(), pilot_rejections.end(), std::uint64_t{0});
-
-  // 2. k-means on the pooled rejections, on a counter-based subsample when the pool is large.
-  const double keep_fraction =
-      std::min(1.0, static_cast<double>(spec.kmeans_subsample) / static_cast<double>(total_rejections));
-  std::vector<double> pool;
-  hooks.begin("pilot rejections", pilot * n_targets);
-  backend.collect_rejections(model, targets.data(), n_targets, pilot, run.seed,
-                             run.common_random_numbers, keep_fraction, pool, hooks);
-  hooks.end();
-  if (pool.empty()) {  // a subsample that drew nothing: take every rejection instead
+  // Rejections were rarer than the pass assumed and the pool came out small (under 1000
+  // points per cluster, or all of them when there are fewer): collect again with the
+  // fraction the actual count calls for.
+  const double wanted = std::min({static_cast<double>(total_rejections), subsample,
+                                  1000.0 * static_cast<double>(spec.clusters)});
+  if (static_cast<double>(pool.size() / sample_size) < wanted) {
+    pool.clear();
+    std::vector<std::uint64_t> recount(n_targets, 0);
+    hooks.begin("pilot rejections", pilot * n_targets);
     backend.collect_rejections(model, targets.data(), n_targets, pilot, run.seed,
-                               run.common_random_numbers, 1.0, pool, hooks);
+                               run.common_random_numbers,
+                               std::min(1.0, subsample / static_cast<double>(total_rejections)),
+                               pool, recount.data(), hooks);
+    hooks.end();
   }
+  if (pool.empty()) {  // a subsample that drew nothing: take every rejection instead
+    std::vector<std::uint64_t> recount(n_targets, 0);
+    backend.collect_rejections(model, targets.data(), n_targets, pilot, run.seed,
+                               run.common_random_numbers, 1.0, pool, recount.data(), hooks);
+  }
+
+  // k-means on the pooled (subsampled) rejections.
   kmeans_options clustering;
   clustering.clusters = spec.clusters;
   clustering.restarts = spec.kmeans_restarts;

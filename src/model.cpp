@@ -15,4 +15,10 @@ std::uint64_t model::count_rejections(const double* theta, random_stream s,
   return rejections;
 }
 
+void model::log_density_ratios(const double* theta_m, const double* theta_j, const double* xs,
+                               std::size_t count, double* out) const {
+  const std::size_t stride = sample_size();
+  for (std::size_t r = 0; r < count; ++r) out[r] = log_density_ratio(theta_m, theta_j, xs + r * stride);
+}
+
 }  // namespace ismc

@@ -60,15 +60,16 @@ class backend {
                                 bool common_random_numbers, std::uint64_t* counts,
                                 const run_hooks& hooks) = 0;
 
-  /// Pilot, collecting: the rejected samples among simulations [0, sims) at each
-  /// parameter (streams as in `count_rejections`), each kept with probability
-  /// `keep_fraction` by an independent counter-based draw (`streams::subsample`).
-  /// Appends kept samples (model.sample_size() values each) to `samples` in parameter
-  /// order, then simulation order.
+  /// Pilot, collecting: counts the rejections among simulations [0, sims) at each
+  /// parameter into `counts` (as `count_rejections` does) and keeps each rejected sample
+  /// with probability `keep_fraction`, by an independent counter-based draw
+  /// (`streams::subsample`). Appends kept samples (model.sample_size() values each) to
+  /// `samples` in parameter order, then simulation order.
   virtual void collect_rejections(const model& model, const double* params, std::size_t n_params,
                                   std::uint64_t sims, std::uint64_t seed,
                                   bool common_random_numbers, double keep_fraction,
-                                  std::vector<double>& samples, const run_hooks& hooks) = 0;
+                                  std::vector<double>& samples, std::uint64_t* counts,
+                                  const run_hooks& hooks) = 0;
 
   /// Pilot, labelling: `counts[j * n_centres + c]` = rejected samples among simulations
   /// [0, sims) at parameter j whose nearest centre (squared Euclidean distance on the

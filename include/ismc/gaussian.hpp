@@ -85,6 +85,8 @@ class gaussian_family : public model {
                 double* x) const override;
   double log_density_ratio(const double* theta_m, const double* theta_j,
                            const double* x) const override;
+  void log_density_ratios(const double* theta_m, const double* theta_j, const double* xs,
+                          std::size_t count, double* out) const override;
   /// The cluster mean itself: the mean-value parameter of a location family.
   void proposal_from_mean(const double* sample_mean, double* theta) const override;
 

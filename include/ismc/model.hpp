@@ -42,6 +42,11 @@ class model {
   virtual double log_density_ratio(const double* theta_m, const double* theta_j,
                                    const double* x) const = 0;
 
+  /// Batch form of `log_density_ratio`: out[r] = log p_m(x_r) − log p_j(x_r) for `count`
+  /// samples stored row-major in `xs`. The default calls `log_density_ratio` per sample.
+  virtual void log_density_ratios(const double* theta_m, const double* theta_j, const double* xs,
+                                  std::size_t count, double* out) const;
+
   /// Maps the mean of a cluster of rejected samples to a proposal parameter (the
   /// mean-value parameterization). Writes `dim()` values to `theta`.
   virtual void proposal_from_mean(const double* sample_mean, double* theta) const = 0;

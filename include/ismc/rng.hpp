@@ -95,13 +95,23 @@ ISMC_HD inline void box_muller(const philox_block& bits, double* z0, double* z1)
   *z1 = radius * sin(angle);
 }
 
+/// The first normal of `box_muller(bits, ...)` alone, bit for bit, without the sine.
+ISMC_HD inline double box_muller_first(const philox_block& bits) {
+  constexpr double two_pi = 6.283185307179586476925286766559;
+  const double u = uniform_open_closed(bits.v[0], bits.v[1]);
+  const double v = uniform_closed_open(bits.v[2], bits.v[3]);
+  return sqrt(-2.0 * log(u)) * cos(two_pi * v);
+}
+
 /// Writes the first `count` standard normals of simulation `sim` in stream `s` to `z`.
 ISMC_HD inline void standard_normals(random_stream s, std::uint64_t sim, double* z, int count) {
   for (int n = 0; n < count; n += 2) {
-    double z0, z1;
-    box_muller(random_bits(s, sim, static_cast<std::uint32_t>(n / 2)), &z0, &z1);
-    z[n] = z0;
-    if (n + 1 < count) z[n + 1] = z1;
+    const philox_block bits = random_bits(s, sim, static_cast<std::uint32_t>(n / 2));
+    if (n + 1 < count) {
+      box_muller(bits, &z[n], &z[n + 1]);
+    } else {
+      z[n] = box_muller_first(bits);  // the pair's second normal is not needed
+    }
   }
 }
 
