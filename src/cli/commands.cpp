@@ -1,0 +1,247 @@
+#include "cli/commands.hpp"
+
+#include <signal.h>
+
+#include <atomic>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <cstdint>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/output.hpp"
+#include "cli/progress_bar.hpp"
+#include "cli/study_file.hpp"
+#include "ismc/backend.hpp"
+#include "ismc/config.hpp"
+#include "ismc/devices.hpp"
+#include "ismc/error.hpp"
+#include "ismc/rates.hpp"
+
+namespace ismc::cli {
+
+namespace {
+
+// Set by SIGINT/SIGTERM; the study polls it and throws `ismc::interrupted`.
+std::atomic<bool> interrupt_requested{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler needs a lock-free flag");
+
+extern "C" void on_interrupt_signal(int) { interrupt_requested.store(true); }
+
+/// Routes SIGINT and SIGTERM to the interrupt flag while alive. The handler resets itself
+/// (SA_RESETHAND), so a second Ctrl-C kills a run that does not stop fast enough.
+class interrupt_guard {
+ public:
+  interrupt_guard() {
+    interrupt_requested.store(false);
+    struct sigaction action {};
+    action.sa_handler = on_interrupt_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESETHAND;
+    sigaction(SIGINT, &action, &old_int_);
+    sigaction(SIGTERM, &action, &old_term_);
+  }
+  ~interrupt_guard() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  interrupt_guard(const interrupt_guard&) = delete;
+  interrupt_guard& operator=(const interrupt_guard&) = delete;
+
+ private:
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+};
+
+/// The flags of `ismc rates`.
+struct rates_options {
+  std::string study_path;
+  std::string out_path;               ///< CSV; empty: none
+  std::string json_path;              ///< JSON; empty: none
+  std::optional<std::uint64_t> seed;  ///< overrides [run] seed
+  unsigned threads = 0;               ///< 0: all hardware threads
+  std::string backend = "auto";
+  bool quiet = false;
+};
+
+// Refuses an output path that cannot be written, before hours of computing.
+void check_output_path(const std::string& flag, const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ignored;
+  if (fs::is_directory(path, ignored)) {
+    throw usage_error(flag + ": '" + path + "' is a directory, expected a file path");
+  }
+  fs::path directory = fs::path(path).parent_path();
+  if (directory.empty()) directory = ".";
+  if (!fs::is_directory(directory, ignored)) {
+    throw usage_error(flag + ": directory '" + directory.string() + "' of '" + path +
+                      "' does not exist");
+  }
+}
+
+int run_rates_command(const rates_options& options) {
+  rates_study study = load_study(options.study_path);
+  if (options.seed) study.run.seed = *options.seed;
+
+  if (!options.out_path.empty()) check_output_path("--out", options.out_path);
+  if (!options.json_path.empty()) check_output_path("--json", options.json_path);
+  if (!options.out_path.empty() && options.out_path == options.json_path) {
+    throw usage_error("--out and --json name the same file '" + options.out_path + "'");
+  }
+  const std::optional<backend_kind> kind = parse_backend_kind(options.backend);
+  if (!kind) {
+    throw usage_error("--backend: got '" + options.backend + "', expected auto, cpu or cuda");
+  }
+
+  const std::unique_ptr<backend> machine = make_backend(*kind);
+  std::unique_ptr<progress_bar> bar;
+  if (!options.quiet) bar = std::make_unique<progress_bar>(stderr);
+
+  interrupt_guard signals;
+  run_hooks hooks;
+  hooks.progress = bar.get();
+  hooks.interrupt = &interrupt_requested;
+  hooks.threads = options.threads;
+
+  const auto start = std::chrono::steady_clock::now();
+  const rates_result result = run_rates(study, *machine, hooks);
+  const double wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  bar.reset();
+  // A signal that came as the study finished still means: write nothing.
+  hooks.check_interrupt();
+
+  const std::size_t dim = study.model.dim;
+  const std::string model_name = make_model(study.model, study.test)->name();
+  char seconds[32];
+  std::snprintf(seconds, sizeof seconds, "%.3g", wall_seconds);
+  std::cout << "# " << model_name << ", method " << to_string(study.run.method) << ", "
+            << result.rows.size() << (result.rows.size() == 1 ? " target" : " targets")
+            << ", seed " << study.run.seed << ", backend " << result.backend << ", "
+            << seconds << " s\n"
+            << format_table(result.rows, dim) << std::flush;
+  for (const std::string& warning : result.warnings) {
+    std::cerr << "ismc: warning: " << warning << "\n";
+  }
+
+  run_info info;
+  info.seed = study.run.seed;
+  info.backend = result.backend;
+  info.wall_seconds = wall_seconds;
+  if (!options.out_path.empty()) write_csv(options.out_path, result.rows, dim);
+  if (!options.json_path.empty()) write_json(options.json_path, study, result, info);
+  return 0;
+}
+
+int run_devices_command() {
+  std::cout << "CPU: " << cpu_threads() << " hardware threads\n";
+  const cuda_devices cuda = list_cuda_devices();
+  if (!cuda.compiled) {
+    std::cout << "CUDA: not compiled into this build";
+    if (!cuda.why_none.empty()) std::cout << " (" << cuda.why_none << ")";
+    std::cout << "\n";
+    return 0;
+  }
+  if (cuda.devices.empty()) {
+    std::cout << "CUDA: no usable device";
+    if (!cuda.why_none.empty()) std::cout << " (" << cuda.why_none << ")";
+    std::cout << "\n";
+    return 0;
+  }
+  std::cout << "CUDA: " << cuda.devices.size()
+            << (cuda.devices.size() == 1 ? " device\n" : " devices\n");
+  for (const cuda_device& device : cuda.devices) {
+    char memory[32];
+    std::snprintf(memory, sizeof memory, "%.1f GiB",
+                  static_cast<double>(device.memory_bytes) / (1024.0 * 1024.0 * 1024.0));
+    std::cout << "  [" << device.index << "] " << device.name << ", compute capability "
+              << device.compute_major << "." << device.compute_minor << ", " << memory << ", "
+              << device.multiprocessors << " multiprocessors\n";
+  }
+  return 0;
+}
+
+// CLI11 reads "-3" into an unsigned as 2^64 - 3; a count or seed must be plain digits.
+std::string check_unsigned(const std::string& text) {
+  std::uint64_t value = 0;
+  const char* end = text.data() + text.size();
+  const auto parsed = std::from_chars(text.data(), end, value);
+  if (text.empty() || parsed.ec != std::errc() || parsed.ptr != end) {
+    return "got '" + text + "', expected a non-negative integer below 2^64";
+  }
+  return "";
+}
+
+int run_commands(int argc, char** argv) {
+  CLI::App app{"ismc: Monte Carlo and importance sampling for rejection rates of statistical tests",
+               "ismc"};
+  app.set_version_flag("--version", std::string("ismc ") + ismc::version);
+  app.require_subcommand(1);
+
+  CLI::App* devices = app.add_subcommand("devices", "List the CPU threads and CUDA devices");
+
+  rates_options options;
+  std::uint64_t seed = 0;
+  CLI::App* rates = app.add_subcommand("rates", "Estimate rejection rates over a grid of targets");
+  rates->add_option("study", options.study_path, "The study file (TOML)")
+      ->required()
+      ->type_name("STUDY.toml");
+  rates->add_option("-o,--out", options.out_path, "Write the rows as CSV to this file")
+      ->type_name("FILE");
+  rates->add_option("--json", options.json_path,
+                    "Write a JSON report (resolved study, rows, warnings) to this file")
+      ->type_name("FILE");
+  CLI::Option* seed_option =
+      rates->add_option("--seed", seed, "Random seed; overrides [run] seed")
+          ->type_name("N")
+          ->check(check_unsigned);
+  rates->add_option("--threads", options.threads, "CPU threads; 0 = all hardware threads")
+      ->type_name("N")
+      ->check(check_unsigned)
+      ->check(CLI::Range(0u, 4096u));
+  rates->add_option("--backend", options.backend, "Where to run: auto, cpu or cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
+      ->capture_default_str();
+  rates->add_flag("-q,--quiet", options.quiet, "No progress bar");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    std::cerr << "ismc: error: " << e.what() << "\n"
+              << "Run 'ismc --help' for usage.\n";
+    return 2;
+  }
+
+  if (devices->parsed()) return run_devices_command();
+  if (rates->parsed()) {
+    if (seed_option->count() > 0) options.seed = seed;
+    return run_rates_command(options);
+  }
+  return 2;  // unreachable: require_subcommand(1)
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  try {
+    return run_commands(argc, argv);
+  } catch (const usage_error& e) {
+    std::cerr << "ismc: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "ismc: error: " << e.what() << "\n";
+    return 1;
+  } catch (...) {
+    std::cerr << "ismc: error: unknown failure\n";
+    return 1;
+  }
+}
+
+}  // namespace ismc::cli

@@ -1,0 +1,238 @@
+#include "cli/output.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "ismc/error.hpp"
+
+namespace ismc::cli {
+
+namespace {
+
+bool any_exact(const std::vector<rate_row>& rows) {
+  return std::any_of(rows.begin(), rows.end(), [](const rate_row& row) { return row.exact.has_value(); });
+}
+
+bool any_ess(const std::vector<rate_row>& rows) {
+  return std::any_of(rows.begin(), rows.end(), [](const rate_row& row) {
+    return row.ess.has_value() || row.ess_per_sim.has_value();
+  });
+}
+
+std::string optional_number(const std::optional<double>& value) {
+  return value ? format_number(*value) : std::string();
+}
+
+// Six significant digits: what a person reads in a table (the files keep every digit).
+std::string short_number(double value) {
+  if (std::isnan(value)) return "nan";
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.6g", value);
+  return buffer;
+}
+
+std::string system_message() { return std::strerror(errno); }
+
+}  // namespace
+
+std::string format_number(double value) {
+  if (std::isnan(value)) return "nan";
+  char buffer[64];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return std::string(buffer, result.ptr);
+}
+
+void write_file_atomically(const std::string& path,
+                           const std::function<void(std::ostream&)>& write) {
+  // Same directory as the target, so the rename stays within one file system (atomic).
+  const std::string temporary = path + ".tmp." + std::to_string(::getpid());
+  try {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    if (!out) {
+      throw runtime_failure("cannot write '" + path + "': cannot create '" + temporary +
+                            "': " + system_message());
+    }
+    write(out);
+    out.flush();
+    if (!out) throw runtime_failure("cannot write '" + path + "': " + system_message());
+    out.close();
+    if (!out) throw runtime_failure("cannot write '" + path + "': closing failed: " + system_message());
+    if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+      throw runtime_failure("cannot write '" + path + "': renaming '" + temporary +
+                            "' onto it failed: " + system_message());
+    }
+  } catch (...) {
+    std::remove(temporary.c_str());
+    throw;
+  }
+}
+
+std::string csv_text(const std::vector<rate_row>& rows, std::size_t dim) {
+  const bool exact = any_exact(rows);
+  const bool ess = any_ess(rows);
+  std::string text;
+  for (std::size_t n = 0; n < dim; ++n) text += "theta_" + std::to_string(n) + ",";
+  text += "estimate,std_error,ci_low,ci_high,upper_bound,sims,method";
+  if (exact) text += ",exact";
+  if (ess) text += ",ess,ess_per_sim";
+  text += "\n";
+  for (const rate_row& row : rows) {
+    if (row.theta.size() != dim) {
+      throw runtime_failure("internal error: a row has " + std::to_string(row.theta.size()) +
+                            " coordinates, expected " + std::to_string(dim));
+    }
+    for (double value : row.theta) text += format_number(value) + ",";
+    text += format_number(row.estimate) + "," + format_number(row.std_error) + "," +
+            format_number(row.ci_low) + "," + format_number(row.ci_high) + "," +
+            format_number(row.upper_bound) + "," + std::to_string(row.sims) + "," +
+            to_string(row.method);
+    if (exact) text += "," + optional_number(row.exact);
+    if (ess) text += "," + optional_number(row.ess) + "," + optional_number(row.ess_per_sim);
+    text += "\n";
+  }
+  return text;
+}
+
+void write_csv(const std::string& path, const std::vector<rate_row>& rows, std::size_t dim) {
+  const std::string text = csv_text(rows, dim);  // before touching the disk: may throw
+  write_file_atomically(path, [&](std::ostream& out) { out << text; });
+}
+
+nlohmann::json to_json(const rates_study& study) {
+  nlohmann::json grid = nlohmann::json::object();
+  if (study.grid.thetas.empty()) {
+    grid["lower"] = study.grid.lower;
+    grid["upper"] = study.grid.upper;
+    grid["points"] = study.grid.points;
+  } else {
+    grid["thetas"] = study.grid.thetas;
+  }
+  const std::size_t dim = study.model.dim;
+  const std::vector<double> flat = grid_targets(study.grid, dim);
+  nlohmann::json targets = nlohmann::json::array();
+  for (std::size_t j = 0; j * dim < flat.size(); ++j) {
+    targets.push_back(std::vector<double>(flat.begin() + static_cast<std::ptrdiff_t>(j * dim),
+                                          flat.begin() + static_cast<std::ptrdiff_t>((j + 1) * dim)));
+  }
+  grid["targets"] = std::move(targets);
+
+  const importance_spec& importance = study.importance;
+  return {
+      {"model", {{"family", study.model.family}, {"dim", study.model.dim}}},
+      {"test", {{"kind", to_string(study.test.kind)}, {"critical", study.test.critical}}},
+      {"grid", std::move(grid)},
+      {"run",
+       {{"method", to_string(study.run.method)},
+        {"seed", study.run.seed},
+        {"confidence", study.run.confidence},
+        {"common_random_numbers", study.run.common_random_numbers}}},
+      {"plain", {{"sims", study.plain.sims}}},
+      {"importance",
+       {{"pilot_sims", importance.pilot_sims},
+        {"clusters", importance.clusters},
+        {"self_weight", importance.self_weight},
+        {"sims_per_proposal", importance.sims_per_proposal},
+        {"kmeans_restarts", importance.kmeans_restarts},
+        {"kmeans_max_iterations", importance.kmeans_max_iterations},
+        {"kmeans_subsample", importance.kmeans_subsample},
+        {"max_pilot_doublings", importance.max_pilot_doublings}}},
+  };
+}
+
+nlohmann::json to_json(const rate_row& row) {
+  nlohmann::json json = {
+      {"theta", row.theta},
+      {"estimate", row.estimate},
+      {"std_error", row.std_error},
+      {"ci_low", row.ci_low},
+      {"ci_high", row.ci_high},
+      {"upper_bound", row.upper_bound},
+      {"sims", row.sims},
+      {"method", to_string(row.method)},
+      {"rejections", row.rejections},
+  };
+  if (row.exact) json["exact"] = *row.exact;
+  if (row.ess) json["ess"] = *row.ess;
+  if (row.ess_per_sim) json["ess_per_sim"] = *row.ess_per_sim;
+  return json;
+}
+
+nlohmann::json report_json(const rates_study& study, const rates_result& result,
+                           const run_info& info) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const rate_row& row : result.rows) rows.push_back(to_json(row));
+  return {
+      {"ismc_version", info.version},
+      {"seed", info.seed},
+      {"backend", info.backend},
+      {"wall_seconds", info.wall_seconds},
+      {"study", to_json(study)},
+      {"rows", std::move(rows)},
+      {"warnings", result.warnings},
+  };
+}
+
+void write_json(const std::string& path, const rates_study& study, const rates_result& result,
+                const run_info& info) {
+  const std::string text = report_json(study, result, info).dump(2) + "\n";
+  write_file_atomically(path, [&](std::ostream& out) { out << text; });
+}
+
+std::string format_table(const std::vector<rate_row>& rows, std::size_t dim) {
+  const bool exact = any_exact(rows);
+  const bool ess = any_ess(rows);
+  std::vector<std::vector<std::string>> cells;
+  std::vector<std::string> header;
+  for (std::size_t n = 0; n < dim; ++n) header.push_back("theta_" + std::to_string(n));
+  for (const char* name : {"estimate", "std_error", "ci_low", "ci_high", "upper_bound"}) {
+    header.push_back(name);
+  }
+  if (exact) header.push_back("exact");
+  if (ess) {
+    header.push_back("ess");
+    header.push_back("ess_per_sim");
+  }
+  cells.push_back(header);
+  for (const rate_row& row : rows) {
+    std::vector<std::string> line;
+    for (double value : row.theta) line.push_back(short_number(value));
+    for (double value : {row.estimate, row.std_error, row.ci_low, row.ci_high, row.upper_bound}) {
+      line.push_back(short_number(value));
+    }
+    const auto optional = [](const std::optional<double>& value) {
+      return value ? short_number(*value) : std::string("-");
+    };
+    if (exact) line.push_back(optional(row.exact));
+    if (ess) {
+      line.push_back(optional(row.ess));
+      line.push_back(optional(row.ess_per_sim));
+    }
+    cells.push_back(std::move(line));
+  }
+
+  std::vector<std::size_t> widths(header.size(), 0);
+  for (const auto& line : cells) {
+    for (std::size_t c = 0; c < line.size() && c < widths.size(); ++c) {
+      widths[c] = std::max(widths[c], line[c].size());
+    }
+  }
+  std::string text;
+  for (const auto& line : cells) {
+    for (std::size_t c = 0; c < line.size() && c < widths.size(); ++c) {
+      if (c > 0) text += "  ";
+      text += std::string(widths[c] - line[c].size(), ' ') + line[c];
+    }
+    text += "\n";
+  }
+  return text;
+}
+
+}  // namespace ismc::cli

@@ -1,0 +1,73 @@
+#pragma once
+/// @file output.hpp
+/// @brief What `ismc rates` writes: the CSV of rows, the JSON report and the table on
+/// stdout. Files are written atomically: a reader sees the old file or the whole new one,
+/// never a part, and a failed or interrupted run leaves no file behind.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ismc/config.hpp"
+#include "ismc/rates.hpp"
+#include "ismc/study.hpp"
+
+namespace ismc::cli {
+
+/// Facts about a run that the JSON report records beside the study and its rows.
+struct run_info {
+  std::uint64_t seed = 0;               ///< the seed actually used (after --seed)
+  std::string version = ismc::version;  ///< the ismc version that produced the file
+  std::string backend;                  ///< `cpu` or `cuda`
+  double wall_seconds = 0.0;            ///< wall-clock time of the study, in seconds
+};
+
+/// Shortest decimal text that reads back as exactly `value` (so every number in the CSV
+/// and the table round-trips); `nan`, `inf` and `-inf` for non-finite values.
+std::string format_number(double value);
+
+/// Writes a file atomically: `write` fills a temporary file `path + ".tmp.<pid>"` in the
+/// same directory, which is flushed, closed, checked and renamed onto `path`.
+/// @throws ismc::runtime_failure naming `path` on any failure; the temporary file is
+///         removed and `path` is left untouched. Exceptions from `write` propagate after
+///         the same cleanup.
+void write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& write);
+
+/// The CSV text of `rows`: header `theta_0,…,theta_{dim-1},estimate,std_error,ci_low,
+/// ci_high,upper_bound,sims,method`, then `exact` when any row has an exact rate, then
+/// `ess,ess_per_sim` when any row has an effective sample size; one line per row in
+/// target order. A row that lacks a value of an optional column leaves it empty.
+std::string csv_text(const std::vector<rate_row>& rows, std::size_t dim);
+
+/// Writes `csv_text(rows, dim)` to `path` atomically.
+/// @throws ismc::runtime_failure naming `path` when it cannot be written.
+void write_csv(const std::string& path, const std::vector<rate_row>& rows, std::size_t dim);
+
+/// The study with every default filled, one JSON object per TOML section under the same
+/// key names; `grid` also lists its `targets` explicitly, in grid order.
+nlohmann::json to_json(const rates_study& study);
+
+/// One row as JSON: `theta`, `estimate`, `std_error`, `ci_low`, `ci_high`, `upper_bound`,
+/// `sims`, `method`, `rejections`, and `exact`, `ess`, `ess_per_sim` where present.
+nlohmann::json to_json(const rate_row& row);
+
+/// The whole JSON report: `ismc_version`, `seed`, `backend`, `wall_seconds`, `study`,
+/// `rows` and `warnings`.
+nlohmann::json report_json(const rates_study& study, const rates_result& result,
+                           const run_info& info);
+
+/// Writes `report_json(study, result, info)` to `path` atomically.
+/// @throws ismc::runtime_failure naming `path` when it cannot be written.
+void write_json(const std::string& path, const rates_study& study, const rates_result& result,
+                const run_info& info);
+
+/// The rows as an aligned, human-readable table for stdout: θ coordinates, estimate,
+/// standard error, interval, upper bound, then the exact rate and the ESS where present.
+std::string format_table(const std::vector<rate_row>& rows, std::size_t dim);
+
+}  // namespace ismc::cli
