@@ -165,11 +165,54 @@ nlohmann::json to_json(const rate_row& row) {
   return json;
 }
 
+nlohmann::json to_json(const importance_details& details, std::size_t dim) {
+  const std::size_t n_targets = details.pilot_rejections.size();
+  const std::size_t n_proposals = dim == 0 ? 0 : details.proposals.size() / dim;
+  nlohmann::json proposals = nlohmann::json::array();
+  for (std::size_t k = 0; k < n_proposals; ++k) {
+    const bool own = k < n_targets;
+    nlohmann::json proposal = {
+        {"index", k},
+        {"kind", own ? "target" : "cluster"},
+        {"theta", std::vector<double>(details.proposals.begin() + static_cast<std::ptrdiff_t>(k * dim),
+                                      details.proposals.begin() + static_cast<std::ptrdiff_t>((k + 1) * dim))},
+    };
+    if (own) {
+      proposal["target"] = k;
+    } else {
+      proposal["cluster"] = k - n_targets;
+      proposal["cluster_size"] = details.cluster_sizes[k - n_targets];
+    }
+    proposals.push_back(std::move(proposal));
+  }
+  nlohmann::json weights = nlohmann::json::array();
+  for (std::size_t j = 0; j + 1 < details.weights.offsets.size(); ++j) {
+    nlohmann::json entries = nlohmann::json::array();
+    for (std::size_t e = details.weights.offsets[j]; e < details.weights.offsets[j + 1]; ++e) {
+      entries.push_back({{"proposal", details.weights.proposal[e]}, {"weight", details.weights.weight[e]}});
+    }
+    weights.push_back({{"target", j},
+                       {"pilot_rejections", details.pilot_rejections[j]},
+                       {"weight_source", j < details.weight_source.size() ? details.weight_source[j] : j},
+                       {"entries", std::move(entries)}});
+  }
+  return {
+      {"pilot_sims", details.pilot_sims},
+      {"clusters", details.clusters},
+      {"cluster_centres", details.cluster_centres},
+      {"cluster_sizes", details.cluster_sizes},
+      {"sims_per_proposal", details.sims_per_proposal},
+      {"sims_per_target", details.sims_per_target},
+      {"proposals", std::move(proposals)},
+      {"weights", std::move(weights)},
+  };
+}
+
 nlohmann::json report_json(const rates_study& study, const rates_result& result,
                            const run_info& info) {
   nlohmann::json rows = nlohmann::json::array();
   for (const rate_row& row : result.rows) rows.push_back(to_json(row));
-  return {
+  nlohmann::json report = {
       {"ismc_version", info.version},
       {"seed", info.seed},
       {"backend", info.backend},
@@ -178,6 +221,11 @@ nlohmann::json report_json(const rates_study& study, const rates_result& result,
       {"rows", std::move(rows)},
       {"warnings", result.warnings},
   };
+  if (result.importance) {
+    const std::size_t dim = result.rows.empty() ? study.model.dim : result.rows.front().theta.size();
+    report["importance"] = to_json(*result.importance, dim);
+  }
+  return report;
 }
 
 void write_json(const std::string& path, const rates_study& study, const rates_result& result,

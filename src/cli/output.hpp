@@ -56,6 +56,10 @@ nlohmann::json to_json(const rates_study& study);
 /// `sims`, `method`, `rejections`, and `exact`, `ess`, `ess_per_sim` where present.
 nlohmann::json to_json(const rate_row& row);
 
+/// How an importance run chose its proposals: pilot, clusters (centres and sizes), every
+/// proposal's parameter, and each target's weights and the target its weights came from.
+nlohmann::json to_json(const importance_details& details, std::size_t dim);
+
 /// The whole JSON report: `ismc_version`, `seed`, `backend`, `wall_seconds`, `study`,
 /// `rows` and `warnings`.
 nlohmann::json report_json(const rates_study& study, const rates_result& result,

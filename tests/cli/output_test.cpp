@@ -13,7 +13,9 @@
 #include <vector>
 
 #include "cli/test_files.hpp"
+#include "ismc/backend.hpp"
 #include "ismc/error.hpp"
+#include "ismc/gaussian.hpp"
 
 namespace ismc::cli {
 namespace {
@@ -205,6 +207,38 @@ TEST(Output, TableIsAligned) {
   EXPECT_NE(lines[0].find("exact"), std::string::npos);
   EXPECT_NE(lines[1].find(" -"), std::string::npos);  // the row without an exact rate
   EXPECT_EQ(lines[0].size(), lines[2].size());
+}
+
+// An importance run's JSON says how it chose its proposals: one per target and one per
+// cluster, cluster sizes that add up to the pilot rejections, weights summing to 1.
+TEST(Output, ImportanceReportHoldsProposalsWeightsAndClusters) {
+  rates_study study;
+  study.run.method = rate_method::importance;
+  study.grid.lower = {-3.0};
+  study.grid.upper = {1.0};
+  study.grid.points = {5};
+  auto cpu = make_cpu_backend();
+  const rates_result result = run_rates(study, *cpu);
+  ASSERT_TRUE(result.importance.has_value());
+  const nlohmann::json report = report_json(study, result, run_info{});
+  const nlohmann::json& importance = report.at("importance");
+  const std::size_t clusters = importance.at("clusters").get<std::size_t>();
+  EXPECT_EQ(clusters, 5u);
+  EXPECT_EQ(importance.at("proposals").size(), 5u + clusters);
+  EXPECT_EQ(importance.at("proposals")[5].at("kind"), "cluster");
+  std::uint64_t pilot_total = 0, cluster_total = 0;
+  for (const auto& target : importance.at("weights")) {
+    pilot_total += target.at("pilot_rejections").get<std::uint64_t>();
+    double total = 0.0;
+    for (const auto& entry : target.at("entries")) total += entry.at("weight").get<double>();
+    EXPECT_NEAR(total, 1.0, 1e-12);
+  }
+  for (const auto& size : importance.at("cluster_sizes")) cluster_total += size.get<std::uint64_t>();
+  EXPECT_EQ(pilot_total, cluster_total);
+  // θ = −3 (rate 1.6e-4) sees no pilot rejection and borrows its weights from a neighbour.
+  EXPECT_EQ(importance.at("weights")[0].at("pilot_rejections"), 0u);
+  EXPECT_NE(importance.at("weights")[0].at("weight_source"), 0u);
+  EXPECT_FALSE(report.at("warnings").empty());
 }
 
 }  // namespace
