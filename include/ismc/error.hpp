@@ -25,7 +25,11 @@ class input_error : public usage_error {
  public:
   input_error(const std::string& file, long line, const std::string& field,
               const std::string& message)
-      : usage_error(format(file, line, field, message)), file_(file), line_(line), field_(field) {}
+      : usage_error(format(file, line, field, message)),
+        file_(file),
+        line_(line),
+        field_(field),
+        message_(message) {}
 
   /// The file that holds the bad value ("" when the input did not come from a file).
   const std::string& file() const noexcept { return file_; }
@@ -33,6 +37,8 @@ class input_error : public usage_error {
   long line() const noexcept { return line_; }
   /// Dotted name of the offending field, e.g. `grid.lower`.
   const std::string& field() const noexcept { return field_; }
+  /// What is wrong, without the file, line and field.
+  const std::string& message() const noexcept { return message_; }
 
  private:
   static std::string format(const std::string& file, long line, const std::string& field,
@@ -46,6 +52,7 @@ class input_error : public usage_error {
   std::string file_;
   long line_;
   std::string field_;
+  std::string message_;
 };
 
 /// A failure while running: numerical trouble, I/O failure, device error (exit code 1).

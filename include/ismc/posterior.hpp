@@ -11,6 +11,10 @@
 
 namespace ismc {
 
+struct data_value;
+/// A data set in Stan's JSON format: variable name → value.
+using stan_data = std::map<std::string, data_value>;
+
 /// A posterior density over an unconstrained parameter vector q ∈ R^dim. Implementations
 /// must be safe to call concurrently from several threads (chains) on const objects.
 class posterior_model {
@@ -35,6 +39,12 @@ class posterior_model {
 
   /// The constrained values of `output_names()` at q.
   virtual void write_outputs(const double* q, double* out) const = 0;
+
+  /// Reads initial values of the parameters (constrained, by Stan name, as in a Stan init
+  /// file) into the unconstrained vector q. The default refuses: not every model takes
+  /// init files. Throws `input_error` (file "", the field named) for a missing or invalid
+  /// value.
+  virtual void unconstrain(const stan_data& values, double* q) const;
 };
 
 /// One variable of Stan's JSON data format: a scalar or an array (flattened, row-major),
@@ -44,9 +54,6 @@ struct data_value {
   std::vector<std::size_t> dims;  ///< empty for a scalar
   bool integer = false;
 };
-
-/// A data set in Stan's JSON format: variable name → value.
-using stan_data = std::map<std::string, data_value>;
 
 /// Names of the models `make_posterior` knows.
 std::vector<std::string> posterior_model_names();

@@ -1,7 +1,5 @@
 #include "cli/commands.hpp"
 
-#include <signal.h>
-
 #include <atomic>
 #include <charconv>
 #include <chrono>
@@ -12,12 +10,17 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "cli/flags.hpp"
+#include "cli/interrupt.hpp"
 #include "cli/output.hpp"
 #include "cli/progress_bar.hpp"
+#include "cli/sample_command.hpp"
 #include "cli/study_file.hpp"
+#include "cli/summary.hpp"
 #include "ismc/backend.hpp"
 #include "ismc/config.hpp"
 #include "ismc/devices.hpp"
@@ -27,37 +30,6 @@
 namespace ismc::cli {
 
 namespace {
-
-// Set by SIGINT/SIGTERM; the study polls it and throws `ismc::interrupted`.
-std::atomic<bool> interrupt_requested{false};
-static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler needs a lock-free flag");
-
-extern "C" void on_interrupt_signal(int) { interrupt_requested.store(true); }
-
-/// Routes SIGINT and SIGTERM to the interrupt flag while alive. The handler resets itself
-/// (SA_RESETHAND), so a second Ctrl-C kills a run that does not stop fast enough.
-class interrupt_guard {
- public:
-  interrupt_guard() {
-    interrupt_requested.store(false);
-    struct sigaction action {};
-    action.sa_handler = on_interrupt_signal;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESETHAND;
-    sigaction(SIGINT, &action, &old_int_);
-    sigaction(SIGTERM, &action, &old_term_);
-  }
-  ~interrupt_guard() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-  interrupt_guard(const interrupt_guard&) = delete;
-  interrupt_guard& operator=(const interrupt_guard&) = delete;
-
- private:
-  struct sigaction old_int_ {};
-  struct sigaction old_term_ {};
-};
 
 /// The flags of `ismc rates`.
 struct rates_options {
@@ -167,17 +139,6 @@ int run_devices_command() {
   return 0;
 }
 
-// CLI11 reads "-3" into an unsigned as 2^64 - 3; a count or seed must be plain digits.
-std::string check_unsigned(const std::string& text) {
-  std::uint64_t value = 0;
-  const char* end = text.data() + text.size();
-  const auto parsed = std::from_chars(text.data(), end, value);
-  if (text.empty() || parsed.ec != std::errc() || parsed.ptr != end) {
-    return "got '" + text + "', expected a non-negative integer below 2^64";
-  }
-  return "";
-}
-
 int run_commands(int argc, char** argv) {
   CLI::App app{"ismc: Monte Carlo and importance sampling for rejection rates of statistical tests",
                "ismc"};
@@ -210,6 +171,14 @@ int run_commands(int argc, char** argv) {
       ->capture_default_str();
   rates->add_flag("-q,--quiet", options.quiet, "No progress bar");
 
+  sample_options sampling;
+  CLI::App* sample = add_sample_command(app, sampling);
+
+  std::vector<std::string> summary_files;
+  CLI::App* summary =
+      app.add_subcommand("summary", "Summarize Stan CSV files (ours or CmdStan's), one chain each");
+  summary->add_option("files", summary_files, "Stan CSV files")->required()->type_name("FILE.csv...");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -220,6 +189,8 @@ int run_commands(int argc, char** argv) {
   }
 
   if (devices->parsed()) return run_devices_command();
+  if (sample->parsed()) return run_sample_command(sampling);
+  if (summary->parsed()) return run_summary_command(summary_files);
   if (rates->parsed()) {
     if (seed_option->count() > 0) options.seed = seed;
     return run_rates_command(options);

@@ -126,11 +126,8 @@ class study_reader {
       validate(study);
     } catch (const input_error& e) {
       if (!e.file().empty()) throw;
-      // Re-attach the file and line; the message is what follows validate's own prefix.
-      const std::string prefix = input_error(e.file(), e.line(), e.field(), "").what();
-      std::string message = e.what();
-      if (message.compare(0, prefix.size(), prefix) == 0) message.erase(0, prefix.size());
-      throw input_error(file_, line_for(e.field()), e.field(), message);
+      // Re-attach the file and the line where the field was written.
+      throw input_error(file_, line_for(e.field()), e.field(), e.message());
     }
     return study;
   }

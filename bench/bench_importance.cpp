@@ -1,0 +1,235 @@
+// Mixture importance sampling on the CPU backend, all hardware threads:
+//  - BM_SeedStudy: the seed notebook's study end to end (pilot, k-means, weights,
+//    importance simulations, estimate) through ismc::estimate_importance.
+//  - BM_ImportanceScaling/J: the same pipeline at 10^4 pilot and 10^4 importance simulations,
+//    8 clusters, J targets; time should grow linearly in J and memory should not grow with it.
+//  - BM_DenseSeedProblem/J/N: the estimator alone (ismc::estimate_mixture) on the seed's dense
+//    problem shape, to compare with the seed's numpy four-index computation
+//    (bench/peers/seed_numpy.py, bench/peers/compare_numpy.sh).
+//
+// Counting log-density ratios: the streamed estimator needs, for target j, |S_j| proposals of
+// N draws each, and |S_j| ratios in the denominator of each draw: Σ_j |S_j| · N · |S_j| (the
+// spec's J·N·(C+1)²). The seed's numpy evaluates N·J·K·M of them (K = M = all proposals).
+// Both are nominal counts of the mathematical work: the engine skips draws the test accepts
+// (their term is 0), so it evaluates fewer ratios than it is credited with here.
+//
+// Extra sizes for BM_DenseSeedProblem (for instance the largest that numpy fits) are
+// registered at start-up from the environment: ISMC_DENSE_SIZES="J:N[,J:N...]".
+#include <benchmark/benchmark.h>
+#include <sys/resource.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "ismc/backend.hpp"
+#include "ismc/gaussian.hpp"
+#include "ismc/mixture.hpp"
+#include "ismc/rates.hpp"
+#include "ismc/study.hpp"
+
+namespace {
+
+constexpr double critical_value = 1.96;  // the seed's one-sided z-test
+
+/// `count` evenly spaced values from `lower` to `upper` inclusive (numpy's linspace).
+std::vector<double> evenly_spaced(double lower, double upper, std::size_t count) {
+  std::vector<double> values(count, lower);
+  for (std::size_t j = 1; j < count; ++j) {
+    values[j] = lower + (upper - lower) * static_cast<double>(j) / static_cast<double>(count - 1);
+  }
+  return values;
+}
+
+/// Peak resident set size of the whole process so far, in MB (Linux reports KiB). It never
+/// decreases, so a benchmark's value also covers every benchmark run before it in the process.
+double peak_rss_mb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+/// Σ_j |S_j| · N · |S_j|: the log-density ratios of the streamed estimator.
+double streamed_ratios(const ismc::mixture_weights& weights, std::uint64_t sims_per_proposal) {
+  double ratios = 0.0;
+  for (std::size_t j = 0; j < weights.targets(); ++j) {
+    const double support = static_cast<double>(weights.offsets[j + 1] - weights.offsets[j]);
+    ratios += support * static_cast<double>(sims_per_proposal) * support;
+  }
+  return ratios;
+}
+
+/// The whole pipeline at 1-D one-sided targets; reports targets/s and log-density ratios/s.
+void run_importance_study(benchmark::State& state, const std::vector<double>& targets,
+                          const ismc::importance_spec& spec) {
+  const ismc::gaussian_test_model model(1, ismc::test_kind::one_sided, critical_value);
+  auto cpu = ismc::make_cpu_backend();
+  ismc::run_spec run;
+  run.method = ismc::rate_method::importance;
+  double ratios = 0.0;
+  for (auto _ : state) {
+    auto result = ismc::estimate_importance(model, targets, run, spec, *cpu);
+    if (!result.importance || result.importance->weights.entries() == 0) {
+      state.SkipWithError("importance sampling fell back to plain Monte Carlo");
+      return;
+    }
+    ratios += streamed_ratios(result.importance->weights, spec.sims_per_proposal);
+    benchmark::DoNotOptimize(result);
+  }
+  const double targets_done =
+      static_cast<double>(state.iterations()) * static_cast<double>(targets.size());
+  state.counters["targets_per_second"] =
+      benchmark::Counter(targets_done, benchmark::Counter::kIsRate);
+  state.counters["seconds_per_target"] = benchmark::Counter(
+      targets_done, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["log_density_ratios_per_second"] =
+      benchmark::Counter(ratios, benchmark::Counter::kIsRate);
+  state.counters["peak_rss_mb"] = peak_rss_mb();
+  state.SetItemsProcessed(static_cast<std::int64_t>(targets_done));
+}
+
+// The seed: θ = linspace(−2, 2, 11), pilot 1000, 5 clusters, w_jj = 0.01, 1000 draws per
+// proposal. Target: under 50 ms.
+void BM_SeedStudy(benchmark::State& state) {
+  ismc::importance_spec spec;
+  spec.pilot_sims = 1000;
+  spec.clusters = 5;
+  spec.self_weight = 0.01;
+  spec.sims_per_proposal = 1000;
+  run_importance_study(state, evenly_spaced(-2.0, 2.0, 11), spec);
+}
+BENCHMARK(BM_SeedStudy)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// J targets evenly over [−3, 2], 10^4 pilot and 10^4 draws per proposal, 8 clusters.
+// Targets: J = 10^4 under 20 s and 1 GB peak memory; time linear in J.
+void BM_ImportanceScaling(benchmark::State& state) {
+  ismc::importance_spec spec;
+  spec.pilot_sims = 10000;
+  spec.clusters = 8;
+  spec.self_weight = 0.01;
+  spec.sims_per_proposal = 10000;
+  run_importance_study(state, evenly_spaced(-3.0, 2.0, static_cast<std::size_t>(state.range(0))),
+                       spec);
+}
+BENCHMARK(BM_ImportanceScaling)
+    ->ArgName("J")
+    ->Arg(100)
+    ->Arg(1000)
+    ->Unit(benchmark::kSecond)
+    ->UseRealTime();
+BENCHMARK(BM_ImportanceScaling)
+    ->ArgName("J")
+    ->Arg(10000)
+    ->Arg(100000)
+    ->Iterations(1)
+    ->Unit(benchmark::kSecond)
+    ->UseRealTime();
+
+/// The seed's dense problem with J targets and C = 5 fixed cluster centres: proposals are the
+/// J targets' own parameters then the centres (K = J + C), and the dense J × K weight matrix
+/// is built as the seed builds it, w_jj = 0.01 and the cluster columns (1 − 0.01) n_jc / Σ_c n_jc.
+/// The made-up pilot counts n_jc = 1 + (7j + 3c) mod 10 are those of bench/peers/seed_numpy.py.
+struct dense_seed_problem {
+  static constexpr double self_weight = 0.01;
+  std::vector<double> targets;
+  std::vector<double> proposals;
+  std::vector<double> dense_weights;  // J × K, row j = target j
+  ismc::mixture_weights weights;
+  std::size_t n_targets = 0;
+  std::size_t n_proposals = 0;
+
+  explicit dense_seed_problem(std::size_t n_targets_in) : n_targets(n_targets_in) {
+    const std::vector<double> centres{2.1, 2.4, 2.8, 3.3, 4.1};
+    const std::size_t n_clusters = centres.size();
+    n_proposals = n_targets + n_clusters;
+    targets = evenly_spaced(-2.0, 2.0, n_targets);
+    proposals = targets;
+    proposals.insert(proposals.end(), centres.begin(), centres.end());
+    dense_weights.assign(n_targets * n_proposals, 0.0);
+    for (std::size_t j = 0; j < n_targets; ++j) {
+      std::vector<double> counts(n_clusters);
+      double total = 0.0;
+      for (std::size_t c = 0; c < n_clusters; ++c) {
+        counts[c] = static_cast<double>(1 + (7 * j + 3 * c) % 10);
+        total += counts[c];
+      }
+      dense_weights[j * n_proposals + j] = self_weight;
+      for (std::size_t c = 0; c < n_clusters; ++c) {
+        dense_weights[j * n_proposals + n_targets + c] = (1.0 - self_weight) * counts[c] / total;
+      }
+    }
+    weights = ismc::mixture_weights::from_dense(dense_weights, n_targets, n_proposals);
+  }
+};
+
+// The estimator alone (its timed call also simulates the N draws of every proposal, which
+// the numpy peer does outside its timing). Arguments: J targets, N draws per proposal.
+void BM_DenseSeedProblem(benchmark::State& state) {
+  const std::size_t n_targets = static_cast<std::size_t>(state.range(0));
+  const std::uint64_t sims = static_cast<std::uint64_t>(state.range(1));
+  const ismc::gaussian_test_model model(1, ismc::test_kind::one_sided, critical_value);
+  auto cpu = ismc::make_cpu_backend();
+  const dense_seed_problem dense(n_targets);
+  ismc::mixture_problem problem;
+  problem.targets = dense.targets.data();
+  problem.n_targets = dense.n_targets;
+  problem.proposals = dense.proposals.data();
+  problem.n_proposals = dense.n_proposals;
+  problem.weights = &dense.weights;
+  problem.sims_per_proposal = sims;
+  problem.seed = 42;
+  for (auto _ : state) {
+    auto estimate = ismc::estimate_mixture(model, problem, *cpu);
+    benchmark::DoNotOptimize(estimate);
+  }
+  const double k = static_cast<double>(dense.n_proposals);
+  const double dense_ratios = static_cast<double>(sims) * static_cast<double>(n_targets) * k * k;
+  const double sparse_ratios = streamed_ratios(dense.weights, sims);
+  const double iterations = static_cast<double>(state.iterations());
+  state.counters["log_density_ratios_per_second"] =
+      benchmark::Counter(sparse_ratios * iterations, benchmark::Counter::kIsRate);
+  state.counters["dense_ratios_per_second"] =
+      benchmark::Counter(dense_ratios * iterations, benchmark::Counter::kIsRate);
+  state.counters["dense_ratios"] = dense_ratios;
+  state.counters["sparse_ratios"] = sparse_ratios;
+  state.counters["J"] = static_cast<double>(n_targets);
+  state.counters["K"] = k;
+  state.counters["N"] = static_cast<double>(sims);
+  state.counters["peak_rss_mb"] = peak_rss_mb();
+}
+
+void register_dense_sizes(benchmark::internal::Benchmark* bench) {
+  bench->ArgNames({"J", "N"})->Unit(benchmark::kMillisecond)->UseRealTime();
+}
+
+// The seed's scale, and 41 targets × 20,000 draws, where the seed's numpy ran out of 24 GB.
+BENCHMARK(BM_DenseSeedProblem)->Args({11, 1000})->Args({41, 20000})->Apply(register_dense_sizes);
+
+// ISMC_DENSE_SIZES="J:N,J:N": further sizes, for comparisons at any size.
+const bool dense_sizes_from_environment = [] {
+  const char* sizes = std::getenv("ISMC_DENSE_SIZES");
+  if (sizes == nullptr) return false;
+  std::istringstream list(sizes);
+  std::string item;
+  while (std::getline(list, item, ',')) {
+    const std::size_t colon = item.find(':');
+    const long n_targets =
+        colon == std::string::npos ? 0 : std::strtol(item.substr(0, colon).c_str(), nullptr, 10);
+    const long sims =
+        colon == std::string::npos ? 0 : std::strtol(item.substr(colon + 1).c_str(), nullptr, 10);
+    if (n_targets < 2 || sims < 2) {
+      std::fprintf(stderr, "ISMC_DENSE_SIZES: '%s' is not J:N with J >= 2 and N >= 2\n",
+                   item.c_str());
+      std::exit(2);
+    }
+    benchmark::RegisterBenchmark("BM_DenseSeedProblem", BM_DenseSeedProblem)
+        ->Args({n_targets, sims})
+        ->Apply(register_dense_sizes);
+  }
+  return true;
+}();
+
+}  // namespace

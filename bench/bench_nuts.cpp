@@ -1,0 +1,167 @@
+// NUTS (ismc::run_nuts) on the non-centered eight schools, measured as rstan reports it, to
+// compare with bench/peers/rstan_eight_schools.R (bench/peers/compare_rstan.sh):
+//  - BM_NutsEightSchools/seed:S/warmup:W/draws:D: 4 chains of W warmup + D draws, Stan's
+//    default settings, chain ids 1..4 under seed S, run one after another in this thread
+//    (rstan's per-chain elapsed times are what we compare with, so no threads here).
+//
+// Per run, summed over the 4 chains:
+//   sampler_seconds    warmup + sampling time as run_nuts reports it to draw_writer::timing
+//                      (rstan: get_elapsed_time); the benchmark's (manual) time is this;
+//   gradients          Σ n_leapfrog over every iteration, warmup included (rstan:
+//                      get_sampler_params(fit, inc_warmup = TRUE)); the initial step-size
+//                      heuristics and the search for an initial point are not counted, as in
+//                      Stan's n_leapfrog__;
+//   ess_bulk_tau       ismc::ess_bulk of τ over the D × 4 draws (posterior::ess_bulk);
+//   ess_per_second     ess_bulk_tau / sampler_seconds;
+//   gradients_per_ess  gradients / ess_bulk_tau;
+//   divergent          divergent draws after warmup.
+// With several iterations of one case, each counter is the mean over iterations.
+//
+// Seeds 1..5 are registered at 1000 + 1000 (the benchmark), plus a short case
+// (seed 1, 150 + 100) for the CTest smoke run. More seeds for the full size from the
+// environment: ISMC_NUTS_SEEDS="6,7,8".
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "ismc/diagnostics.hpp"
+#include "ismc/nuts.hpp"
+#include "ismc/posterior.hpp"
+
+namespace {
+
+constexpr std::uint32_t chain_count = 4;
+
+ismc::stan_data eight_schools_data() {
+  ismc::stan_data data;
+  data["J"] = ismc::data_value{{8.0}, {}, true};
+  data["y"] = ismc::data_value{{28, 8, -3, 7, -1, 1, 18, 12}, {8}, true};
+  data["sigma"] = ismc::data_value{{15, 10, 16, 11, 9, 11, 10, 18}, {8}, true};
+  return data;
+}
+
+/// Keeps one output's post-warmup draws and counts leapfrog steps over every iteration.
+class counting_writer : public ismc::draw_writer {
+ public:
+  explicit counting_writer(std::size_t output) : output_(output) {}
+  void draw(const ismc::nuts_draw& info, const double* outputs, bool warmup) override {
+    gradients += static_cast<double>(info.n_leapfrog);
+    if (warmup) return;
+    draws.push_back(outputs[output_]);
+    divergent += info.divergent ? 1 : 0;
+  }
+  void adaptation(double, const std::vector<double>&) override {}
+  void timing(double warmup, double sampling) override {
+    warmup_seconds = warmup;
+    sampling_seconds = sampling;
+  }
+
+  std::vector<double> draws;
+  double gradients = 0.0;
+  std::size_t divergent = 0;
+  double warmup_seconds = 0.0;
+  double sampling_seconds = 0.0;
+
+ private:
+  std::size_t output_;
+};
+
+void BM_NutsEightSchools(benchmark::State& state) {
+  const auto seed = static_cast<std::uint64_t>(state.range(0));
+  const auto warmup = static_cast<std::size_t>(state.range(1));
+  const auto draws = static_cast<std::size_t>(state.range(2));
+  const auto model = ismc::make_posterior("eight_schools_noncentered", eight_schools_data());
+  const std::vector<std::string> names = model->output_names();
+  std::size_t tau = names.size();
+  for (std::size_t o = 0; o < names.size(); ++o) {
+    if (names[o] == "tau") tau = o;
+  }
+  if (tau == names.size()) {
+    state.SkipWithError("the model has no output `tau`");
+    return;
+  }
+
+  double total_seconds = 0.0, total_warmup = 0.0, total_sampling = 0.0, total_ess = 0.0,
+         total_gradients = 0.0, total_divergent = 0.0, total_ess_per_second = 0.0,
+         total_gradients_per_ess = 0.0;
+  for (auto _ : state) {
+    ismc::chains tau_draws;
+    double warmup_seconds = 0.0, sampling_seconds = 0.0, gradients = 0.0;
+    std::size_t divergent = 0;
+    for (std::uint32_t chain = 1; chain <= chain_count; ++chain) {
+      ismc::nuts_config config;
+      config.warmup = warmup;
+      config.draws = draws;
+      config.save_warmup = true;  // so that warmup leapfrog steps are counted too
+      config.seed = seed;
+      config.chain = chain;
+      counting_writer writer(tau);
+      ismc::run_nuts(*model, config, writer);
+      warmup_seconds += writer.warmup_seconds;
+      sampling_seconds += writer.sampling_seconds;
+      gradients += writer.gradients;
+      divergent += writer.divergent;
+      tau_draws.push_back(std::move(writer.draws));
+    }
+    const double seconds = warmup_seconds + sampling_seconds;
+    state.SetIterationTime(seconds);
+    const double ess = ismc::ess_bulk(tau_draws);
+    total_seconds += seconds;
+    total_warmup += warmup_seconds;
+    total_sampling += sampling_seconds;
+    total_ess += ess;
+    total_gradients += gradients;
+    total_divergent += static_cast<double>(divergent);
+    total_ess_per_second += ess / seconds;
+    total_gradients_per_ess += gradients / ess;
+  }
+  const double n = static_cast<double>(state.iterations());
+  state.counters["sampler_seconds"] = total_seconds / n;
+  state.counters["warmup_seconds"] = total_warmup / n;
+  state.counters["sampling_seconds"] = total_sampling / n;
+  state.counters["ess_bulk_tau"] = total_ess / n;
+  state.counters["gradients"] = total_gradients / n;
+  state.counters["divergent"] = total_divergent / n;
+  state.counters["ess_per_second"] = total_ess_per_second / n;
+  state.counters["gradients_per_ess"] = total_gradients_per_ess / n;
+}
+
+void configure(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"seed", "warmup", "draws"})
+      ->Iterations(1)
+      ->UseManualTime()
+      ->Unit(benchmark::kMillisecond);
+}
+
+BENCHMARK(BM_NutsEightSchools)
+    ->Apply(configure)
+    ->Args({1, 150, 100})
+    ->Args({1, 1000, 1000})
+    ->Args({2, 1000, 1000})
+    ->Args({3, 1000, 1000})
+    ->Args({4, 1000, 1000})
+    ->Args({5, 1000, 1000});
+
+// Extra seeds at 1000 + 1000 from ISMC_NUTS_SEEDS="6,7,8".
+const bool extra_seeds_registered = [] {
+  const char* seeds = std::getenv("ISMC_NUTS_SEEDS");
+  if (seeds == nullptr) return false;
+  std::stringstream in(seeds);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    if (item.empty()) continue;
+    char* end = nullptr;
+    const long long seed = std::strtoll(item.c_str(), &end, 10);
+    if (end == item.c_str() || *end != '\0' || seed < 0) continue;
+    if (seed >= 1 && seed <= 5) continue;  // registered above
+    configure(benchmark::RegisterBenchmark("BM_NutsEightSchools", BM_NutsEightSchools)
+                  ->Args({seed, 1000, 1000}));
+  }
+  return true;
+}();
+
+}  // namespace

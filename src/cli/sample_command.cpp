@@ -1,0 +1,250 @@
+#include "cli/sample_command.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/flags.hpp"
+#include "cli/interrupt.hpp"
+#include "cli/progress_bar.hpp"
+#include "cli/stan_json.hpp"
+#include "cli/summary.hpp"
+#include "ismc/error.hpp"
+#include "ismc/nuts.hpp"
+#include "ismc/posterior.hpp"
+#include "ismc/stan_csv.hpp"
+#include "parallel.hpp"
+
+namespace ismc::cli {
+
+namespace {
+
+// Forwards each draw to the chain's CSV and keeps the sampling draws in memory for the
+// summary.
+class recording_writer : public draw_writer {
+ public:
+  recording_writer(std::ostream& csv, const stan_csv_header& header,
+                   const std::vector<std::string>& names)
+      : csv_(csv, header, names), n_outputs_(names.size()) {
+    record_.columns = stan_sampler_columns();
+    record_.columns.insert(record_.columns.end(), names.begin(), names.end());
+    record_.config["model"] = header.model;
+    record_.config["max_depth"] = std::to_string(header.config.max_depth);
+    record_.path = header.output_file;
+  }
+  void draw(const nuts_draw& info, const double* outputs, bool warmup) override {
+    csv_.draw(info, outputs, warmup);
+    if (warmup) return;
+    std::vector<double> row = {info.lp, info.accept_stat, info.stepsize,
+                               static_cast<double>(info.treedepth),
+                               static_cast<double>(info.n_leapfrog), info.divergent ? 1.0 : 0.0,
+                               info.energy};
+    row.insert(row.end(), outputs, outputs + n_outputs_);
+    record_.draws.push_back(std::move(row));
+  }
+  void adaptation(double stepsize, const std::vector<double>& inverse_metric) override {
+    csv_.adaptation(stepsize, inverse_metric);
+    record_.stepsize = stepsize;
+    record_.inverse_metric = inverse_metric;
+  }
+  void timing(double warmup_seconds, double sampling_seconds) override {
+    csv_.timing(warmup_seconds, sampling_seconds);
+    record_.warmup_seconds = warmup_seconds;
+    record_.sampling_seconds = sampling_seconds;
+  }
+  stan_csv& record() { return record_; }
+
+ private:
+  stan_csv_writer csv_;
+  std::size_t n_outputs_;
+  stan_csv record_;
+};
+
+// Several chains report into one bar: their begin/end are the command's, not theirs.
+class shared_progress : public progress_sink {
+ public:
+  explicit shared_progress(progress_sink* target) : target_(target) {}
+  void begin(const std::string&, std::uint64_t) override {}
+  void advance(std::uint64_t done) override {
+    if (target_ != nullptr) target_->advance(done);
+  }
+  void end() override {}
+
+ private:
+  progress_sink* target_;
+};
+
+bool parse_radius(const std::string& text, double* radius) {
+  try {
+    std::size_t used = 0;
+    *radius = std::stod(text, &used);
+    return used == text.size();
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+}  // namespace
+
+CLI::App* add_sample_command(CLI::App& app, sample_options& options) {
+  CLI::App* sample = app.add_subcommand("sample", "Sample a model's posterior with NUTS (Stan's algorithm)");
+  sample->add_option("model", options.model, "The model: " + [] {
+    std::string names;
+    for (const std::string& name : posterior_model_names()) names += (names.empty() ? "" : ", ") + name;
+    return names;
+  }())->required()->type_name("MODEL");
+  sample->add_option("--data", options.data_path, "Data in Stan's JSON format")
+      ->required()
+      ->type_name("FILE.json");
+  sample->add_option("--chains", options.chains, "Number of chains")->check(check_unsigned)->capture_default_str();
+  sample->add_option("--warmup", options.warmup, "Warmup iterations per chain")->check(check_unsigned)->capture_default_str();
+  sample->add_option("--draws", options.draws, "Sampling iterations per chain")->check(check_unsigned)->capture_default_str();
+  sample->add_option("--seed", options.seed, "Random seed (chain c uses the stream (seed, c))")
+      ->type_name("N")
+      ->check(check_unsigned)
+      ->each([&options](const std::string&) { options.seed_given = true; });
+  sample->add_option("--metric", options.metric, "Metric: diag or dense")
+      ->check(CLI::IsMember({"diag", "dense"}))
+      ->capture_default_str();
+  sample->add_option("--adapt-delta", options.adapt_delta, "Target acceptance statistic, in (0, 1)")
+      ->capture_default_str();
+  sample->add_option("--max-depth", options.max_depth, "Maximum tree depth")->check(check_unsigned)->capture_default_str();
+  sample->add_option("--thin", options.thin, "Keep every n-th draw")->check(check_unsigned)->capture_default_str();
+  sample->add_flag("--save-warmup", options.save_warmup, "Also write the warmup draws");
+  sample->add_option("--init", options.init,
+                     "Inits: a radius R (uniform in (-R, R) on the unconstrained scale) or a JSON file")
+      ->type_name("RADIUS|FILE.json")
+      ->capture_default_str();
+  sample->add_option("--output-dir", options.output_dir, "Directory for MODEL-1.csv ... MODEL-C.csv")
+      ->type_name("DIR")
+      ->capture_default_str();
+  sample->add_option("--threads", options.threads, "Threads running chains; 0 = one per chain")
+      ->type_name("N")
+      ->check(check_unsigned)
+      ->check(CLI::Range(0u, 4096u));
+  sample->add_flag("-q,--quiet", options.quiet, "No progress bar");
+  return sample;
+}
+
+int run_sample_command(const sample_options& options) {
+  namespace fs = std::filesystem;
+  if (options.chains == 0) throw usage_error("--chains: got 0, expected at least 1");
+  if (options.draws == 0) throw usage_error("--draws: got 0, expected at least 1");
+  if (options.thin == 0) throw usage_error("--thin: got 0, expected at least 1");
+  if (options.max_depth == 0) throw usage_error("--max-depth: got 0, expected at least 1");
+  if (!(options.adapt_delta > 0.0 && options.adapt_delta < 1.0)) {
+    throw usage_error("--adapt-delta: got " + std::to_string(options.adapt_delta) + ", expected a value in (0, 1)");
+  }
+
+  const stan_data data = read_stan_json(options.data_path);
+  std::unique_ptr<posterior_model> model;
+  try {
+    model = make_posterior(options.model, data);
+  } catch (const input_error& e) {
+    // The library names the field; the command knows the file.
+    throw input_error(options.data_path, 0, e.field(), e.message());
+  }
+
+  nuts_config base;
+  base.warmup = options.warmup;
+  base.draws = options.draws;
+  base.thin = options.thin;
+  base.save_warmup = options.save_warmup;
+  base.max_depth = options.max_depth;
+  base.metric = options.metric == "dense" ? metric_kind::dense : metric_kind::diag;
+  base.adapt_delta = options.adapt_delta;
+  base.seed = options.seed_given ? options.seed : std::random_device{}();
+  double radius = 0.0;
+  if (parse_radius(options.init, &radius)) {
+    if (!(radius >= 0.0)) throw usage_error("--init: got " + options.init + ", expected a radius >= 0 or a file");
+    base.init_radius = radius;
+  } else {
+    const stan_data init = read_stan_json(options.init);
+    base.init.assign(model->dim(), 0.0);
+    try {
+      model->unconstrain(init, base.init.data());
+    } catch (const input_error& e) {
+      throw input_error(options.init, 0, e.field(), e.message());
+    }
+  }
+
+  std::error_code error;
+  fs::create_directories(options.output_dir, error);
+  if (!fs::is_directory(options.output_dir)) {
+    throw usage_error("--output-dir: cannot create directory '" + options.output_dir + "'");
+  }
+  std::vector<std::string> final_paths, temporary_paths;
+  for (std::size_t c = 1; c <= options.chains; ++c) {
+    const fs::path path = fs::path(options.output_dir) / (options.model + "-" + std::to_string(c) + ".csv");
+    final_paths.push_back(path.string());
+    temporary_paths.push_back(path.string() + ".tmp." + std::to_string(::getpid()));
+  }
+  auto remove_temporaries = [&] {
+    for (const std::string& path : temporary_paths) fs::remove(path, error);
+  };
+
+  std::unique_ptr<progress_bar> bar;
+  if (!options.quiet) bar = std::make_unique<progress_bar>(stderr);
+  shared_progress progress(bar.get());
+  interrupt_guard signals;
+  run_hooks hooks;
+  hooks.progress = &progress;
+  hooks.interrupt = &interrupt_requested;
+
+  const std::vector<std::string> names = model->output_names();
+  std::vector<stan_csv> chains(options.chains);
+  const unsigned threads =
+      options.threads > 0 ? options.threads : static_cast<unsigned>(options.chains);
+  if (bar) bar->begin("sampling", options.chains * (options.warmup + options.draws));
+  try {
+    detail::parallel_for(options.chains, threads, [&](std::size_t index) {
+      std::ofstream out(temporary_paths[index], std::ios::binary | std::ios::trunc);
+      if (!out) throw runtime_failure("cannot write '" + temporary_paths[index] + "'");
+      stan_csv_header header;
+      header.model = options.model;
+      header.data_file = options.data_path;
+      header.init = options.init;
+      header.output_file = final_paths[index];
+      header.config = base;
+      header.config.chain = static_cast<std::uint32_t>(index + 1);
+      recording_writer writer(out, header, names);
+      run_nuts(*model, header.config, writer, hooks);
+      out.close();
+      if (!out) throw runtime_failure("cannot write '" + temporary_paths[index] + "'");
+      chains[index] = std::move(writer.record());
+    });
+    hooks.check_interrupt();
+  } catch (...) {
+    if (bar) bar->end();
+    remove_temporaries();
+    throw;
+  }
+  if (bar) bar->end();
+  bar.reset();
+  for (std::size_t c = 0; c < options.chains; ++c) {
+    fs::rename(temporary_paths[c], final_paths[c], error);
+    if (error) {
+      remove_temporaries();
+      throw runtime_failure("cannot rename '" + temporary_paths[c] + "' to '" + final_paths[c] +
+                            "': " + error.message());
+    }
+  }
+  std::cout << "Wrote " << options.chains << " Stan CSV files: " << final_paths.front()
+            << (options.chains > 1 ? " ... " + final_paths.back() : std::string()) << " (seed "
+            << base.seed << ")\n\n";
+  print_summary(std::cout, chains);
+  return 0;
+}
+
+}  // namespace ismc::cli

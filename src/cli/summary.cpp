@@ -1,0 +1,157 @@
+#include "cli/summary.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "ismc/diagnostics.hpp"
+#include "ismc/error.hpp"
+
+namespace ismc::cli {
+
+namespace {
+
+// The chains' draws of one column: draws[chain][iteration].
+std::vector<std::vector<double>> column_chains(const std::vector<stan_csv>& chains,
+                                               const std::string& name) {
+  std::vector<std::vector<double>> draws;
+  for (const stan_csv& chain : chains) draws.push_back(chain.values(name));
+  return draws;
+}
+
+bool is_sampler_column(const std::string& name) {
+  return name.size() > 2 && name.compare(name.size() - 2, 2, "__") == 0;
+}
+
+std::string percent(std::size_t count, std::size_t total) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2g%%", 100.0 * static_cast<double>(count) / static_cast<double>(total));
+  return text;
+}
+
+void check_alike(const std::vector<stan_csv>& chains) {
+  if (chains.empty()) throw usage_error("summary: no chains");
+  for (const stan_csv& chain : chains) {
+    if (chain.columns != chains.front().columns) {
+      throw input_error(chain.path, 0, "", "its columns differ from those of " + chains.front().path);
+    }
+    if (chain.draws.empty()) throw input_error(chain.path, 0, "", "the file holds no sampling draws");
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> sampler_problems(const std::vector<stan_csv>& chains) {
+  check_alike(chains);
+  std::vector<std::string> problems;
+  const stan_csv& first = chains.front();
+  const auto has = [&](const char* name) {
+    return std::find(first.columns.begin(), first.columns.end(), name) != first.columns.end();
+  };
+  std::size_t total = 0, divergent = 0, at_max_depth = 0;
+  long max_depth = 10;
+  if (first.config.count("max_depth")) max_depth = std::stol(first.config.at("max_depth"));
+  for (const stan_csv& chain : chains) {
+    total += chain.draws.size();
+    if (has("divergent__")) {
+      for (double value : chain.values("divergent__")) divergent += value != 0.0 ? 1 : 0;
+    }
+    if (has("treedepth__")) {
+      for (double value : chain.values("treedepth__")) at_max_depth += value >= static_cast<double>(max_depth) ? 1 : 0;
+    }
+  }
+  if (at_max_depth > 0) {
+    problems.push_back(std::to_string(at_max_depth) + " of " + std::to_string(total) + " (" +
+                       percent(at_max_depth, total) + ") transitions hit the maximum treedepth limit of " +
+                       std::to_string(max_depth) +
+                       ".\nTrajectories that are prematurely terminated due to this limit will result in "
+                       "slow exploration.\nFor optimal performance, increase this limit.");
+  }
+  if (divergent > 0) {
+    problems.push_back(std::to_string(divergent) + " of " + std::to_string(total) + " (" +
+                       percent(divergent, total) +
+                       ") transitions ended with a divergence.\nThese divergent transitions indicate "
+                       "that HMC is not fully able to explore the posterior distribution.\nTry "
+                       "increasing adapt delta closer to 1.\nIf this doesn't remove all divergences, "
+                       "try to reparameterize the model.");
+  }
+  if (has("energy__")) {
+    std::string low;
+    for (std::size_t c = 0; c < chains.size(); ++c) {
+      const double value = ebfmi(chains[c].values("energy__"));
+      if (value < 0.3) {
+        char text[96];
+        std::snprintf(text, sizeof text, "  Chain %zu: E-BFMI = %.3g\n", c + 1, value);
+        low += text;
+      }
+    }
+    if (!low.empty()) {
+      problems.push_back("The E-BFMI of these chains is below the nominal threshold of 0.3, which "
+                         "suggests that HMC may have trouble exploring the target distribution:\n" +
+                         low + "If possible, try to reparameterize the model.");
+    }
+  }
+  std::string high_rhat, low_ess;
+  const double min_ess = 100.0 * static_cast<double>(chains.size());
+  for (const std::string& name : first.columns) {
+    if (is_sampler_column(name) && name != "lp__") continue;
+    const parameter_summary s = summarize(name, column_chains(chains, name));
+    if (s.rhat > 1.01) high_rhat += "  " + name + "\n";
+    if (s.ess_bulk < min_ess || s.ess_tail < min_ess) low_ess += "  " + name + "\n";
+  }
+  if (!high_rhat.empty()) {
+    problems.push_back("The following parameters had rank-normalized split R-hat greater than 1.01:\n" +
+                       high_rhat + "Such high values indicate incomplete mixing and biased estimation.\n"
+                       "You should consider regularizing your model with additional prior information "
+                       "or a more effective parameterization.");
+  }
+  if (!low_ess.empty()) {
+    problems.push_back("The following parameters had fewer than 100 effective draws per chain "
+                       "(bulk or tail):\n" + low_ess +
+                       "Such low values indicate that the effective sample size estimators may be "
+                       "biased high and actual performance may be substantially lower than quoted.");
+  }
+  return problems;
+}
+
+void print_summary(std::ostream& out, const std::vector<stan_csv>& chains) {
+  check_alike(chains);
+  const stan_csv& first = chains.front();
+  std::size_t draws = 0;
+  for (const stan_csv& chain : chains) draws += chain.draws.size();
+  const std::string model = first.config.count("model") ? first.config.at("model") : "model";
+  out << "Inference for " << model << ": " << chains.size()
+      << (chains.size() == 1 ? " chain" : " chains") << ", " << draws << " draws in all\n\n";
+  char line[256];
+  std::size_t width = 4;
+  for (const std::string& name : first.columns) width = std::max(width, name.size());
+  std::snprintf(line, sizeof line, "%-*s %10s %9s %9s %9s %9s %9s %9s %9s %7s\n", static_cast<int>(width),
+                "", "Mean", "MCSE", "StdDev", "5%", "50%", "95%", "ESS_bulk", "ESS_tail", "R_hat");
+  out << line;
+  for (const std::string& name : first.columns) {
+    if (is_sampler_column(name) && name != "lp__") continue;
+    const parameter_summary s = summarize(name, column_chains(chains, name));
+    std::snprintf(line, sizeof line, "%-*s %10.4g %9.3g %9.4g %9.4g %9.4g %9.4g %9.0f %9.0f %7.4g\n",
+                  static_cast<int>(width), name.c_str(), s.mean, s.mcse_mean, s.sd, s.q5, s.q50,
+                  s.q95, s.ess_bulk, s.ess_tail, s.rhat);
+    out << line;
+  }
+  out << "\n";
+  const std::vector<std::string> problems = sampler_problems(chains);
+  if (problems.empty()) {
+    out << "Processing complete, no problems detected.\n";
+  } else {
+    for (const std::string& problem : problems) out << problem << "\n\n";
+  }
+}
+
+int run_summary_command(const std::vector<std::string>& files) {
+  std::vector<stan_csv> chains;
+  for (const std::string& file : files) chains.push_back(read_stan_csv_file(file));
+  print_summary(std::cout, chains);
+  return 0;
+}
+
+}  // namespace ismc::cli

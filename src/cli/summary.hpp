@@ -1,0 +1,25 @@
+#pragma once
+// The posterior summary that `ismc sample` and `ismc summary` print: per parameter mean,
+// MCSE, sd, 5%, 50%, 95%, ESS_bulk, ESS_tail, R-hat, then the checks Stan's `diagnose`
+// makes (divergences, max tree depth, E-BFMI, R-hat, effective sample size).
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "ismc/stan_csv.hpp"
+
+namespace ismc::cli {
+
+/// The problems found in a set of chains, one paragraph each; empty when none.
+std::vector<std::string> sampler_problems(const std::vector<stan_csv>& chains);
+
+/// Prints the summary table of `chains` (lp__ and every model column) and their problems
+/// (or "no problems detected") to `out`. Chains must share their columns and draw counts.
+/// @throws ismc::input_error when they do not.
+void print_summary(std::ostream& out, const std::vector<stan_csv>& chains);
+
+/// `ismc summary FILE.csv...`: reads each file as one chain and prints the summary.
+int run_summary_command(const std::vector<std::string>& files);
+
+}  // namespace ismc::cli
