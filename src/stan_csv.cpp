@@ -1,6 +1,8 @@
 #include "ismc/stan_csv.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <iterator>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -184,7 +186,10 @@ stan_csv read_stan_csv(std::istream& in, const std::string& path) {
     if (line[0] == '#') {
       const std::string comment = trim(line.substr(1));
       if (comment.rfind("Adaptation terminated", 0) == 0) {
+        // Rows before the adaptation block are warmup draws (saved with save_warmup).
         adapted = true;
+        for (auto& row : csv.draws) csv.warmup_draws.push_back(std::move(row));
+        csv.draws.clear();
         continue;
       }
       if (comment.rfind("Step size =", 0) == 0) {
@@ -237,17 +242,29 @@ stan_csv read_stan_csv(std::istream& in, const std::string& path) {
         throw input_error(path, line_number, csv.columns[c], "'" + parts[c] + "' is not a number");
       }
     }
-    // With save_warmup, warmup rows precede the adaptation block; without adaptation
-    // (num_warmup = 0) every row is a sampling draw.
-    const bool saved_warmup = csv.config.count("save_warmup") && csv.config.at("save_warmup") == "1";
-    const bool has_warmup = csv.config.count("num_warmup") && csv.config.at("num_warmup") != "0";
-    if (!adapted && saved_warmup && has_warmup) {
-      csv.warmup_draws.push_back(std::move(row));
-    } else {
-      csv.draws.push_back(std::move(row));
-    }
+    csv.draws.push_back(std::move(row));
   }
   if (csv.columns.empty()) throw input_error(path, line_number, "", "no header line: not a Stan CSV file");
+  // Saved warmup without an adaptation block (adaptation off): the first rows are warmup,
+  // as many as the configuration says (CmdStan's num_warmup, rstan's warmup).
+  const auto setting = [&](const char* key) -> long {
+    const auto found = csv.config.find(key);
+    if (found == csv.config.end()) return -1;
+    try {
+      return std::stol(found->second);
+    } catch (const std::exception&) {
+      return -1;
+    }
+  };
+  if (!adapted && setting("save_warmup") == 1) {
+    const long warmup = std::max(setting("num_warmup"), setting("warmup"));
+    const long thin = std::max(1L, setting("thin"));
+    const auto rows = static_cast<std::size_t>(std::max(0L, (warmup + thin - 1) / thin));
+    const std::size_t moved = std::min(rows, csv.draws.size());
+    csv.warmup_draws.assign(std::make_move_iterator(csv.draws.begin()),
+                            std::make_move_iterator(csv.draws.begin() + static_cast<std::ptrdiff_t>(moved)));
+    csv.draws.erase(csv.draws.begin(), csv.draws.begin() + static_cast<std::ptrdiff_t>(moved));
+  }
   return csv;
 }
 

@@ -75,6 +75,19 @@ TEST(StanCsv, ReadsCmdStansLayout) {
   EXPECT_THROW(csv.column("nope"), input_error);
 }
 
+// A file written by Stan itself (rstan 2.21, sample_file =, 100 warmup draws saved before
+// the adaptation block, then 50 draws; see tests/data/stan_csv/README.md).
+TEST(StanCsv, ReadsAFileWrittenByStan) {
+  const stan_csv csv = read_stan_csv_file(std::string(ISMC_TEST_DATA_DIR) + "/stan_csv/rstan_eight_schools.csv");
+  EXPECT_EQ(csv.warmup_draws.size(), 100u);
+  EXPECT_EQ(csv.draws.size(), 50u);
+  EXPECT_EQ(csv.config.at("seed"), "20240601");
+  EXPECT_EQ(csv.inverse_metric.size(), 10u);
+  EXPECT_DOUBLE_EQ(csv.stepsize, 0.498706);
+  EXPECT_EQ(csv.columns.back(), "theta.8");
+  EXPECT_DOUBLE_EQ(csv.sampling_seconds, 0.001094);
+}
+
 TEST(StanCsv, MalformedInputNamesTheLine) {
   std::istringstream ragged("lp__,theta\n1,2\n3\n");
   try {

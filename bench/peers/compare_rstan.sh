@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # ismc's NUTS against Stan's (rstan) on the non-centered eight schools, in one run on one
 # machine, for the same seeds: 4 chains x (1000 warmup + 1000 draws), default settings,
-# chains one after another in one thread.
-#   1. bench/peers/rstan_eight_schools.R (the model compiled, or loaded from its cache,
-#      before any timing);
+# chains one after another in one thread. Per seed, one after the other (interleaved, so
+# that both see the machine in the same state):
+#   1. bench/peers/rstan_eight_schools.R --seeds S (the model compiled, or loaded from its
+#      cache, before any timing);
 #   2. bench_nuts --benchmark_filter=BM_NutsEightSchools/seed:S/warmup:1000/draws:1000;
 # then prints a table (seed, rstan ESS/s, ismc ESS/s, ratio, rstan grad/ESS, ismc grad/ESS)
 # with the averages over seeds, and writes every figure with the machine, date and commit
@@ -50,15 +51,24 @@ trap 'rm -rf "${work}"' EXIT
 
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 
-echo "rstan: rstan_eight_schools.R --seeds ${seeds} ..." >&2
-Rscript "${here}/rstan_eight_schools.R" --seeds "${seeds}" --chains 4 --warmup 1000 \
-  --draws 1000 --data "${root}/examples/eight_schools.json" > "${work}/rstan.json" ||
-  fail "rstan_eight_schools.R failed"
-
-echo "ismc: bench_nuts, seeds ${seeds} ..." >&2
-filter="^BM_NutsEightSchools/seed:(${seeds//,/|})/warmup:1000/draws:1000/"
-ISMC_NUTS_SEEDS="${seeds}" "${bench}" "--benchmark_filter=${filter}" \
-  --benchmark_format=json > "${work}/ismc.json" || fail "bench_nuts failed"
+# Interleaved per seed (rstan then ismc), so that both see the machine in the same state.
+# The first rstan call compiles the model (or loads it from the cache), outside the timing.
+: > "${work}/rstan.jsonl"
+: > "${work}/ismc.jsonl"
+for seed in ${seeds//,/ }; do
+  echo "seed ${seed}: rstan ..." >&2
+  Rscript "${here}/rstan_eight_schools.R" --seeds "${seed}" --chains 4 --warmup 1000 \
+    --draws 1000 --data "${root}/examples/eight_schools.json" > "${work}/rstan.json" ||
+    fail "rstan_eight_schools.R failed"
+  "${python}" -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))))' \
+    "${work}/rstan.json" >> "${work}/rstan.jsonl"
+  echo "seed ${seed}: ismc ..." >&2
+  ISMC_NUTS_SEEDS="${seed}" "${bench}" \
+    "--benchmark_filter=^BM_NutsEightSchools/seed:${seed}/warmup:1000/draws:1000/" \
+    --benchmark_format=json > "${work}/ismc.json" || fail "bench_nuts failed"
+  "${python}" -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))))' \
+    "${work}/ismc.json" >> "${work}/ismc.jsonl"
+done
 
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 mkdir -p "$(dirname "${output}")"
@@ -69,25 +79,28 @@ DATE="$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
 COMMIT="$(git -C "${root}" rev-parse HEAD)" \
 DIRTY="$(git -C "${root}" status --porcelain | wc -l)" \
 LOAD_BEFORE="${load_before}" LOAD_AFTER="${load_after}" SEEDS="${seeds}" \
-"${python}" - "${work}/rstan.json" "${work}/ismc.json" "${output}" <<'EOF'
+BUILD_TYPE="$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "${build_dir}/CMakeCache.txt" 2>/dev/null || true)" \
+"${python}" - "${work}/rstan.jsonl" "${work}/ismc.jsonl" "${output}" <<'EOF'
 import json, os, re, statistics, sys
 
 rstan_path, ismc_path, output = sys.argv[1:4]
-rstan = json.load(open(rstan_path))
-ismc = json.load(open(ismc_path))
+rstan_runs = [json.loads(line) for line in open(rstan_path) if line.strip()]
+ismc_runs = [json.loads(line) for line in open(ismc_path) if line.strip()]
+rstan = rstan_runs[0]
+ismc = ismc_runs[0]
 seeds = [int(s) for s in os.environ["SEEDS"].split(",")]
 
 fields = ["sampler_seconds", "warmup_seconds", "sampling_seconds", "ess_bulk_tau", "gradients",
           "ess_per_second", "gradients_per_ess", "divergent"]
 ismc_rows = {}
-for b in ismc["benchmarks"]:
+for b in (b for run in ismc_runs for b in run["benchmarks"]):
     m = re.match(r"BM_NutsEightSchools/seed:(\d+)/warmup:1000/draws:1000/", b["name"])
     if not m or b.get("run_type") == "aggregate":
         continue
     if "error_occurred" in b and b["error_occurred"]:
         sys.exit(f"compare_rstan.sh: {b['name']}: {b.get('error_message')}")
     ismc_rows[int(m.group(1))] = {k: b[k] for k in fields}
-rstan_rows = {int(r["seed"]): r for r in rstan["per_seed"]}
+rstan_rows = {int(r["seed"]): r for run in rstan_runs for r in run["per_seed"]}
 
 rows = []
 for seed in seeds:
@@ -129,15 +142,17 @@ result = {
     "git_tree_dirty": os.environ["DIRTY"].strip() != "0",
     "seeds": seeds,
     "rstan_versions": rstan["versions"],
-    "rstan_compile_seconds_untimed": rstan["compile_seconds"],
-    "ismc_context": ismc["context"],
+    "rstan_model_compiled_in_this_run": rstan["model_compiled_in_this_run"],
+    "rstan_compile_or_load_seconds_untimed": rstan["compile_seconds"],
+    "ismc_build_type": os.environ["BUILD_TYPE"],
+    "ismc_context": ismc["context"],  # library_build_type there is Google Benchmark's
     "aims": {
         "gradients_per_ess_within_10_percent_of_stan": abs(grad_ratio - 1.0) <= 0.10,
         "ess_per_second_at_least_5x_stan": ess_ratio >= 5.0,
     },
     "averages": averages,
     "per_seed": rows,
-    "rstan_raw": rstan,
+    "rstan_raw": rstan_runs,
 }
 tmp = output + ".tmp"
 with open(tmp, "w") as f:

@@ -52,7 +52,10 @@ std::vector<std::string> sampler_problems(const std::vector<stan_csv>& chains) {
   };
   std::size_t total = 0, divergent = 0, at_max_depth = 0;
   long max_depth = 10;
-  if (first.config.count("max_depth")) max_depth = std::stol(first.config.at("max_depth"));
+  // CmdStan writes max_depth, rstan max_treedepth.
+  for (const char* key : {"max_depth", "max_treedepth"}) {
+    if (first.config.count(key)) max_depth = std::stol(first.config.at(key));
+  }
   for (const stan_csv& chain : chains) {
     total += chain.draws.size();
     if (has("divergent__")) {

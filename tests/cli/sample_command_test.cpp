@@ -121,6 +121,14 @@ TEST(SampleCommand, BadInputExitsWithTwoAndWritesNothing) {
   }
 }
 
+TEST(SummaryCommand, SummarizesAFileWrittenByStan) {
+  const cli_result result =
+      run({"summary", std::string(ISMC_TEST_DATA_DIR) + "/stan_csv/rstan_eight_schools.csv"});
+  ASSERT_EQ(result.code, 0) << result.err;
+  EXPECT_NE(result.out.find("1 chain, 50 draws"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("theta.8"), std::string::npos);
+}
+
 TEST(SummaryCommand, MissingFileExitsWithTwo) {
   const cli_result result = run({"summary", "/nonexistent/chain.csv"});
   EXPECT_EQ(result.code, 2);
