@@ -6,14 +6,15 @@
 
 #include "ismc/nuts.hpp"
 
-#include <Eigen/Cholesky>
 #include <Eigen/Dense>
 
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ismc/error.hpp"
@@ -43,13 +44,11 @@ constexpr int max_init_tries = 100;
 // n_leapfrog is an int: 2^30 steps is already far beyond any useful trajectory.
 constexpr std::size_t max_tree_depth_limit = 30;
 
+// Shortest text that reads back as the same double.
 std::string number_text(double value) {
-  std::string text = std::to_string(value);
-  if (text.find('.') != std::string::npos) {
-    while (!text.empty() && text.back() == '0') text.pop_back();
-    if (!text.empty() && text.back() == '.') text.pop_back();
-  }
-  return text;
+  char buffer[64];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return std::string(buffer, result.ptr);
 }
 
 [[noreturn]] void bad_setting(const std::string& field, const std::string& got,
@@ -544,16 +543,19 @@ void run_chain(const posterior_model& model, const nuts_config& config, draw_wri
   hooks.begin("chain", config.warmup + config.draws);
 
   // Warmup: dual averaging of the step size every iteration, the metric at the end of each
-  // slow window, then a fresh heuristic step size and a restarted averaging.
-  const auto warmup_start = std::chrono::steady_clock::now();
+  // slow window, then a fresh heuristic step size and a restarted averaging. As in Stan's
+  // run_adaptive_sampler, the first heuristic step size is found before the clock starts.
+  auto warmup_start = std::chrono::steady_clock::now();
   if (config.warmup > 0) {
     nuts_detail::stepsize_adaptation stepsize_adapt(config.adapt_delta, config.adapt_gamma,
                                                     config.adapt_kappa, config.adapt_t0);
+    // μ = log(10 ε) with the configured ε, as Stan's services set it.
     stepsize_adapt.set_mu(std::log(10.0 * config.stepsize));
     typename Metric::adaptation metric_adapt(
         dim, nuts_detail::windowed_adaptation(config.warmup, config.init_buffer,
                                               config.term_buffer, config.window));
     sampler.init_stepsize();
+    warmup_start = std::chrono::steady_clock::now();
     for (std::size_t m = 0; m < config.warmup; ++m) {
       hooks.check_interrupt();
       const nuts_draw draw = sampler.transition();

@@ -44,7 +44,10 @@ windowed_adaptation::windowed_adaptation(std::size_t warmup, std::size_t init_bu
   enabled_ = true;
   warmup_ = warmup;
   if (init_buffer + base_window + term_buffer > warmup) {
-    // Stan truncates 0.15·warmup and 0.10·warmup to unsigned int.
+    // Stan truncates 0.15·warmup and 0.10·warmup to unsigned int. Stan's set_window_params
+    // returns from this branch before restart(), so its first window end stays at
+    // UINT_MAX and the metric is never adapted (seen with rstan 2.21: identity metric for
+    // warmup 20–149). We schedule the window Stan documents and prints instead.
     init_buffer_ = static_cast<std::size_t>(0.15 * static_cast<double>(warmup));
     term_buffer_ = static_cast<std::size_t>(0.10 * static_cast<double>(warmup));
     base_window_ = warmup - (init_buffer_ + term_buffer_);
