@@ -1,0 +1,128 @@
+#pragma once
+/// @file population.hpp
+/// @brief Population inference from per-object posterior samples (seed 000; Hogg, Myers &
+/// Bovy 2010): μ_i ~ N(θ_μ, θ_σ), x_i ~ N(μ_i, α), flat priors θ_μ ~ U(−5, 5),
+/// θ_σ ~ U(0, 2). Three ways to the hyper-parameters: fitting per-object point estimates
+/// (biased), the importance-sampled hyper-likelihood L̂(θ) from per-object posterior
+/// samples, and the full partial-pooling model. See ../shared/spec/samplers.md.
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ismc/backend.hpp"
+#include "ismc/batched.hpp"
+#include "ismc/posterior.hpp"
+#include "ismc/progress.hpp"
+
+namespace ismc {
+
+/// Per-object posterior samples μ_i^(n), ragged: object i owns
+/// values[offsets[i] … offsets[i + 1]). `log_p0` is empty (flat interim prior) or holds
+/// ln p0 of every sample.
+struct population_samples {
+  std::vector<std::size_t> offsets{0};
+  std::vector<double> values;
+  std::vector<double> log_p0;
+
+  std::size_t objects() const { return offsets.size() - 1; }
+  std::size_t samples(std::size_t i) const { return offsets[i + 1] - offsets[i]; }
+};
+
+/// Checks sizes, finiteness and (with log_p0) that every interim density is positive and
+/// finite; throws `input_error` (file "", field `samples` / `log_p0`, the object named).
+void validate(const population_samples& samples);
+
+/// The seed's simulated setting.
+struct population_setting {
+  std::size_t objects = 1000;
+  double theta_mu = 0.0;
+  double theta_sigma = 1.0;
+  double alpha = 1.0;                   ///< measurement noise of x_i
+  std::size_t samples_per_object = 1000;
+};
+
+/// Simulated data: true μ_i, observations x_i ~ N(μ_i, α), and per-object posterior
+/// samples under a flat interim prior, μ_i^(n) ~ N(x_i, α²). Counter-based: a pure
+/// function of (setting, seed).
+struct population_data {
+  std::vector<double> mu;
+  std::vector<double> x;
+  population_samples samples;
+};
+population_data simulate_population(const population_setting& setting, std::uint64_t seed);
+
+/// The hyper-likelihood at one θ and what it knows of its own error.
+struct hyper_likelihood_value {
+  double log_likelihood = 0.0;  ///< ln L̂(θ) = Σ_i ln[(1/S_i) Σ_n N(μ_i^(n); θ_μ, θ_σ) / p0]
+  double variance = 0.0;        ///< σ² = Σ_i (1/ESS_i − 1/S_i), the variance of ln L̂
+};
+
+/// ln L̂ at `batch` values θ_b = (θ_μ, θ_σ) (row-major), by logsumexp in one pass over the
+/// samples with a running (max, Σe, Σe²) per object. `per_object_ess` (when not null)
+/// receives ESS_i = (Σw)²/Σw² of the first θ, one per object.
+void hyper_log_likelihood(const population_samples& samples, const double* thetas,
+                          std::size_t batch, hyper_likelihood_value* out,
+                          std::vector<double>* per_object_ess = nullptr,
+                          const run_hooks& hooks = {});
+
+/// Flat priors θ_μ ∈ (−5, 5), θ_σ ∈ (0, 2), and the hyper-likelihood; −∞ outside the
+/// priors and, when σ² > variance_cut, −∞ (Talbot & Golomb 2023).
+class hyper_likelihood_posterior : public batched_log_density {
+ public:
+  hyper_likelihood_posterior(population_samples samples,
+                             double variance_cut = std::numeric_limits<double>::infinity());
+  std::size_t dim() const override { return 2; }
+  std::vector<std::string> names() const override { return {"theta_mu", "theta_sigma"}; }
+  void log_density(const double* thetas, std::size_t batch, double* out,
+                   const run_hooks& hooks = {}) const override;
+  const population_samples& samples() const { return samples_; }
+
+ private:
+  population_samples samples_;
+  double variance_cut_;
+};
+
+/// The hyper-likelihood posterior on a backend: `cpu` (threads over the batch and the
+/// objects) or `cuda` (samples copied to the device once; one kernel pass per call);
+/// `automatic` takes CUDA when compiled in and a device is present. Throws as
+/// `make_backend` when CUDA is asked for and cannot be had.
+std::unique_ptr<batched_log_density> make_hyper_likelihood(
+    population_samples samples, double variance_cut = std::numeric_limits<double>::infinity(),
+    backend_kind kind = backend_kind::cpu);
+
+/// The point-estimate method the seed warns against: θ fitted to per-object medians m_i as
+/// if they were exact, ln L = Σ ln N(m_i; θ_μ, θ_σ), with the same flat priors.
+class point_estimate_posterior : public batched_log_density {
+ public:
+  explicit point_estimate_posterior(std::vector<double> medians);
+  std::size_t dim() const override { return 2; }
+  std::vector<std::string> names() const override { return {"theta_mu", "theta_sigma"}; }
+  void log_density(const double* thetas, std::size_t batch, double* out,
+                   const run_hooks& hooks = {}) const override;
+
+ private:
+  std::vector<double> medians_;
+};
+
+/// Per-object medians of the samples (the point estimates).
+std::vector<double> sample_medians(const population_samples& samples);
+
+/// The full partial-pooling model on observations x with noise α: parameters θ_μ, θ_σ,
+/// μ_1 … μ_n (n + 2 of them), θ_μ and θ_σ on logit scales of their uniform priors with
+/// Jacobians; outputs `theta_mu`, `theta_sigma`, `mu.1` … `mu.n`.
+std::unique_ptr<posterior_model> make_partial_pooling(std::vector<double> x, double alpha);
+
+/// The exact posterior of (θ_μ, θ_σ) given x under the flat priors, by 1-D quadrature over
+/// θ_σ (x_i ~ N(θ_μ, θ_σ² + α²) marginally; θ_μ | θ_σ, x is Gaussian, truncation to
+/// (−5, 5) included).
+struct population_exact {
+  double mean_mu, sd_mu, q05_mu, q50_mu, q95_mu;
+  double mean_sigma, sd_sigma, q05_sigma, q50_sigma, q95_sigma;
+};
+population_exact exact_population_posterior(const std::vector<double>& x, double alpha);
+
+}  // namespace ismc
