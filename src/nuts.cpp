@@ -8,6 +8,7 @@
 
 #include <Eigen/Dense>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -141,6 +142,28 @@ struct phase_point {
   double V = 0.0;
 };
 
+// dst = src for vectors of equal size. Eigen's assignment is an out-of-line call with a
+// resize check; inline, the handful of copies at each leaf of a tree cost much less.
+void copy(const VectorXd& src, VectorXd& dst) {
+  std::copy_n(src.data(), src.size(), dst.data());
+}
+
+void copy(const phase_point& src, phase_point& dst) {
+  copy(src.q, dst.q);
+  copy(src.p, dst.p);
+  copy(src.g, dst.g);
+  dst.V = src.V;
+}
+
+// Exchanges two points of equal size in O(1) (Eigen swaps the buffers): where the source of
+// an assignment is dead afterwards, a swap does the assignment's work for free.
+void swap(phase_point& a, phase_point& b) {
+  a.q.swap(b.q);
+  a.p.swap(b.p);
+  a.g.swap(b.g);
+  std::swap(a.V, b.V);
+}
+
 // Diagonal Euclidean metric: kinetic energy ½ pᵀ M⁻¹ p with M⁻¹ = diag(inverse_).
 class diag_metric {
  public:
@@ -149,8 +172,12 @@ class diag_metric {
   explicit diag_metric(std::size_t dim)
       : inverse_(VectorXd::Ones(static_cast<Eigen::Index>(dim))), sqrt_inverse_(inverse_) {}
 
-  double tau(const VectorXd& p) const { return 0.5 * p.dot(inverse_.cwiseProduct(p)); }
-  VectorXd dtau_dp(const VectorXd& p) const { return inverse_.cwiseProduct(p); }
+  // The kinetic energy ½ pᵀ p♯ from p and p♯ = M⁻¹p: callers have p♯ at hand, or need it.
+  static double tau(const VectorXd& p, const VectorXd& p_sharp) { return 0.5 * p.dot(p_sharp); }
+  // p♯ = M⁻¹p, written into a buffer of the caller's so that no step allocates.
+  void dtau_dp(const VectorXd& p, VectorXd& p_sharp) const {
+    p_sharp = inverse_.cwiseProduct(p);
+  }
 
   // p ~ N(0, M): p_i = z_i / sqrt(M⁻¹_ii).
   void sample_p(VectorXd& p, chain_random& random) const {
@@ -183,14 +210,16 @@ class dense_metric {
                                     static_cast<Eigen::Index>(dim))),
         cholesky_(inverse_) {}
 
-  double tau(const VectorXd& p) const { return 0.5 * p.dot(inverse_ * p); }
-  VectorXd dtau_dp(const VectorXd& p) const { return inverse_ * p; }
+  // The kinetic energy ½ pᵀ p♯ from p and p♯ = M⁻¹p: callers have p♯ at hand, or need it.
+  static double tau(const VectorXd& p, const VectorXd& p_sharp) { return 0.5 * p.dot(p_sharp); }
+  // p♯ = M⁻¹p, written into a buffer of the caller's so that no step allocates.
+  void dtau_dp(const VectorXd& p, VectorXd& p_sharp) const { p_sharp.noalias() = inverse_ * p; }
 
   // p ~ N(0, M): with M⁻¹ = UᵀU, p = U⁻¹ z has covariance (UᵀU)⁻¹ = M (as Stan's
   // dense_e_metric::sample_p).
   void sample_p(VectorXd& p, chain_random& random) const {
     random.normals(p.data(), static_cast<std::size_t>(p.size()));
-    p = cholesky_.matrixU().solve(p);
+    cholesky_.matrixU().solveInPlace(p);  // `p = ….solve(p)` would go through a temporary
   }
 
   bool learn(adaptation& adapt, const VectorXd& q) {
@@ -231,15 +260,29 @@ bool no_u_turn(const VectorXd& p_sharp_minus, const VectorXd& p_sharp_plus,
 }
 
 // Multinomial NUTS with a Euclidean metric and the explicit leapfrog integrator.
+//
+// Every vector a transition needs is allocated once per chain (the subtree levels on their
+// first use), so steady-state transitions allocate nothing; the arithmetic is Stan's, in
+// Stan's order, so the draws do not depend on this bookkeeping.
 template <class Metric>
 class nuts_sampler {
  public:
   nuts_sampler(const posterior_model& model, chain_random& random, int max_depth, Metric metric)
-      : model_(model), random_(random), metric_(std::move(metric)), max_depth_(max_depth) {
-    const auto dim = static_cast<Eigen::Index>(model.dim());
-    z_.q = VectorXd::Zero(dim);
-    z_.p = VectorXd::Zero(dim);
-    z_.g = VectorXd::Zero(dim);
+      : model_(model),
+        random_(random),
+        metric_(std::move(metric)),
+        max_depth_(max_depth),
+        dim_(static_cast<Eigen::Index>(model.dim())),
+        // build_tree runs at depths 0 .. max_depth − 1; level 0 (a leaf) needs no workspace.
+        subtrees_(static_cast<std::size_t>(max_depth)) {
+    for (phase_point* z : {&z_, &z_init_, &z_fwd_, &z_bck_, &z_sample_, &z_propose_}) {
+      resize(*z, dim_);
+    }
+    for (VectorXd* v : {&p_fwd_fwd_, &p_sharp_fwd_fwd_, &p_fwd_bck_, &p_sharp_fwd_bck_,
+                        &p_bck_fwd_, &p_sharp_bck_fwd_, &p_bck_bck_, &p_sharp_bck_bck_, &rho_,
+                        &rho_fwd_, &rho_bck_, &rho_extended_, &p_sharp_step_}) {
+      *v = VectorXd::Zero(dim_);
+    }
   }
 
   void seed(const VectorXd& q) {
@@ -254,7 +297,7 @@ class nuts_sampler {
   // Stan's base_hmc::init_stepsize: from the current point, double (or halve) the nominal
   // step size until the acceptance probability of one leapfrog step crosses 0.8.
   void init_stepsize() {
-    const phase_point z_init = z_;
+    z_init_ = z_;
     if (nominal_stepsize_ == 0 || nominal_stepsize_ > 1e7 || std::isnan(nominal_stepsize_)) {
       return;
     }
@@ -262,7 +305,7 @@ class nuts_sampler {
     const double first_delta_h = one_step_energy_change();
     const int direction = first_delta_h > log_target ? 1 : -1;
     while (true) {
-      z_ = z_init;
+      z_ = z_init_;
       const double delta_h = one_step_energy_change();
       if (direction == 1 && !(delta_h > log_target)) break;
       if (direction == -1 && !(delta_h < log_target)) break;
@@ -276,7 +319,7 @@ class nuts_sampler {
                               "posterior may not be continuous");
       }
     }
-    z_ = z_init;
+    z_ = z_init_;
   }
 
   // One NUTS transition from the current point (Stan's base_nuts::transition).
@@ -284,80 +327,88 @@ class nuts_sampler {
     const double epsilon = nominal_stepsize_;
     metric_.sample_p(z_.p, random_);
 
-    phase_point z_fwd = z_;  // forward end of the trajectory
-    phase_point z_bck = z_;  // backward end
-    phase_point z_sample = z_;
-    phase_point z_propose = z_;
+    // The sample starts as the current point: z_ moves into z_sample_ (a swap, no copy) and
+    // the sample moves back at the end. z_propose_ needs no start value: build_tree
+    // writes it before any read.
+    swap(z_sample_, z_);
+    copy(z_sample_, z_fwd_);  // forward end of the trajectory
+    copy(z_sample_, z_bck_);  // backward end
 
     // Momenta and sharp momenta at both ends of the forward and of the backward subtree.
-    VectorXd p_fwd_fwd = z_.p;
-    VectorXd p_sharp_fwd_fwd = metric_.dtau_dp(z_.p);
-    VectorXd p_fwd_bck = z_.p;
-    VectorXd p_sharp_fwd_bck = p_sharp_fwd_fwd;
-    VectorXd p_bck_fwd = z_.p;
-    VectorXd p_sharp_bck_fwd = p_sharp_fwd_fwd;
-    VectorXd p_bck_bck = z_.p;
-    VectorXd p_sharp_bck_bck = p_sharp_fwd_fwd;
+    // (Stan also starts p_fwd_bck, p_bck_fwd and their sharp forms at p. Each doubling
+    // assigns one of those pairs and build_tree writes the other before the U-turn checks
+    // read them, so their start values are never read.)
+    p_fwd_fwd_ = z_sample_.p;
+    metric_.dtau_dp(z_sample_.p, p_sharp_fwd_fwd_);
+    p_bck_bck_ = z_sample_.p;
+    p_sharp_bck_bck_ = p_sharp_fwd_fwd_;
 
-    VectorXd rho = z_.p;  // summed momenta along the trajectory
+    rho_ = z_sample_.p;  // summed momenta along the trajectory
 
     tree_state tree;
-    tree.H0 = hamiltonian(z_);
+    tree.H0 = Metric::tau(z_sample_.p, p_sharp_fwd_fwd_) + z_sample_.V;
     tree.epsilon = epsilon;
     double log_sum_weight = 0.0;  // log(exp(H0 − H0))
     int depth = 0;
     divergent_ = false;
 
     while (depth < max_depth_) {
-      VectorXd rho_fwd = VectorXd::Zero(rho.size());
-      VectorXd rho_bck = VectorXd::Zero(rho.size());
+      reserve_subtrees(depth);
+      rho_fwd_.setZero();
+      rho_bck_.setZero();
       double log_sum_weight_subtree = -infinity;
       bool valid_subtree = false;
 
+      // Stan copies the end to extend into this->z_ and back; here build_tree moves that
+      // end itself.
       if (random_.uniform() > 0.5) {
         // Extend forward: the old trajectory becomes the backward part.
-        z_ = z_fwd;
-        rho_bck = rho;
-        p_bck_fwd = p_fwd_fwd;
-        p_sharp_bck_fwd = p_sharp_fwd_fwd;
-        valid_subtree = build_tree(depth, z_propose, p_sharp_fwd_bck, p_sharp_fwd_fwd, rho_fwd,
-                                   p_fwd_bck, p_fwd_fwd, 1.0, log_sum_weight_subtree, tree);
-        z_fwd = z_;
+        rho_bck_ = rho_;
+        p_bck_fwd_ = p_fwd_fwd_;
+        p_sharp_bck_fwd_ = p_sharp_fwd_fwd_;
+        valid_subtree =
+            build_tree(depth, z_fwd_, z_propose_, p_sharp_fwd_bck_, p_sharp_fwd_fwd_, rho_fwd_,
+                       p_fwd_bck_, p_fwd_fwd_, 1.0, log_sum_weight_subtree, tree);
       } else {
         // Extend backward: the old trajectory becomes the forward part.
-        z_ = z_bck;
-        rho_fwd = rho;
-        p_fwd_bck = p_bck_bck;
-        p_sharp_fwd_bck = p_sharp_bck_bck;
-        valid_subtree = build_tree(depth, z_propose, p_sharp_bck_fwd, p_sharp_bck_bck, rho_bck,
-                                   p_bck_fwd, p_bck_bck, -1.0, log_sum_weight_subtree, tree);
-        z_bck = z_;
+        rho_fwd_ = rho_;
+        p_fwd_bck_ = p_bck_bck_;
+        p_sharp_fwd_bck_ = p_sharp_bck_bck_;
+        valid_subtree =
+            build_tree(depth, z_bck_, z_propose_, p_sharp_bck_fwd_, p_sharp_bck_bck_, rho_bck_,
+                       p_bck_fwd_, p_bck_bck_, -1.0, log_sum_weight_subtree, tree);
       }
 
       if (!valid_subtree) break;
       ++depth;
 
-      // Biased progressive sampling: favour the new subtree.
+      // Biased progressive sampling: favour the new subtree. (Swaps: the next extension
+      // rewrites z_propose_ before reading it.)
       if (log_sum_weight_subtree > log_sum_weight) {
-        z_sample = z_propose;
+        swap(z_sample_, z_propose_);
       } else {
         const double accept_prob = std::exp(log_sum_weight_subtree - log_sum_weight);
-        if (random_.uniform() < accept_prob) z_sample = z_propose;
+        if (random_.uniform() < accept_prob) swap(z_sample_, z_propose_);
       }
       log_sum_weight = log_sum_exp(log_sum_weight, log_sum_weight_subtree);
 
-      rho = rho_bck;
-      rho += rho_fwd;
-      // Around the merged trajectory, then across the seam between its two parts.
-      bool persist = no_u_turn(p_sharp_bck_bck, p_sharp_fwd_fwd, rho);
-      const VectorXd rho_extended_bck = rho_bck + p_fwd_bck;
-      persist = persist && no_u_turn(p_sharp_bck_bck, p_sharp_fwd_bck, rho_extended_bck);
-      const VectorXd rho_extended_fwd = rho_fwd + p_bck_fwd;
-      persist = persist && no_u_turn(p_sharp_bck_fwd, p_sharp_fwd_fwd, rho_extended_fwd);
+      rho_ = rho_bck_;
+      rho_ += rho_fwd_;
+      // Around the merged trajectory, then across the seam between its two parts. (The
+      // checks are pure: skipping the later ones once one fails changes nothing.)
+      bool persist = no_u_turn(p_sharp_bck_bck_, p_sharp_fwd_fwd_, rho_);
+      if (persist) {
+        rho_extended_ = rho_bck_ + p_fwd_bck_;
+        persist = no_u_turn(p_sharp_bck_bck_, p_sharp_fwd_bck_, rho_extended_);
+      }
+      if (persist) {
+        rho_extended_ = rho_fwd_ + p_bck_fwd_;
+        persist = no_u_turn(p_sharp_bck_fwd_, p_sharp_fwd_fwd_, rho_extended_);
+      }
       if (!persist) break;
     }
 
-    z_ = z_sample;
+    swap(z_, z_sample_);
     nuts_draw draw;
     draw.lp = -z_.V;
     // Mean over every state built, rejected subtrees included.
@@ -378,7 +429,40 @@ class nuts_sampler {
     double sum_metro_prob = 0.0;
   };
 
-  double hamiltonian(const phase_point& z) const { return metric_.tau(z.p) + z.V; }
+  // The locals of one build_tree call at depth ≥ 1 (Stan allocates them in every call).
+  // Calls at one depth never overlap (a call's two halves run one after the other, one
+  // level down), so one workspace per depth serves them all.
+  struct subtree_workspace {
+    phase_point z_propose_final;
+    VectorXd p_init_end, p_sharp_init_end, rho_init;
+    VectorXd p_final_beg, p_sharp_final_beg, rho_final;
+    VectorXd rho_subtree, rho_extended;
+  };
+
+  static void resize(phase_point& z, Eigen::Index dim) {
+    z.q = VectorXd::Zero(dim);
+    z.p = VectorXd::Zero(dim);
+    z.g = VectorXd::Zero(dim);
+  }
+
+  // Allocates the workspaces of subtree depths 1 .. depth on first use: a chain that never
+  // builds deep trees never pays for them (30 levels of a large model would be a lot).
+  void reserve_subtrees(int depth) {
+    while (reserved_depth_ < depth) {
+      subtree_workspace& ws = subtrees_[static_cast<std::size_t>(++reserved_depth_)];
+      resize(ws.z_propose_final, dim_);
+      for (VectorXd* v : {&ws.p_init_end, &ws.p_sharp_init_end, &ws.rho_init, &ws.p_final_beg,
+                          &ws.p_sharp_final_beg, &ws.rho_final, &ws.rho_subtree,
+                          &ws.rho_extended}) {
+        *v = VectorXd::Zero(dim_);
+      }
+    }
+  }
+
+  double hamiltonian(const phase_point& z) {
+    metric_.dtau_dp(z.p, p_sharp_step_);
+    return Metric::tau(z.p, p_sharp_step_) + z.V;
+  }
 
   void update_potential_gradient(phase_point& z) const {
     const double log_density = model_.log_density(z.q.data(), z.g.data());
@@ -387,9 +471,10 @@ class nuts_sampler {
     z.g = -z.g;
   }
 
-  void leapfrog(phase_point& z, double epsilon) const {
+  void leapfrog(phase_point& z, double epsilon) {
     z.p -= (0.5 * epsilon) * z.g;
-    z.q += epsilon * metric_.dtau_dp(z.p);
+    metric_.dtau_dp(z.p, p_sharp_step_);
+    z.q += epsilon * p_sharp_step_;
     update_potential_gradient(z);
     z.p -= (0.5 * epsilon) * z.g;
   }
@@ -404,71 +489,78 @@ class nuts_sampler {
     return H0 - h;
   }
 
-  // Builds a subtree of 2^depth leapfrog steps in direction `sign` from z_ (Stan's
-  // base_nuts::build_tree); returns whether it is valid (no divergence, no U-turn inside).
-  bool build_tree(int depth, phase_point& z_propose, VectorXd& p_sharp_beg,
+  // Builds a subtree of 2^depth leapfrog steps in direction `sign` from the trajectory end
+  // z, which it moves to the subtree's far end (Stan's base_nuts::build_tree, with Stan's
+  // this->z_ passed as z); returns whether the subtree is valid (no divergence, no U-turn
+  // inside). Writes the subtree's proposal, end momenta and sharp end momenta into the
+  // given vectors, and adds its summed momentum to `rho`.
+  bool build_tree(int depth, phase_point& z, phase_point& z_propose, VectorXd& p_sharp_beg,
                   VectorXd& p_sharp_end, VectorXd& rho, VectorXd& p_beg, VectorXd& p_end,
                   double sign, double& log_sum_weight, tree_state& tree) {
     if (depth == 0) {
-      leapfrog(z_, sign * tree.epsilon);
+      leapfrog(z, sign * tree.epsilon);
       ++tree.n_leapfrog;
 
-      double h = hamiltonian(z_);
+      // M⁻¹p serves both the kinetic energy and the sharp momentum.
+      metric_.dtau_dp(z.p, p_sharp_beg);
+      double h = Metric::tau(z.p, p_sharp_beg) + z.V;
       if (std::isnan(h)) h = infinity;
       if (h - tree.H0 > max_energy_error) divergent_ = true;
 
       log_sum_weight = log_sum_exp(log_sum_weight, tree.H0 - h);
       tree.sum_metro_prob += tree.H0 - h > 0 ? 1.0 : std::exp(tree.H0 - h);
 
-      z_propose = z_;
-      p_sharp_beg = metric_.dtau_dp(z_.p);
-      p_sharp_end = p_sharp_beg;
-      rho += z_.p;
-      p_beg = z_.p;
-      p_end = p_beg;
+      copy(z, z_propose);
+      copy(p_sharp_beg, p_sharp_end);
+      rho += z.p;
+      copy(z.p, p_beg);
+      copy(z.p, p_end);
       return !divergent_;
     }
 
+    subtree_workspace& ws = subtrees_[static_cast<std::size_t>(depth)];
+
     // The initial half.
     double log_sum_weight_init = -infinity;
-    VectorXd p_init_end(z_.p.size());
-    VectorXd p_sharp_init_end(z_.p.size());
-    VectorXd rho_init = VectorXd::Zero(rho.size());
-    const bool valid_init = build_tree(depth - 1, z_propose, p_sharp_beg, p_sharp_init_end,
-                                       rho_init, p_beg, p_init_end, sign, log_sum_weight_init,
-                                       tree);
+    ws.rho_init.setZero();
+    const bool valid_init = build_tree(depth - 1, z, z_propose, p_sharp_beg,
+                                       ws.p_sharp_init_end, ws.rho_init, p_beg, ws.p_init_end,
+                                       sign, log_sum_weight_init, tree);
     if (!valid_init) return false;
 
-    // The final half.
-    phase_point z_propose_final = z_;
+    // The final half. (Stan starts z_propose_final as a copy of z_; its first leaf
+    // overwrites it before any use, so the copy is skipped.)
     double log_sum_weight_final = -infinity;
-    VectorXd p_final_beg(z_.p.size());
-    VectorXd p_sharp_final_beg(z_.p.size());
-    VectorXd rho_final = VectorXd::Zero(rho.size());
-    const bool valid_final = build_tree(depth - 1, z_propose_final, p_sharp_final_beg,
-                                        p_sharp_end, rho_final, p_final_beg, p_end, sign,
+    ws.rho_final.setZero();
+    const bool valid_final = build_tree(depth - 1, z, ws.z_propose_final, ws.p_sharp_final_beg,
+                                        p_sharp_end, ws.rho_final, ws.p_final_beg, p_end, sign,
                                         log_sum_weight_final, tree);
     if (!valid_final) return false;
 
-    // Uniform multinomial sample between the halves.
+    // Uniform multinomial sample between the halves. (Swaps: z_propose_final is rewritten
+    // before its next read.)
     const double log_sum_weight_subtree = log_sum_exp(log_sum_weight_init, log_sum_weight_final);
     log_sum_weight = log_sum_exp(log_sum_weight, log_sum_weight_subtree);
     if (log_sum_weight_final > log_sum_weight_subtree) {
-      z_propose = z_propose_final;
+      swap(z_propose, ws.z_propose_final);
     } else {
       const double accept_prob = std::exp(log_sum_weight_final - log_sum_weight_subtree);
-      if (random_.uniform() < accept_prob) z_propose = z_propose_final;
+      if (random_.uniform() < accept_prob) swap(z_propose, ws.z_propose_final);
     }
 
-    const VectorXd rho_subtree = rho_init + rho_final;
-    rho += rho_subtree;
+    ws.rho_subtree = ws.rho_init + ws.rho_final;
+    rho += ws.rho_subtree;
 
     // Around the merged subtree, then across the seam between its halves.
-    bool persist = no_u_turn(p_sharp_beg, p_sharp_end, rho_subtree);
-    const VectorXd rho_extended_init = rho_init + p_final_beg;
-    persist = persist && no_u_turn(p_sharp_beg, p_sharp_final_beg, rho_extended_init);
-    const VectorXd rho_extended_final = rho_final + p_init_end;
-    persist = persist && no_u_turn(p_sharp_init_end, p_sharp_end, rho_extended_final);
+    bool persist = no_u_turn(p_sharp_beg, p_sharp_end, ws.rho_subtree);
+    if (persist) {
+      ws.rho_extended = ws.rho_init + ws.p_final_beg;
+      persist = no_u_turn(p_sharp_beg, ws.p_sharp_final_beg, ws.rho_extended);
+    }
+    if (persist) {
+      ws.rho_extended = ws.rho_final + ws.p_init_end;
+      persist = no_u_turn(ws.p_sharp_init_end, p_sharp_end, ws.rho_extended);
+    }
     return persist;
   }
 
@@ -476,9 +568,21 @@ class nuts_sampler {
   chain_random& random_;
   Metric metric_;
   int max_depth_;
+  Eigen::Index dim_;
   double nominal_stepsize_ = 1.0;
   bool divergent_ = false;
+  // The chain's state between transitions (init_stepsize integrates it in place; during a
+  // transition it is parked in z_sample_).
   phase_point z_;
+
+  // Per-chain workspaces of transition() and build_tree().
+  phase_point z_init_, z_fwd_, z_bck_, z_sample_, z_propose_;
+  VectorXd p_fwd_fwd_, p_sharp_fwd_fwd_, p_fwd_bck_, p_sharp_fwd_bck_;
+  VectorXd p_bck_fwd_, p_sharp_bck_fwd_, p_bck_bck_, p_sharp_bck_bck_;
+  VectorXd rho_, rho_fwd_, rho_bck_, rho_extended_;
+  VectorXd p_sharp_step_;  // M⁻¹p inside leapfrog and hamiltonian
+  std::vector<subtree_workspace> subtrees_;  // indexed by depth; [0] unused
+  int reserved_depth_ = 0;
 };
 
 // Stan's services/util/initialize.hpp: U(−r, r) per coordinate (or the given init), retried
