@@ -91,7 +91,6 @@ def run_one(scale, n_targets, sims, repeats):
     problem = build_problem(n_targets, sims, rng)
     times = []
     for _ in range(max(1, repeats)):
-        final_result = final_variance_estimate = None  # free the last repeat's memory first
         start = time.perf_counter()
         final_result, final_variance_estimate = four_index(*problem)
         times.append(time.perf_counter() - start)
@@ -124,7 +123,9 @@ def main():
                         help="budget for the dense arrays at the largest scale (default 8)")
     parser.add_argument("--sims", type=int, default=20000, help="N at the largest scale")
     parser.add_argument("--seed-repeats", type=int, default=20)
-    parser.add_argument("--large-repeats", type=int, default=3)
+    parser.add_argument("--large-repeats", type=int, default=5)
+    parser.add_argument("--print-largest", action="store_true",
+                        help="print the largest scale as J:N and exit (runs nothing)")
     parser.add_argument("--one", nargs=4, metavar=("SCALE", "J", "N", "REPEATS"),
                         help="run one scale in this process (used by the parent)")
     args = parser.parse_args()
@@ -139,6 +140,9 @@ def main():
         print(f"seed_numpy.py: even J = {largest} needs {needed_gb(largest, args.sims):.1f} GB",
               file=sys.stderr)
         return 1
+    if args.print_largest:
+        print(f"{largest}:{args.sims}")
+        return 0
     scales = [("seed", 11, 1000, args.seed_repeats), ("largest", largest, args.sims, args.large_repeats)]
     for scale, n_targets, sims, repeats in scales:
         child = subprocess.run([sys.executable, __file__, "--one", scale, str(n_targets), str(sims),
