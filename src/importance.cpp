@@ -30,30 +30,49 @@ void check(const importance_spec& spec) {
 }
 
 // For each target without pilot rejections, the nearest target (Euclidean in θ; ties to
-// the lower index) that has some; itself otherwise.
+// the lower index) that has some; itself otherwise. The candidates are sorted by their
+// first coordinate and searched outwards from the query's place, stopping once that
+// coordinate alone is farther than the best so far: about log J per query on a grid.
 std::vector<std::size_t> weight_sources(const std::vector<double>& targets, std::size_t dim,
                                         const std::vector<std::uint64_t>& rejections_in_clusters) {
   const std::size_t n_targets = rejections_in_clusters.size();
   std::vector<std::size_t> with_rejections;
   for (std::size_t j = 0; j < n_targets; ++j)
     if (rejections_in_clusters[j] > 0) with_rejections.push_back(j);
+  const auto first = [&](std::size_t j) { return targets[j * dim]; };
+  std::stable_sort(with_rejections.begin(), with_rejections.end(),
+                   [&](std::size_t a, std::size_t b) { return first(a) < first(b); });
+
   std::vector<std::size_t> source(n_targets);
   for (std::size_t j = 0; j < n_targets; ++j) {
-    if (rejections_in_clusters[j] > 0) {
-      source[j] = j;
-      continue;
-    }
+    source[j] = j;
+    if (rejections_in_clusters[j] > 0) continue;
     double best = std::numeric_limits<double>::infinity();
-    for (std::size_t donor : with_rejections) {
+    const auto consider = [&](std::size_t donor) {
       double distance = 0.0;
       for (std::size_t n = 0; n < dim; ++n) {
         const double delta = targets[j * dim + n] - targets[donor * dim + n];
         distance += delta * delta;
       }
-      if (distance < best) {
+      if (distance < best || (distance == best && donor < source[j])) {
         best = distance;
         source[j] = donor;
       }
+    };
+    const auto middle = std::lower_bound(with_rejections.begin(), with_rejections.end(), first(j),
+                                         [&](std::size_t donor, double value) { return first(donor) < value; });
+    // Upwards, then downwards; a gap in the first coordinate beyond the best ends a side
+    // (equal gaps go on, for the lower-index tie rule).
+    for (auto it = middle; it != with_rejections.end(); ++it) {
+      const double gap = first(*it) - first(j);
+      if (gap * gap > best) break;
+      consider(*it);
+    }
+    for (auto it = middle; it != with_rejections.begin();) {
+      --it;
+      const double gap = first(j) - first(*it);
+      if (gap * gap > best) break;
+      consider(*it);
     }
   }
   return source;

@@ -121,6 +121,43 @@ TEST(ImportanceSampling, TargetsWithoutPilotRejectionsGetEstimates) {
   EXPECT_FALSE(result.warnings.empty());
 }
 
+// The rule for targets without pilot rejections, against a brute-force nearest search on
+// a 2-D grid (ties to the lower index).
+TEST(ImportanceSampling, WeightSourceIsTheNearestTargetWithPilotRejections) {
+  const gaussian_test_model model(2, test_kind::max, 3.0);
+  std::vector<double> targets;
+  for (int a = 0; a < 9; ++a) {
+    for (int b = 0; b < 9; ++b) {
+      targets.push_back(-3.0 + 0.5 * a);
+      targets.push_back(-3.0 + 0.75 * b);
+    }
+  }
+  importance_spec spec;
+  spec.pilot_sims = 200;
+  const rates_result result = run_importance(model, targets, 17, spec);
+  const importance_details& details = *result.importance;
+  std::size_t borrowed = 0;
+  for (std::size_t j = 0; j < 81; ++j) {
+    if (details.pilot_rejections[j] > 0) {
+      EXPECT_EQ(details.weight_source[j], j);
+      continue;
+    }
+    ++borrowed;
+    std::size_t nearest = j;
+    double best = 1e300;
+    for (std::size_t k = 0; k < 81; ++k) {
+      if (details.pilot_rejections[k] == 0) continue;
+      const double d0 = targets[2 * j] - targets[2 * k], d1 = targets[2 * j + 1] - targets[2 * k + 1];
+      if (d0 * d0 + d1 * d1 < best) {
+        best = d0 * d0 + d1 * d1;
+        nearest = k;
+      }
+    }
+    EXPECT_EQ(details.weight_source[j], nearest) << "target " << j;
+  }
+  EXPECT_GT(borrowed, 10u);
+}
+
 TEST(ImportanceSampling, WidelySeparatedParametersGiveNoNanOrInfinity) {
   const gaussian_test_model model(1, test_kind::two_sided, 1.96);
   std::vector<double> targets;
