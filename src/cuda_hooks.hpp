@@ -32,3 +32,20 @@ std::vector<std::uint32_t> device_random_bits(random_stream s, std::uint64_t sim
 std::vector<double> device_standard_normals(random_stream s, std::uint64_t sims, int count);
 
 }  // namespace ismc::detail
+
+namespace ismc {
+struct population_samples;
+class batched_log_density;
+}  // namespace ismc
+
+namespace ismc::detail {
+
+/// The hyper-likelihood posterior of population.hpp on device 0 (kernels/population_kernels.cu):
+/// the samples (offsets, values, ln p0) are copied to the device here, once; each
+/// log_density call copies the θ inside the priors in and ln L̂ and σ² out. `samples` must
+/// be valid (`ismc::validate`) and `variance_cut` > 0; make_hyper_likelihood checks both.
+/// Throws `device_error` when a CUDA call fails.
+std::unique_ptr<batched_log_density> make_cuda_hyper_likelihood(const population_samples& samples,
+                                                                double variance_cut);
+
+}  // namespace ismc::detail

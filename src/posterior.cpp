@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "eight_schools.hpp"
+#include "ismc/population.hpp"
+#include "stan_data_readers.hpp"
 #include "ismc/error.hpp"
 
 namespace ismc {
@@ -18,6 +20,17 @@ namespace {
 
 using model_factory = std::unique_ptr<posterior_model> (*)(const stan_data&);
 
+// The partial-pooling model of seed 000 on data {"N": n, "x": [...], "alpha": a}.
+std::unique_ptr<posterior_model> make_partial_pooling_from_data(const stan_data& data) {
+  const std::size_t n = detail::read_positive_int(data, "N");
+  std::vector<double> x = detail::read_real_array(data, "x", n, "N = " + std::to_string(n));
+  const double alpha = detail::read_real_scalar(data, "alpha");
+  if (!(alpha > 0.0)) {
+    throw input_error("", 0, "alpha", "expected a real > 0, got " + detail::format_value(alpha));
+  }
+  return make_partial_pooling(std::move(x), alpha);
+}
+
 struct registered_model {
   const char* name;
   model_factory make;  ///< validates the data: throws input_error naming the field
@@ -27,6 +40,7 @@ struct registered_model {
 constexpr registered_model registry[] = {
     {"eight_schools_centered", make_eight_schools_centered},
     {"eight_schools_noncentered", make_eight_schools_noncentered},
+    {"partial_pooling", make_partial_pooling_from_data},
 };
 
 }  // namespace

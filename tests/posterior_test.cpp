@@ -25,11 +25,13 @@ const std::vector<std::string> eight_schools_models = {"eight_schools_centered",
                                                        "eight_schools_noncentered"};
 
 TEST(Posterior, ListsTheModelsItKnows) {
-  EXPECT_EQ(posterior_model_names(), eight_schools_models);
+  std::vector<std::string> expected = eight_schools_models;
+  expected.push_back("partial_pooling");
+  EXPECT_EQ(posterior_model_names(), expected);
 }
 
-TEST(Posterior, BuildsEachListedModelUnderItsName) {
-  for (const std::string& name : posterior_model_names()) {
+TEST(Posterior, BuildsEachEightSchoolsModelUnderItsName) {
+  for (const std::string& name : eight_schools_models) {
     const auto model = make_posterior(name, eight_schools_data());
     ASSERT_NE(model, nullptr);
     EXPECT_EQ(model->name(), name);
@@ -49,6 +51,32 @@ TEST(Posterior, UnknownModelIsAUsageErrorThatListsTheKnownNames) {
     for (const std::string& name : eight_schools_models) {
       EXPECT_NE(message.find(name), std::string::npos) << message;
     }
+  }
+}
+
+// The partial-pooling model from Stan JSON data: N, x[N], alpha > 0.
+TEST(Posterior, BuildsPartialPoolingFromItsData) {
+  stan_data data;
+  data["N"] = data_value{{3.0}, {}, true};
+  data["x"] = data_value{{0.5, -1.0, 2.0}, {3}, false};
+  data["alpha"] = data_value{{1.0}, {}, true};
+  const auto model = make_posterior("partial_pooling", data);
+  EXPECT_EQ(model->dim(), 5u);
+  EXPECT_EQ(model->output_names().back(), "mu.3");
+  data["alpha"] = data_value{{0.0}, {}, true};
+  try {
+    make_posterior("partial_pooling", data);
+    FAIL() << "alpha = 0 accepted";
+  } catch (const input_error& e) {
+    EXPECT_EQ(e.field(), "alpha");
+  }
+  data["alpha"] = data_value{{1.0}, {}, true};
+  data["x"] = data_value{{0.5, -1.0}, {2}, false};
+  try {
+    make_posterior("partial_pooling", data);
+    FAIL() << "x of the wrong length accepted";
+  } catch (const input_error& e) {
+    EXPECT_EQ(e.field(), "x");
   }
 }
 

@@ -55,6 +55,15 @@ struct population_data {
 };
 population_data simulate_population(const population_setting& setting, std::uint64_t seed);
 
+/// Per-object posterior samples under a flat interim prior for observations x with noise
+/// α: μ_i^(n) = x_i + α z, z ~ N(0, 1), `samples_per_object` each (log_p0 left empty).
+/// Counter-based (stream 3 of `seed`, the object's index as the simulation): the samples
+/// that `simulate_population(setting, seed)` draws for its x, and, with other seeds, fresh
+/// samples for the same x. Throws `usage_error` for an empty or non-finite x, α ≤ 0 or not
+/// finite, or samples_per_object outside [1, INT_MAX].
+population_samples draw_flat_prior_samples(const std::vector<double>& x, double alpha,
+                                           std::size_t samples_per_object, std::uint64_t seed);
+
 /// The hyper-likelihood at one θ and what it knows of its own error.
 struct hyper_likelihood_value {
   double log_likelihood = 0.0;  ///< ln L̂(θ) = Σ_i ln[(1/S_i) Σ_n N(μ_i^(n); θ_μ, θ_σ) / p0]
@@ -64,13 +73,21 @@ struct hyper_likelihood_value {
 /// ln L̂ at `batch` values θ_b = (θ_μ, θ_σ) (row-major), by logsumexp in one pass over the
 /// samples with a running (max, Σe, Σe²) per object. `per_object_ess` (when not null)
 /// receives ESS_i = (Σw)²/Σw² of the first θ, one per object.
+///
+/// Validates `samples` first (throws as `validate`). A θ that is not a normal (θ_σ ≤ 0, or
+/// a value not finite) gets ln L̂ = −∞ and σ² = +∞ (ESS 0), never NaN; no prior is
+/// applied here. The CPU reference of every backend: `hooks.threads` threads, results
+/// bit-identical for any thread count and for a θ in any batch; `hooks.interrupt` is
+/// honoured (throws `interrupted`).
 void hyper_log_likelihood(const population_samples& samples, const double* thetas,
                           std::size_t batch, hyper_likelihood_value* out,
                           std::vector<double>* per_object_ess = nullptr,
                           const run_hooks& hooks = {});
 
 /// Flat priors θ_μ ∈ (−5, 5), θ_σ ∈ (0, 2), and the hyper-likelihood; −∞ outside the
-/// priors and, when σ² > variance_cut, −∞ (Talbot & Golomb 2023).
+/// priors and, when σ² > variance_cut, −∞ (Talbot & Golomb 2023). log_density = ln L̂(θ)
+/// inside (the priors' constant −ln 20 dropped). The constructor validates the samples
+/// (throws as `validate`) and throws `usage_error` for a cut that is not > 0.
 class hyper_likelihood_posterior : public batched_log_density {
  public:
   hyper_likelihood_posterior(population_samples samples,
@@ -95,7 +112,9 @@ std::unique_ptr<batched_log_density> make_hyper_likelihood(
     backend_kind kind = backend_kind::cpu);
 
 /// The point-estimate method the seed warns against: θ fitted to per-object medians m_i as
-/// if they were exact, ln L = Σ ln N(m_i; θ_μ, θ_σ), with the same flat priors.
+/// if they were exact, ln L = Σ ln N(m_i; θ_μ, θ_σ) (normalized densities), with the same
+/// flat priors (−∞ outside, their constant dropped). Throws `input_error` (field `medians`)
+/// for no medians or a non-finite one.
 class point_estimate_posterior : public batched_log_density {
  public:
   explicit point_estimate_posterior(std::vector<double> medians);
@@ -108,17 +127,24 @@ class point_estimate_posterior : public batched_log_density {
   std::vector<double> medians_;
 };
 
-/// Per-object medians of the samples (the point estimates).
+/// Per-object medians of the samples (the point estimates); for an even count the mean of
+/// the two middle values. Validates the samples (throws as `validate`).
 std::vector<double> sample_medians(const population_samples& samples);
 
 /// The full partial-pooling model on observations x with noise α: parameters θ_μ, θ_σ,
 /// μ_1 … μ_n (n + 2 of them), θ_μ and θ_σ on logit scales of their uniform priors with
-/// Jacobians; outputs `theta_mu`, `theta_sigma`, `mu.1` … `mu.n`.
+/// Jacobians; outputs `theta_mu`, `theta_sigma`, `mu.1` … `mu.n`; initial values
+/// {theta_mu, theta_sigma, mu[n]}. The log density is Stan's lp__ for the same program:
+/// the normalized log joint plus ln 20 + n ln 2π + n ln α (src/partial_pooling.cpp).
+/// Throws `input_error` (field `x[i]`, 1-based, or `alpha`) for an empty x, a non-finite
+/// x_i, or α not finite and > 0.
 std::unique_ptr<posterior_model> make_partial_pooling(std::vector<double> x, double alpha);
 
 /// The exact posterior of (θ_μ, θ_σ) given x under the flat priors, by 1-D quadrature over
 /// θ_σ (x_i ~ N(θ_μ, θ_σ² + α²) marginally; θ_μ | θ_σ, x is Gaussian, truncation to
-/// (−5, 5) included).
+/// (−5, 5) included): midpoint rule on 20,000 cells of (0, 2); θ_μ's quantiles by
+/// bisection on its mixture CDF. Throws `usage_error` for an empty or non-finite x or α
+/// not finite and > 0.
 struct population_exact {
   double mean_mu, sd_mu, q05_mu, q50_mu, q95_mu;
   double mean_sigma, sd_sigma, q05_sigma, q50_sigma, q95_sigma;

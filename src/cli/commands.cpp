@@ -17,6 +17,7 @@
 #include "cli/flags.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/output.hpp"
+#include "cli/population_command.hpp"
 #include "cli/progress_bar.hpp"
 #include "cli/sample_command.hpp"
 #include "cli/study_file.hpp"
@@ -174,6 +175,29 @@ int run_commands(int argc, char** argv) {
   sample_options sampling;
   CLI::App* sample = add_sample_command(app, sampling);
 
+  population_options population_flags;
+  std::uint64_t population_seed = 0;
+  CLI::App* population = app.add_subcommand(
+      "population", "Population inference: point estimates, the hyper-likelihood, the full model");
+  population->add_option("study", population_flags.study_path, "The study file (TOML)")
+      ->required()
+      ->type_name("STUDY.toml");
+  population->add_option("--out-dir", population_flags.out_dir, "Directory for the CSV files")
+      ->type_name("DIR")
+      ->capture_default_str();
+  CLI::Option* population_seed_option =
+      population->add_option("--seed", population_seed, "Random seed; overrides [run] seed")
+          ->type_name("N")
+          ->check(check_unsigned);
+  population->add_option("--backend", population_flags.backend, "Where the hyper-likelihood runs: auto, cpu or cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
+      ->capture_default_str();
+  population->add_option("--threads", population_flags.threads, "CPU threads; 0 = all hardware threads")
+      ->type_name("N")
+      ->check(check_unsigned)
+      ->check(CLI::Range(0u, 4096u));
+  population->add_flag("-q,--quiet", population_flags.quiet, "No progress bar");
+
   std::vector<std::string> summary_files;
   CLI::App* summary =
       app.add_subcommand("summary", "Summarize Stan CSV files (ours or CmdStan's), one chain each");
@@ -191,6 +215,10 @@ int run_commands(int argc, char** argv) {
   if (devices->parsed()) return run_devices_command();
   if (sample->parsed()) return run_sample_command(sampling);
   if (summary->parsed()) return run_summary_command(summary_files);
+  if (population->parsed()) {
+    if (population_seed_option->count() > 0) population_flags.seed = population_seed;
+    return run_population_command(population_flags);
+  }
   if (rates->parsed()) {
     if (seed_option->count() > 0) options.seed = seed;
     return run_rates_command(options);

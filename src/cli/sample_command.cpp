@@ -71,20 +71,6 @@ class recording_writer : public draw_writer {
   stan_csv record_;
 };
 
-// Several chains report into one bar: their begin/end are the command's, not theirs.
-class shared_progress : public progress_sink {
- public:
-  explicit shared_progress(progress_sink* target) : target_(target) {}
-  void begin(const std::string&, std::uint64_t) override {}
-  void advance(std::uint64_t done) override {
-    if (target_ != nullptr) target_->advance(done);
-  }
-  void end() override {}
-
- private:
-  progress_sink* target_;
-};
-
 bool parse_radius(const std::string& text, double* radius) {
   try {
     std::size_t used = 0;

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <map>
+#include <utility>
 #include <string>
 
 #include "ismc/diagnostics.hpp"
@@ -150,9 +152,47 @@ void print_summary(std::ostream& out, const std::vector<stan_csv>& chains) {
   }
 }
 
+std::vector<stan_csv> split_chains(const stan_csv& file) {
+  for (const auto& [id_column, step_column] :
+       {std::pair<const char*, const char*>{"walker", "step"}, {"chain", "draw"}}) {
+    const auto& columns = file.columns;
+    const auto id = std::find(columns.begin(), columns.end(), id_column);
+    const auto step = std::find(columns.begin(), columns.end(), step_column);
+    if (id == columns.end() || step == columns.end()) continue;
+    const std::size_t id_index = static_cast<std::size_t>(id - columns.begin());
+    const std::size_t step_index = static_cast<std::size_t>(step - columns.begin());
+    std::map<double, stan_csv> by_id;  // ordered by walker or chain number
+    for (const auto& row : file.draws) {
+      stan_csv& chain = by_id[row[id_index]];
+      if (chain.columns.empty()) {
+        chain.path = file.path;
+        chain.config = file.config;
+        for (std::size_t c = 0; c < columns.size(); ++c)
+          if (c != id_index && c != step_index) chain.columns.push_back(columns[c]);
+      }
+      std::vector<double> values;
+      for (std::size_t c = 0; c < row.size(); ++c)
+        if (c != id_index && c != step_index) values.push_back(row[c]);
+      chain.draws.push_back(std::move(values));
+    }
+    std::vector<stan_csv> chains;
+    for (auto& entry : by_id) chains.push_back(std::move(entry.second));
+    for (const stan_csv& chain : chains) {
+      if (chain.draws.size() != chains.front().draws.size()) {
+        throw input_error(file.path, 0, id_column, "the " + std::string(id_column) +
+                                                       "s have different numbers of draws");
+      }
+    }
+    return chains;
+  }
+  return {file};
+}
+
 int run_summary_command(const std::vector<std::string>& files) {
   std::vector<stan_csv> chains;
-  for (const std::string& file : files) chains.push_back(read_stan_csv_file(file));
+  for (const std::string& file : files) {
+    for (stan_csv& chain : split_chains(read_stan_csv_file(file))) chains.push_back(std::move(chain));
+  }
   print_summary(std::cout, chains);
   return 0;
 }

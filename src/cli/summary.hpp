@@ -19,7 +19,12 @@ std::vector<std::string> sampler_problems(const std::vector<stan_csv>& chains);
 /// @throws ismc::input_error when they do not.
 void print_summary(std::ostream& out, const std::vector<stan_csv>& chains);
 
-/// `ismc summary FILE.csv...`: reads each file as one chain and prints the summary.
+/// A file of draws as chains: an ensemble's walkers (columns `walker`, `step`) or a file
+/// of several chains (`chain`, `draw`) split by that column; any other file is one chain.
+std::vector<stan_csv> split_chains(const stan_csv& file);
+
+/// `ismc summary FILE.csv...`: reads each file (one chain each, or split as
+/// `split_chains` does) and prints the summary.
 int run_summary_command(const std::vector<std::string>& files);
 
 }  // namespace ismc::cli

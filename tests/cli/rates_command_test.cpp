@@ -1,5 +1,6 @@
 // The `ismc` command line run in-process: exit codes, messages and the files it leaves.
 
+#include "cli/cli_runner.hpp"
 #include "cli/commands.hpp"
 
 #include <gtest/gtest.h>
@@ -24,34 +25,9 @@
 namespace ismc::cli {
 namespace {
 
-struct cli_result {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-// Runs `ismc args...`, capturing what it prints.
-cli_result run(std::vector<std::string> args) {
-  args.insert(args.begin(), "ismc");
-  std::vector<char*> argv;
-  for (std::string& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  ::testing::internal::CaptureStdout();
-  ::testing::internal::CaptureStderr();
-  const int code = run_cli(static_cast<int>(args.size()), argv.data());
-  cli_result result;
-  result.code = code;
-  result.out = ::testing::internal::GetCapturedStdout();
-  result.err = ::testing::internal::GetCapturedStderr();
-  return result;
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
+using testing::cli_result;
+using testing::lines_of;
+const auto run = testing::run_ismc;
 
 // The model, test and grid of a small valid study: 5 targets (lines 1-9).
 const std::string base_study =

@@ -5,29 +5,16 @@
 #include <string>
 #include <vector>
 
-#include "cli/commands.hpp"
+#include "cli/cli_runner.hpp"
 #include "cli/test_files.hpp"
 #include "ismc/stan_csv.hpp"
 
 namespace ismc::cli {
 namespace {
 
-struct cli_result {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-cli_result run(std::vector<std::string> args) {
-  args.insert(args.begin(), "ismc");
-  std::vector<char*> argv;
-  for (std::string& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  ::testing::internal::CaptureStdout();
-  ::testing::internal::CaptureStderr();
-  const int code = run_cli(static_cast<int>(args.size()), argv.data());
-  return {code, ::testing::internal::GetCapturedStdout(), ::testing::internal::GetCapturedStderr()};
-}
+using testing::cli_result;
+using testing::lines_of;
+const auto run = testing::run_ismc;
 
 const std::string schools_json =
     "{\"J\": 8, \"y\": [28, 8, -3, 7, -1, 1, 18, 12], \"sigma\": [15, 10, 16, 11, 9, 11, 10, 18]}";

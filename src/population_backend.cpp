@@ -1,0 +1,68 @@
+// make_hyper_likelihood: the hyper-likelihood posterior on the CPU (the reference,
+// hyper_likelihood_posterior in population.cpp) or on a CUDA device
+// (kernels/population_kernels.cu), behind one batched_log_density.
+#include <memory>
+#include <sstream>
+#include <string>
+#include <utility>
+
+#include "cuda_hooks.hpp"
+#include "ismc/devices.hpp"
+#include "ismc/error.hpp"
+#include "ismc/population.hpp"
+
+namespace ismc {
+namespace {
+
+#if defined(ISMC_HAVE_CUDA)
+// The checks of hyper_likelihood_posterior's constructor, made before anything is copied
+// to the device, so that both backends refuse the same inputs with the same errors.
+std::unique_ptr<batched_log_density> make_on_device(const population_samples& samples,
+                                                    double variance_cut) {
+  validate(samples);
+  if (!(variance_cut > 0.0)) {
+    std::ostringstream value;
+    value.precision(17);
+    value << variance_cut;
+    throw usage_error("hyper_likelihood_posterior: variance_cut must be > 0 (or +inf for no "
+                      "cut), got " +
+                      value.str());
+  }
+  return detail::make_cuda_hyper_likelihood(samples, variance_cut);
+}
+#endif
+
+}  // namespace
+
+std::unique_ptr<batched_log_density> make_hyper_likelihood(population_samples samples,
+                                                           double variance_cut,
+                                                           backend_kind kind) {
+  switch (kind) {
+    case backend_kind::cpu:
+      return std::make_unique<hyper_likelihood_posterior>(std::move(samples), variance_cut);
+    case backend_kind::automatic: {
+#if defined(ISMC_HAVE_CUDA)
+      if (!list_cuda_devices().devices.empty()) return make_on_device(samples, variance_cut);
+#endif
+      return std::make_unique<hyper_likelihood_posterior>(std::move(samples), variance_cut);
+    }
+    case backend_kind::cuda: {
+#if defined(ISMC_HAVE_CUDA)
+      const cuda_devices found = list_cuda_devices();
+      if (found.devices.empty()) {
+        throw runtime_failure("backend 'cuda' requested for the hyper-likelihood but no CUDA "
+                              "device is usable: " +
+                              found.why_none);
+      }
+      return make_on_device(samples, variance_cut);
+#else
+      throw not_compiled(
+          "backend 'cuda' requested for the hyper-likelihood but this build does not include "
+          "CUDA (reconfigure with -DISMC_ENABLE_CUDA=ON on a machine with nvcc)");
+#endif
+    }
+  }
+  throw usage_error("unknown backend kind");
+}
+
+}  // namespace ismc
