@@ -22,6 +22,8 @@
 // environment: ISMC_NUTS_SEEDS="6,7,8".
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+
 #include <cstdint>
 #include <cstdlib>
 #include <sstream>
@@ -30,6 +32,7 @@
 
 #include "ismc/diagnostics.hpp"
 #include "ismc/nuts.hpp"
+#include "ismc/population.hpp"
 #include "ismc/posterior.hpp"
 
 namespace {
@@ -70,26 +73,23 @@ class counting_writer : public ismc::draw_writer {
   std::size_t output_;
 };
 
-void BM_NutsEightSchools(benchmark::State& state) {
-  const auto seed = static_cast<std::uint64_t>(state.range(0));
-  const auto warmup = static_cast<std::size_t>(state.range(1));
-  const auto draws = static_cast<std::size_t>(state.range(2));
-  const auto model = ismc::make_posterior("eight_schools_noncentered", eight_schools_data());
-  const std::vector<std::string> names = model->output_names();
-  std::size_t tau = names.size();
-  for (std::size_t o = 0; o < names.size(); ++o) {
-    if (names[o] == "tau") tau = o;
-  }
-  if (tau == names.size()) {
-    state.SkipWithError("the model has no output `tau`");
+// 4 chains × (warmup + draws) of `model`, one after another; counters on `output`'s
+// bulk-ESS, sampler time and gradients (leapfrog steps, warmup included).
+void run_chains(benchmark::State& state, const ismc::posterior_model& model, const std::string& output,
+                std::uint64_t seed, std::size_t warmup, std::size_t draws) {
+  const std::vector<std::string> names = model.output_names();
+  const auto found = std::find(names.begin(), names.end(), output);
+  if (found == names.end()) {
+    state.SkipWithError(("the model has no output `" + output + "`").c_str());
     return;
   }
+  const auto index = static_cast<std::size_t>(found - names.begin());
 
   double total_seconds = 0.0, total_warmup = 0.0, total_sampling = 0.0, total_ess = 0.0,
          total_gradients = 0.0, total_divergent = 0.0, total_ess_per_second = 0.0,
          total_gradients_per_ess = 0.0;
   for (auto _ : state) {
-    ismc::chains tau_draws;
+    ismc::chains output_draws;
     double warmup_seconds = 0.0, sampling_seconds = 0.0, gradients = 0.0;
     std::size_t divergent = 0;
     for (std::uint32_t chain = 1; chain <= chain_count; ++chain) {
@@ -99,17 +99,17 @@ void BM_NutsEightSchools(benchmark::State& state) {
       config.save_warmup = true;  // so that warmup leapfrog steps are counted too
       config.seed = seed;
       config.chain = chain;
-      counting_writer writer(tau);
-      ismc::run_nuts(*model, config, writer);
+      counting_writer writer(index);
+      ismc::run_nuts(model, config, writer);
       warmup_seconds += writer.warmup_seconds;
       sampling_seconds += writer.sampling_seconds;
       gradients += writer.gradients;
       divergent += writer.divergent;
-      tau_draws.push_back(std::move(writer.draws));
+      output_draws.push_back(std::move(writer.draws));
     }
     const double seconds = warmup_seconds + sampling_seconds;
     state.SetIterationTime(seconds);
-    const double ess = ismc::ess_bulk(tau_draws);
+    const double ess = ismc::ess_bulk(output_draws);
     total_seconds += seconds;
     total_warmup += warmup_seconds;
     total_sampling += sampling_seconds;
@@ -123,11 +123,29 @@ void BM_NutsEightSchools(benchmark::State& state) {
   state.counters["sampler_seconds"] = total_seconds / n;
   state.counters["warmup_seconds"] = total_warmup / n;
   state.counters["sampling_seconds"] = total_sampling / n;
-  state.counters["ess_bulk_tau"] = total_ess / n;
+  state.counters["ess_bulk_" + output] = total_ess / n;
   state.counters["gradients"] = total_gradients / n;
   state.counters["divergent"] = total_divergent / n;
   state.counters["ess_per_second"] = total_ess_per_second / n;
   state.counters["gradients_per_ess"] = total_gradients_per_ess / n;
+}
+
+void BM_NutsEightSchools(benchmark::State& state) {
+  const auto model = ismc::make_posterior("eight_schools_noncentered", eight_schools_data());
+  run_chains(state, *model, "tau", static_cast<std::uint64_t>(state.range(0)),
+             static_cast<std::size_t>(state.range(1)), static_cast<std::size_t>(state.range(2)));
+}
+
+// The seed-000 partial-pooling model: 1000 objects (1002 parameters), θ = (0, 1), α = 1;
+// ESS per second of θ_σ, on the CPU.
+void BM_NutsPartialPooling(benchmark::State& state) {
+  ismc::population_setting setting;
+  setting.objects = static_cast<std::size_t>(state.range(3));
+  setting.samples_per_object = 1;
+  const ismc::population_data data = ismc::simulate_population(setting, 42);
+  const auto model = ismc::make_partial_pooling(data.x, setting.alpha);
+  run_chains(state, *model, "theta_sigma", static_cast<std::uint64_t>(state.range(0)),
+             static_cast<std::size_t>(state.range(1)), static_cast<std::size_t>(state.range(2)));
 }
 
 void configure(benchmark::internal::Benchmark* b) {
@@ -136,6 +154,13 @@ void configure(benchmark::internal::Benchmark* b) {
       ->UseManualTime()
       ->Unit(benchmark::kMillisecond);
 }
+
+BENCHMARK(BM_NutsPartialPooling)
+    ->ArgNames({"seed", "warmup", "draws", "objects"})
+    ->Iterations(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond)
+    ->Args({1, 1000, 1000, 1000});
 
 BENCHMARK(BM_NutsEightSchools)
     ->Apply(configure)
