@@ -7,6 +7,7 @@
 // acceptance draw are simulation t · walkers + w of the stretch stream.
 
 #include "ismc/ensemble.hpp"
+#include "number_text.hpp"
 
 #include <Eigen/Dense>
 #include <unsupported/Eigen/FFT>
@@ -41,12 +42,7 @@ constexpr std::uint32_t stretch_stream = 1;  // per walker and step: z, compleme
 // emcee's walkers_independent: the initial ensemble's (scaled) condition number bound.
 constexpr double max_initial_condition_number = 1e8;
 
-// Shortest text that reads back as the same double.
-std::string number_text(double value) {
-  char buffer[64];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return std::string(buffer, result.ptr);
-}
+using detail::number_text;
 
 [[noreturn]] void bad_setting(const std::string& field, const std::string& got,
                               const std::string& expected) {

@@ -5,6 +5,7 @@
 // warmup loop). The adaptation classes live in nuts_adaptation.hpp.
 
 #include "ismc/nuts.hpp"
+#include "number_text.hpp"
 
 #include <Eigen/Dense>
 
@@ -45,12 +46,7 @@ constexpr int max_init_tries = 100;
 // n_leapfrog is an int: 2^30 steps is already far beyond any useful trajectory.
 constexpr std::size_t max_tree_depth_limit = 30;
 
-// Shortest text that reads back as the same double.
-std::string number_text(double value) {
-  char buffer[64];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return std::string(buffer, result.ptr);
-}
+using detail::number_text;
 
 [[noreturn]] void bad_setting(const std::string& field, const std::string& got,
                               const std::string& expected) {

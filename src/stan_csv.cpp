@@ -12,19 +12,13 @@
 
 #include "ismc/config.hpp"
 #include "ismc/error.hpp"
+#include "number_text.hpp"
 
 namespace ismc {
 
 namespace {
 
-// Shortest text that reads back as exactly `value`.
-std::string number(double value) {
-  if (std::isnan(value)) return "nan";
-  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
-  char buffer[64];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return std::string(buffer, result.ptr);
-}
+std::string number(double value) { return detail::number_text(value); }
 
 std::string trim(const std::string& text) {
   const auto first = text.find_first_not_of(" \t\r");

@@ -1,4 +1,5 @@
 #include "ismc/study.hpp"
+#include "number_text.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -16,12 +17,7 @@ constexpr std::size_t max_dim = 64;
 // need gigabytes just for the target list.
 constexpr double max_targets = 1e8;
 
-// Shortest text that reads back as the same double.
-std::string number_text(double value) {
-  char buffer[64];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return std::string(buffer, result.ptr);
-}
+using detail::number_text;
 
 [[noreturn]] void fail(const std::string& field, const std::string& message) {
   throw input_error("", 0, field, message);

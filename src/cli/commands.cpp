@@ -19,6 +19,7 @@
 #include "cli/output.hpp"
 #include "cli/population_command.hpp"
 #include "cli/progress_bar.hpp"
+#include "cli/run_context.hpp"
 #include "cli/sample_command.hpp"
 #include "cli/study_file.hpp"
 #include "cli/summary.hpp"
@@ -73,22 +74,14 @@ int run_rates_command(const rates_options& options) {
   }
 
   const std::unique_ptr<backend> machine = make_backend(*kind);
-  std::unique_ptr<progress_bar> bar;
-  if (!options.quiet) bar = std::make_unique<progress_bar>(stderr);
-
-  interrupt_guard signals;
-  run_hooks hooks;
-  hooks.progress = bar.get();
-  hooks.interrupt = &interrupt_requested;
-  hooks.threads = options.threads;
+  run_context context(options.quiet, options.threads);
 
   const auto start = std::chrono::steady_clock::now();
-  const rates_result result = run_rates(study, *machine, hooks);
+  const rates_result result = run_rates(study, *machine, context.hooks());
   const double wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  bar.reset();
   // A signal that came as the study finished still means: write nothing.
-  hooks.check_interrupt();
+  context.finish();
 
   const std::size_t dim = study.model.dim;
   const std::string model_name = make_model(study.model, study.test)->name();

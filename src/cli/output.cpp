@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "ismc/error.hpp"
+#include "number_text.hpp"
 
 namespace ismc::cli {
 
@@ -43,12 +44,7 @@ std::string system_message() { return std::strerror(errno); }
 
 }  // namespace
 
-std::string format_number(double value) {
-  if (std::isnan(value)) return "nan";
-  char buffer[64];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return std::string(buffer, result.ptr);
-}
+std::string format_number(double value) { return detail::number_text(value); }
 
 void write_file_atomically(const std::string& path,
                            const std::function<void(std::ostream&)>& write) {

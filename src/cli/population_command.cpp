@@ -16,6 +16,7 @@
 #include "cli/interrupt.hpp"
 #include "cli/output.hpp"
 #include "cli/progress_bar.hpp"
+#include "cli/run_context.hpp"
 #include "cli/toml_reader.hpp"
 #include "ismc/diagnostics.hpp"
 #include "ismc/ensemble.hpp"
@@ -413,13 +414,8 @@ int run_population_command(const population_options& options) {
     }
   }
 
-  std::unique_ptr<progress_bar> bar;
-  if (!options.quiet) bar = std::make_unique<progress_bar>(stderr);
-  interrupt_guard signals;
-  run_hooks hooks;
-  hooks.progress = bar.get();
-  hooks.interrupt = &interrupt_requested;
-  hooks.threads = options.threads;
+  run_context context(options.quiet, options.threads);
+  const run_hooks& hooks = context.hooks();
 
   const std::vector<double> medians = sample_medians(samples);
   double mean = 0.0, squares = 0.0;
@@ -447,8 +443,7 @@ int run_population_command(const population_options& options) {
     results.push_back(run_nuts_method(x, alpha, study, hooks, &csv, &notes));
     files.add("nuts_draws.csv", csv);
   }
-  bar.reset();
-  hooks.check_interrupt();
+  context.finish();
 
   const bool has_exact = !x.empty();
   population_exact exact{};

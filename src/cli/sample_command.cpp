@@ -18,6 +18,7 @@
 #include "cli/flags.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/progress_bar.hpp"
+#include "cli/run_context.hpp"
 #include "cli/stan_json.hpp"
 #include "cli/summary.hpp"
 #include "ismc/error.hpp"
@@ -180,19 +181,17 @@ int run_sample_command(const sample_options& options) {
     for (const std::string& path : temporary_paths) fs::remove(path, error);
   };
 
-  std::unique_ptr<progress_bar> bar;
-  if (!options.quiet) bar = std::make_unique<progress_bar>(stderr);
-  shared_progress progress(bar.get());
-  interrupt_guard signals;
-  run_hooks hooks;
+  run_context context(options.quiet, 0);
+  // Chains run concurrently: one bar for all of them, begun and ended here.
+  shared_progress progress(context.hooks().progress);
+  run_hooks hooks = context.hooks();
   hooks.progress = &progress;
-  hooks.interrupt = &interrupt_requested;
 
   const std::vector<std::string> names = model->output_names();
   std::vector<stan_csv> chains(options.chains);
   const unsigned threads =
       options.threads > 0 ? options.threads : static_cast<unsigned>(options.chains);
-  if (bar) bar->begin("sampling", options.chains * (options.warmup + options.draws));
+  context.hooks().begin("sampling", options.chains * (options.warmup + options.draws));
   try {
     detail::parallel_for(options.chains, threads, [&](std::size_t index) {
       std::ofstream out(temporary_paths[index], std::ios::binary | std::ios::trunc);
@@ -212,12 +211,17 @@ int run_sample_command(const sample_options& options) {
     });
     hooks.check_interrupt();
   } catch (...) {
-    if (bar) bar->end();
+    context.hooks().end();
     remove_temporaries();
     throw;
   }
-  if (bar) bar->end();
-  bar.reset();
+  context.hooks().end();
+  try {
+    context.finish();
+  } catch (...) {
+    remove_temporaries();
+    throw;
+  }
   for (std::size_t c = 0; c < options.chains; ++c) {
     fs::rename(temporary_paths[c], final_paths[c], error);
     if (error) {

@@ -10,15 +10,14 @@
 #include <sstream>
 
 #include "ismc/error.hpp"
+#include "number_text.hpp"
 
 namespace ismc::cli {
 
 namespace {
 
 std::string number_text(double value) {
-  char buffer[64];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-  std::string text(buffer, result.ptr);
+  std::string text = detail::number_text(value);
   // Mark a float as one, so that `got 5.0, expected an integer` reads right.
   if (text.find_first_of(".eEni") == std::string::npos) text += ".0";
   return text;
