@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <typeinfo>
 #include <vector>
 
 #include "backend_cpu.hpp"
@@ -41,7 +42,9 @@ class device_buffer {
 
 // Plain Monte Carlo for the Gaussian tests, fused: simulate, decide, count. No sample is
 // written to memory. blockIdx.y is the target; threads stride over simulations
-// [sim_begin, sim_end).
+// [sim_begin, sim_end). `Dim` > 0 fixes the dimension at compile time, so the sample
+// stays in registers; `Dim` = 0 takes `dim` at run time (up to max_dim, in local memory).
+template <int Dim>
 __global__ void count_gaussian_rejections_kernel(const double* targets, int dim,
                                                  test_kind kind, double critical,
                                                  std::uint64_t seed, bool common_random_numbers,
@@ -50,20 +53,34 @@ __global__ void count_gaussian_rejections_kernel(const double* targets, int dim,
                                                  unsigned long long* counts) {
   using block_reduce = cub::BlockReduce<unsigned long long, threads_per_block>;
   __shared__ typename block_reduce::TempStorage reduce_storage;
+  const int d = Dim > 0 ? Dim : dim;
   const std::uint32_t j = target_offset + blockIdx.y;
-  const double* theta = targets + static_cast<std::size_t>(j) * dim;
+  const double* theta = targets + static_cast<std::size_t>(j) * d;
   const random_stream stream{seed, common_random_numbers ? 0u : j};
-  double x[max_dim];
+  double x[Dim > 0 ? Dim : max_dim];
   unsigned long long rejections = 0;
   const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
   for (std::uint64_t i = sim_begin + static_cast<std::uint64_t>(blockIdx.x) * blockDim.x +
                          threadIdx.x;
        i < sim_end; i += stride) {
-    gaussian::simulate(theta, dim, stream, i, x);
-    rejections += gaussian::rejects(kind, critical, x, dim) ? 1ull : 0ull;
+    gaussian::simulate(theta, d, stream, i, x);
+    rejections += gaussian::rejects(kind, critical, x, d) ? 1ull : 0ull;
   }
   const unsigned long long block_total = block_reduce(reduce_storage).Sum(rejections);
   if (threadIdx.x == 0 && block_total > 0) atomicAdd(counts + j, block_total);
+}
+
+// The kernel for a dimension: compiled for d = 1 … 4, run-time d beyond.
+using count_kernel = void (*)(const double*, int, test_kind, double, std::uint64_t, bool,
+                              std::uint64_t, std::uint64_t, std::uint32_t, unsigned long long*);
+count_kernel count_kernel_for(int dim) {
+  switch (dim) {
+    case 1: return count_gaussian_rejections_kernel<1>;
+    case 2: return count_gaussian_rejections_kernel<2>;
+    case 3: return count_gaussian_rejections_kernel<3>;
+    case 4: return count_gaussian_rejections_kernel<4>;
+    default: return count_gaussian_rejections_kernel<0>;
+  }
 }
 
 __global__ void random_bits_kernel(random_stream s, std::uint64_t sims, std::uint32_t block,
@@ -87,6 +104,14 @@ unsigned blocks_for(std::uint64_t items) {
   return static_cast<unsigned>((items + threads_per_block - 1) / threads_per_block);
 }
 
+// The model the importance kernels run: exactly a gaussian_test_model (a subclass may
+// override `reject` or `simulate`, which the device would not see), else null.
+const gaussian_test_model* on_device(const model& model) {
+  return typeid(model) == typeid(gaussian_test_model)
+             ? static_cast<const gaussian_test_model*>(&model)
+             : nullptr;
+}
+
 class cuda_backend final : public backend {
  public:
   cuda_backend() {
@@ -101,12 +126,15 @@ class cuda_backend final : public backend {
   void count_rejections(const model& model, const double* targets, std::size_t n_targets,
                         std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
                         std::uint64_t* counts, const run_hooks& hooks) override {
-    const auto* gaussian_model = dynamic_cast<const gaussian_test_model*>(&model);
+    // Models other than the shipped Gaussian tests have no kernel: the host runs them.
+    const gaussian_test_model* gaussian_model = on_device(model);
     if (gaussian_model == nullptr) {
-      throw not_compiled("model '" + model.name() +
-                         "' has no CUDA implementation; use the cpu backend");
+      host_.count_rejections(model, targets, n_targets, sims, seed, common_random_numbers, counts,
+                             hooks);
+      return;
     }
     const int dim = static_cast<int>(model.dim());
+    const count_kernel kernel = count_kernel_for(dim);
     device_buffer<double> d_targets(n_targets * model.dim());
     device_buffer<unsigned long long> d_counts(n_targets);
     ISMC_CUDA_CHECK(cudaMemcpy(d_targets.get(), targets, n_targets * model.dim() * sizeof(double),
@@ -125,7 +153,7 @@ class cuda_backend final : public backend {
         hooks.check_interrupt();
         const std::uint64_t end = std::min(sims, begin + sims_per_launch);
         const dim3 grid(grid_x, static_cast<unsigned>(tile));
-        count_gaussian_rejections_kernel<<<grid, threads_per_block>>>(
+        kernel<<<grid, threads_per_block>>>(
             d_targets.get(), dim, gaussian_model->kind(), gaussian_model->critical(), seed,
             common_random_numbers, begin, end, static_cast<std::uint32_t>(first), d_counts.get());
         ISMC_CUDA_CHECK(cudaGetLastError());
@@ -139,12 +167,18 @@ class cuda_backend final : public backend {
     for (std::size_t j = 0; j < n_targets; ++j) counts[j] = host_counts[j];
   }
 
-  // The importance stages run on the host (the CPU reference) until their kernels land;
-  // plain Monte Carlo and the pilot counts above run on the device.
+  // The importance stages run on the device for the Gaussian test models
+  // (kernels/importance_kernels.cu); any other model runs them on the host (the CPU
+  // reference), so a study with a custom model still runs under `--backend cuda`.
   void collect_rejections(const model& model, const double* params, std::size_t n_params,
                           std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
                           double keep_fraction, std::vector<double>& samples,
                           std::uint64_t* counts, const run_hooks& hooks) override {
+    if (const gaussian_test_model* gaussian_model = on_device(model)) {
+      cuda_collect_rejections(*gaussian_model, params, n_params, sims, seed,
+                              common_random_numbers, keep_fraction, samples, counts, hooks);
+      return;
+    }
     host_.collect_rejections(model, params, n_params, sims, seed, common_random_numbers,
                              keep_fraction, samples, counts, hooks);
   }
@@ -152,11 +186,20 @@ class cuda_backend final : public backend {
                             std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
                             const double* centres, std::size_t n_centres, std::uint64_t* counts,
                             const run_hooks& hooks) override {
+    if (const gaussian_test_model* gaussian_model = on_device(model)) {
+      cuda_count_nearest_centre(*gaussian_model, params, n_params, sims, seed,
+                                common_random_numbers, centres, n_centres, counts, hooks);
+      return;
+    }
     host_.count_nearest_centre(model, params, n_params, sims, seed, common_random_numbers,
                                centres, n_centres, counts, hooks);
   }
   void mixture_accumulate(const model& model, const mixture_problem& problem, double* sum,
                           double* sum_squares, const run_hooks& hooks) override {
+    if (const gaussian_test_model* gaussian_model = on_device(model)) {
+      cuda_mixture_accumulate(*gaussian_model, problem, sum, sum_squares, hooks);
+      return;
+    }
     host_.mixture_accumulate(model, problem, sum, sum_squares, hooks);
   }
 
