@@ -414,6 +414,11 @@ int run_population_command(const population_options& options) {
     }
   }
 
+  // The hyper-likelihood's backend is set up before any sampling: a --backend that cannot
+  // be had fails at once, not after the other methods have run.
+  std::unique_ptr<batched_log_density> importance_target;
+  if (study.importance) importance_target = make_hyper_likelihood(samples, study.variance_cut, *kind);
+
   run_context context(options.quiet, options.threads);
   const run_hooks& hooks = context.hooks();
 
@@ -435,8 +440,8 @@ int run_population_command(const population_options& options) {
     files.add("point_draws.csv", csv);
   }
   if (study.importance) {
-    const auto target = make_hyper_likelihood(samples, study.variance_cut, *kind);
-    results.push_back(run_ensemble_method("importance", *target, study, mean, sigma0, hooks, &csv, &notes));
+    results.push_back(
+        run_ensemble_method("importance", *importance_target, study, mean, sigma0, hooks, &csv, &notes));
     files.add("importance_draws.csv", csv);
   }
   if (study.nuts) {
