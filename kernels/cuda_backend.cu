@@ -11,6 +11,7 @@
 
 #include "backend_cpu.hpp"
 #include "cuda_check.cuh"
+#include "device_memory.cuh"
 #include "cuda_hooks.hpp"
 #include "ismc/error.hpp"
 #include "ismc/gaussian.hpp"
@@ -21,24 +22,6 @@ namespace {
 
 constexpr int threads_per_block = 256;
 constexpr int max_dim = 64;
-
-// A device buffer that frees itself.
-template <class T>
-class device_buffer {
- public:
-  explicit device_buffer(std::size_t count) : count_(count) {
-    ISMC_CUDA_CHECK(cudaMalloc(&data_, std::max<std::size_t>(count, 1) * sizeof(T)));
-  }
-  ~device_buffer() { cudaFree(data_); }
-  device_buffer(const device_buffer&) = delete;
-  device_buffer& operator=(const device_buffer&) = delete;
-  T* get() const { return data_; }
-  std::size_t size() const { return count_; }
-
- private:
-  T* data_ = nullptr;
-  std::size_t count_;
-};
 
 // Plain Monte Carlo for the Gaussian tests, fused: simulate, decide, count. No sample is
 // written to memory. blockIdx.y is the target; threads stride over simulations

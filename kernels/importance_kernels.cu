@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "cuda_check.cuh"
+#include "device_memory.cuh"
 #include "cuda_hooks.hpp"
 #include "ismc/backend.hpp"
 #include "ismc/error.hpp"
@@ -62,41 +63,6 @@ constexpr std::size_t tile_budget_bytes = std::size_t{64} << 20;
 // Kept samples the host simulates again per task.
 constexpr std::size_t resimulate_per_task = 4096;
 
-// Device memory that frees itself; `reserve` grows it (contents are not kept).
-template <class T>
-class device_buffer {
- public:
-  device_buffer() = default;
-  explicit device_buffer(std::size_t count) { reserve(count); }
-  ~device_buffer() { cudaFree(data_); }
-  device_buffer(const device_buffer&) = delete;
-  device_buffer& operator=(const device_buffer&) = delete;
-  void reserve(std::size_t count) {
-    if (data_ != nullptr && count <= capacity_) return;
-    cudaFree(data_);
-    data_ = nullptr;
-    capacity_ = 0;
-    ISMC_CUDA_CHECK(cudaMalloc(&data_, std::max<std::size_t>(count, 1) * sizeof(T)));
-    capacity_ = count;
-  }
-  T* get() const { return data_; }
-
- private:
-  T* data_ = nullptr;
-  std::size_t capacity_ = 0;
-};
-
-template <class T>
-void copy_to_device(T* d_destination, const T* h_source, std::size_t count) {
-  if (count == 0) return;
-  ISMC_CUDA_CHECK(cudaMemcpy(d_destination, h_source, count * sizeof(T), cudaMemcpyHostToDevice));
-}
-
-template <class T>
-void copy_to_host(T* h_destination, const T* d_source, std::size_t count) {
-  if (count == 0) return;
-  ISMC_CUDA_CHECK(cudaMemcpy(h_destination, d_source, count * sizeof(T), cudaMemcpyDeviceToHost));
-}
 
 // Waits for the launches so far and reports a failed launch or kernel.
 void finish_launches() {

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "cuda_check.cuh"
+#include "device_memory.cuh"
 #include "cuda_hooks.hpp"
 #include "ismc/batched.hpp"
 #include "ismc/error.hpp"
@@ -41,35 +42,6 @@ constexpr std::size_t max_grid_y = 65535;
 
 constexpr double negative_infinity = -std::numeric_limits<double>::infinity();
 constexpr double positive_infinity = std::numeric_limits<double>::infinity();
-
-// The flat priors of hyper_likelihood_posterior (src/population.cpp): θ_μ ∈ (−5, 5),
-// θ_σ ∈ (0, 2), open; NaN is outside.
-bool inside_priors(double theta_mu, double theta_sigma) {
-  return theta_mu > -5.0 && theta_mu < 5.0 && theta_sigma > 0.0 && theta_sigma < 2.0;
-}
-
-// Device memory that frees itself; `reserve` grows it (contents are not kept).
-template <class T>
-class device_buffer {
- public:
-  device_buffer() = default;
-  ~device_buffer() { cudaFree(data_); }
-  device_buffer(const device_buffer&) = delete;
-  device_buffer& operator=(const device_buffer&) = delete;
-  void reserve(std::size_t count) {
-    if (data_ != nullptr && count <= capacity_) return;
-    cudaFree(data_);
-    data_ = nullptr;
-    capacity_ = 0;
-    ISMC_CUDA_CHECK(cudaMalloc(&data_, std::max<std::size_t>(count, 1) * sizeof(T)));
-    capacity_ = count;
-  }
-  T* get() const { return data_; }
-
- private:
-  T* data_ = nullptr;
-  std::size_t capacity_ = 0;
-};
 
 // A CUDA stream that destroys itself. Blocking: it orders with the legacy default stream,
 // so callers (the benchmark's CUDA events) can bracket a call there.

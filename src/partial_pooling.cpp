@@ -10,6 +10,7 @@
 #include "ismc/error.hpp"
 #include "ismc/population.hpp"
 #include "ismc/posterior.hpp"
+#include "population_math.hpp"
 
 // The partial-pooling model (seed 000) as a `posterior_model`
 // -----------------------------------------------------------
@@ -39,9 +40,9 @@ namespace ismc {
 namespace {
 
 constexpr double negative_infinity = -std::numeric_limits<double>::infinity();
-constexpr double theta_mu_lower = -5.0;
-constexpr double theta_mu_width = 10.0;
-constexpr double theta_sigma_upper = 2.0;
+using detail::theta_mu_lower;
+using detail::theta_sigma_upper;
+constexpr double theta_mu_width = detail::theta_mu_upper - detail::theta_mu_lower;
 constexpr double log_twenty = 2.99573227355399099344;  // ln 10 + ln 2
 
 std::string format_value(double value) {

@@ -25,9 +25,10 @@ constexpr std::uint32_t observation_stream = 2;
 constexpr std::uint32_t posterior_sample_stream = 3;
 
 // The flat priors of the hyper-parameters.
-constexpr double theta_mu_lower = -5.0;
-constexpr double theta_mu_upper = 5.0;
-constexpr double theta_sigma_upper = 2.0;
+using detail::inside_priors;
+using detail::theta_mu_lower;
+using detail::theta_mu_upper;
+using detail::theta_sigma_upper;
 
 std::string format_value(double value) {
   std::ostringstream out;
@@ -36,10 +37,6 @@ std::string format_value(double value) {
   return out.str();
 }
 
-bool inside_priors(double theta_mu, double theta_sigma) {
-  return theta_mu > theta_mu_lower && theta_mu < theta_mu_upper && theta_sigma > 0.0 &&
-         theta_sigma < theta_sigma_upper;
-}
 
 // ---------------------------------------------------------------------------------------
 // The hyper-likelihood on the CPU.
