@@ -81,6 +81,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "ismc/backend.hpp"
 #include "ismc/devices.hpp"
 #include "ismc/gaussian.hpp"
@@ -94,6 +95,10 @@
 
 namespace {
 
+using ismc::bench::evenly_spaced;
+using ismc::bench::peak_rss_mb;
+using ismc::bench::streamed_ratios;
+
 constexpr double critical_value = 1.96;  // the seed's one-sided z-test
 
 #if defined(ISMC_HAVE_CUDA)
@@ -105,35 +110,9 @@ constexpr double issued_ops_per_sim = 233.0;
 constexpr double fp64_ops_per_ratio = 18.0;
 constexpr double issue_lanes_per_clock_per_sm = 128.0;  // 4 schedulers × 32 lanes
 
-/// `count` evenly spaced values from `lower` to `upper` inclusive (numpy's linspace).
-std::vector<double> evenly_spaced(double lower, double upper, std::size_t count) {
-  std::vector<double> values(count, lower);
-  for (std::size_t j = 1; j < count; ++j) {
-    values[j] = lower + (upper - lower) * static_cast<double>(j) / static_cast<double>(count - 1);
-  }
-  return values;
-}
-
-/// Peak resident set size of the whole process so far, in MB.
-double peak_rss_mb() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_maxrss) / 1024.0;
-}
-
 /// P(x > c) for x ~ N(θ, 1): the chance that a draw of proposal θ is rejected.
 double rejection_probability(double theta) {
   return 0.5 * std::erfc((critical_value - theta) / std::sqrt(2.0));
-}
-
-/// Σ_j |S_j| · N · |S_j|: the nominal log-density ratios of the streamed estimator.
-double streamed_ratios(const ismc::mixture_weights& weights, std::uint64_t sims_per_proposal) {
-  double ratios = 0.0;
-  for (std::size_t j = 0; j < weights.targets(); ++j) {
-    const double support = static_cast<double>(weights.offsets[j + 1] - weights.offsets[j]);
-    ratios += support * static_cast<double>(sims_per_proposal) * support;
-  }
-  return ratios;
 }
 
 /// Σ_j Σ_{k∈S_j} N · P(reject | θ_k) · |S_j|: the expected ratios on rejected draws alone.
@@ -556,21 +535,7 @@ void BM_CudaImportanceStudy(benchmark::State& state) {
 
 /// ISMC_CUDA_DENSE_SIZES="J:N,J:N": further sizes of BM_CudaDenseSeedProblem.
 void register_dense_sizes_from_environment() {
-  const char* sizes = std::getenv("ISMC_CUDA_DENSE_SIZES");
-  if (sizes == nullptr) return;
-  std::istringstream list(sizes);
-  std::string item;
-  while (std::getline(list, item, ',')) {
-    const std::size_t colon = item.find(':');
-    const long n_targets =
-        colon == std::string::npos ? 0 : std::strtol(item.substr(0, colon).c_str(), nullptr, 10);
-    const long sims =
-        colon == std::string::npos ? 0 : std::strtol(item.substr(colon + 1).c_str(), nullptr, 10);
-    if (n_targets < 2 || sims < 2) {
-      std::fprintf(stderr, "ISMC_CUDA_DENSE_SIZES: '%s' is not J:N with J >= 2 and N >= 2\n",
-                   item.c_str());
-      std::exit(2);
-    }
+  for (const auto& [n_targets, sims] : ismc::bench::sizes_from_environment("ISMC_CUDA_DENSE_SIZES")) {
     benchmark::RegisterBenchmark("BM_CudaDenseSeedProblem", BM_CudaDenseSeedProblem)
         ->Args({n_targets, sims})
         ->Apply(dense_sizes);

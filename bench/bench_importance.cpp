@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "ismc/backend.hpp"
 #include "ismc/gaussian.hpp"
 #include "ismc/mixture.hpp"
@@ -33,34 +34,11 @@
 
 namespace {
 
+using ismc::bench::evenly_spaced;
+using ismc::bench::peak_rss_mb;
+using ismc::bench::streamed_ratios;
+
 constexpr double critical_value = 1.96;  // the seed's one-sided z-test
-
-/// `count` evenly spaced values from `lower` to `upper` inclusive (numpy's linspace).
-std::vector<double> evenly_spaced(double lower, double upper, std::size_t count) {
-  std::vector<double> values(count, lower);
-  for (std::size_t j = 1; j < count; ++j) {
-    values[j] = lower + (upper - lower) * static_cast<double>(j) / static_cast<double>(count - 1);
-  }
-  return values;
-}
-
-/// Peak resident set size of the whole process so far, in MB (Linux reports KiB). It never
-/// decreases, so a benchmark's value also covers every benchmark run before it in the process.
-double peak_rss_mb() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_maxrss) / 1024.0;
-}
-
-/// Σ_j |S_j| · N · |S_j|: the log-density ratios of the streamed estimator.
-double streamed_ratios(const ismc::mixture_weights& weights, std::uint64_t sims_per_proposal) {
-  double ratios = 0.0;
-  for (std::size_t j = 0; j < weights.targets(); ++j) {
-    const double support = static_cast<double>(weights.offsets[j + 1] - weights.offsets[j]);
-    ratios += support * static_cast<double>(sims_per_proposal) * support;
-  }
-  return ratios;
-}
 
 /// The whole pipeline at 1-D one-sided targets; reports targets/s and log-density ratios/s.
 void run_importance_study(benchmark::State& state, const std::vector<double>& targets,
@@ -210,21 +188,7 @@ BENCHMARK(BM_DenseSeedProblem)->Args({11, 1000})->Args({41, 20000})->Apply(regis
 
 // ISMC_DENSE_SIZES="J:N,J:N": further sizes, for comparisons at any size.
 const bool dense_sizes_from_environment = [] {
-  const char* sizes = std::getenv("ISMC_DENSE_SIZES");
-  if (sizes == nullptr) return false;
-  std::istringstream list(sizes);
-  std::string item;
-  while (std::getline(list, item, ',')) {
-    const std::size_t colon = item.find(':');
-    const long n_targets =
-        colon == std::string::npos ? 0 : std::strtol(item.substr(0, colon).c_str(), nullptr, 10);
-    const long sims =
-        colon == std::string::npos ? 0 : std::strtol(item.substr(colon + 1).c_str(), nullptr, 10);
-    if (n_targets < 2 || sims < 2) {
-      std::fprintf(stderr, "ISMC_DENSE_SIZES: '%s' is not J:N with J >= 2 and N >= 2\n",
-                   item.c_str());
-      std::exit(2);
-    }
+  for (const auto& [n_targets, sims] : ismc::bench::sizes_from_environment("ISMC_DENSE_SIZES")) {
     benchmark::RegisterBenchmark("BM_DenseSeedProblem", BM_DenseSeedProblem)
         ->Args({n_targets, sims})
         ->Apply(register_dense_sizes);
