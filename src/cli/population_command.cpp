@@ -24,6 +24,7 @@
 #include "ismc/nuts.hpp"
 #include "ismc/rng.hpp"
 #include "parallel.hpp"
+#include "population_math.hpp"
 
 namespace ismc::cli {
 
@@ -189,8 +190,9 @@ std::vector<double> initial_walkers(std::size_t walkers, double mu0, double sigm
   for (std::size_t w = 0; w < walkers; ++w) {
     double z[2];
     standard_normals(random_stream{seed, 0x70000000u}, w, z, 2);
-    initial.push_back(std::clamp(mu0 + 0.01 * z[0], -4.99, 4.99));
-    initial.push_back(std::clamp(sigma0 + 0.01 * z[1], 0.01, 1.99));
+    initial.push_back(std::clamp(mu0 + 0.01 * z[0], detail::theta_mu_lower + 0.01,
+                                 detail::theta_mu_upper - 0.01));
+    initial.push_back(std::clamp(sigma0 + 0.01 * z[1], 0.01, detail::theta_sigma_upper - 0.01));
   }
   return initial;
 }
@@ -428,7 +430,7 @@ int run_population_command(const population_options& options) {
   mean /= static_cast<double>(medians.size());
   for (double m : medians) squares += (m - mean) * (m - mean);
   const double spread = std::sqrt(squares / static_cast<double>(medians.size() - 1));
-  const double sigma0 = std::clamp(spread, 0.05, 1.95);
+  const double sigma0 = std::clamp(spread, 0.05, detail::theta_sigma_upper - 0.05);
 
   std::vector<method_draws> results;
   std::vector<std::string> notes;
