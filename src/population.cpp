@@ -11,6 +11,7 @@
 #include "ismc/error.hpp"
 #include "ismc/rng.hpp"
 #include "parallel.hpp"
+#include "population_avx512.hpp"
 #include "population_math.hpp"
 
 namespace ismc {
@@ -152,7 +153,7 @@ ISMC_SAMPLE_LOOP_INLINE double block_maximum(const double* values, std::size_t p
 
 // Any interim prior, exact shift: per block, ln w and its maximum, then e = exp(ln w − max),
 // and the block is merged into the object's accumulator.
-template <bool with_log_p0>
+template <bool with_log_p0, bool avx512_exp = false>
 ISMC_SAMPLE_LOOP_INLINE detail::log_weight_accumulator accumulate_exact(
     const double* mu, const double* log_p0, std::size_t count, const detail::hyper_normal& theta) {
   alignas(64) double buffer[block_size];
@@ -174,7 +175,14 @@ ISMC_SAMPLE_LOOP_INLINE detail::log_weight_accumulator accumulate_exact(
     const double block_max = block_maximum(buffer, padded);
     if (block_max == negative_infinity) continue;  // every weight of the block is 0
 
-    for (std::size_t n = 0; n < size; ++n) buffer[n] = detail::exp_minus(block_max - buffer[n]);
+#if defined(ISMC_HAVE_AVX512_LOOPS)
+    if constexpr (avx512_exp) {
+      detail::avx512::scale_block(buffer, padded, block_max);
+    } else
+#endif
+    {
+      for (std::size_t n = 0; n < size; ++n) buffer[n] = detail::exp_minus(block_max - buffer[n]);
+    }
     for (std::size_t n = size; n < padded; ++n) buffer[n] = 0.0;
     detail::log_weight_accumulator block;
     block.max = block_max;
@@ -227,6 +235,38 @@ detail::log_weight_accumulator accumulate_with_log_p0(const double* mu, const do
   return accumulate_exact<true>(mu, log_p0, count, theta);
 }
 
+// On a CPU with AVX-512F the same two loops with the table-driven 2^−t of
+// population_avx512.hpp (about 25% fewer fused multiply-adds per term); picked per call by
+// a flag read once, so every thread of a run takes the same path.
+#if defined(ISMC_HAVE_AVX512_LOOPS)
+__attribute__((target("avx512f,fma"))) detail::log_weight_accumulator accumulate_flat_avx512(
+    const double* mu, std::size_t count, const detail::hyper_normal& theta) {
+  const detail::log_weight_accumulator bounded =
+      detail::avx512::accumulate_flat_bounded(mu, count, theta);
+  if (bounded.sum_exp >= smallest_bounded_sum) return bounded;
+  return accumulate_exact<false, true>(mu, nullptr, count, theta);
+}
+
+__attribute__((target("avx512f,fma"))) detail::log_weight_accumulator
+accumulate_with_log_p0_avx512(const double* mu, const double* log_p0, std::size_t count,
+                              const detail::hyper_normal& theta) {
+  return accumulate_exact<true, true>(mu, log_p0, count, theta);
+}
+#endif
+
+detail::log_weight_accumulator accumulate_object(const double* mu, const double* log_p0,
+                                                 std::size_t count,
+                                                 const detail::hyper_normal& theta) {
+#if defined(ISMC_HAVE_AVX512_LOOPS)
+  if (detail::avx512::available()) {
+    return log_p0 != nullptr ? accumulate_with_log_p0_avx512(mu, log_p0, count, theta)
+                             : accumulate_flat_avx512(mu, count, theta);
+  }
+#endif
+  return log_p0 != nullptr ? accumulate_with_log_p0(mu, log_p0, count, theta)
+                           : accumulate_flat(mu, count, theta);
+}
+
 // ln L̂ and σ² at `batch` θ, samples already validated.
 void evaluate_hyper_likelihood(const population_samples& samples, const double* thetas,
                                std::size_t batch, hyper_likelihood_value* out,
@@ -264,8 +304,7 @@ void evaluate_hyper_likelihood(const population_samples& samples, const double* 
       for (std::size_t b = first_theta; b < last_theta; ++b) {
         if (!valid[b]) continue;
         const detail::log_weight_accumulator weights =
-            with_log_p0 ? accumulate_with_log_p0(mu, log_p0, count, normals[b])
-                        : accumulate_flat(mu, count, normals[b]);
+            accumulate_object(mu, log_p0, count, normals[b]);
         const double ess = weights.ess();
         log_sum[b - first_theta] += weights.log_mean(count_real);
         variance_sum[b - first_theta] += detail::log_likelihood_variance_term(ess, count_real);

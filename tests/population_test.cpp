@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "ismc/error.hpp"
+#include "population_avx512.hpp"
 #include "population_math.hpp"
 
 namespace ismc {
@@ -201,6 +202,127 @@ TEST(PopulationMath, ExpMinusIsAccurateToAFewUlps) {
     EXPECT_LE(detail::exp2_minus(t), 0x1p-1021);
   }
 }
+
+#if defined(ISMC_HAVE_AVX512_LOOPS)
+// Array wrappers of the AVX-512 loops (vector arguments cannot cross into code compiled
+// without AVX-512).
+__attribute__((target("avx512f,fma"))) void avx512_exp2_minus(const double* t, double* out,
+                                                               std::size_t count) {
+  for (std::size_t n = 0; n + 8 <= count; n += 8) {
+    _mm512_storeu_pd(out + n, detail::avx512::exp2_minus(_mm512_loadu_pd(t + n)));
+  }
+}
+__attribute__((target("avx512f,fma"))) void avx512_exp_minus(const double* y, double* out,
+                                                              std::size_t count) {
+  for (std::size_t n = 0; n + 8 <= count; n += 8) {
+    _mm512_storeu_pd(out + n, detail::avx512::exp_minus(_mm512_loadu_pd(y + n)));
+  }
+}
+
+// The table-driven 2^−t of the AVX-512 loops, to the same bounds as exp2_minus, against
+// long double; the floor below 2^−1021 as documented.
+TEST(PopulationMath, Avx512ExpMinusIsAccurateToAFewUlps) {
+  if (!detail::avx512::available()) GTEST_SKIP() << "this CPU has no AVX-512F";
+  constexpr std::size_t count = 200008;
+  std::vector<double> t(count), y(count), two(count), natural(count);
+  for (std::size_t k = 0; k < count; ++k) {
+    t[k] = 1000.0 * static_cast<double>(k) / 200000.0 + 1e-7 * static_cast<double>(k % 7);
+    y[k] = 700.0 * static_cast<double>(k) / 200000.0;
+  }
+  avx512_exp2_minus(t.data(), two.data(), count);
+  avx512_exp_minus(y.data(), natural.data(), count);
+  double worst = 0.0, worst_natural = 0.0;
+  for (std::size_t k = 0; k < count; ++k) {
+    const long double reference = std::exp2(-static_cast<long double>(t[k]));
+    worst = std::max(worst, static_cast<double>(std::fabs(two[k] - reference) / reference));
+    const long double natural_reference = std::exp(-static_cast<long double>(y[k]));
+    worst_natural = std::max(
+        worst_natural, static_cast<double>(std::fabs(natural[k] - natural_reference) /
+                                           natural_reference / (1.0L + y[k])));
+  }
+  EXPECT_LT(worst, 4e-16);
+  EXPECT_LT(worst_natural, 1e-15);
+  EXPECT_EQ(two[0], 1.0);
+  EXPECT_EQ(natural[0], 1.0);
+  const double large[8] = {1021.0, 1021.5, 1100.0, 1e300, infinity, 1020.97, 0.5, 1.0 / 16.0};
+  double floors[8];
+  avx512_exp2_minus(large, floors, 8);
+  for (int k = 0; k < 5; ++k) {
+    EXPECT_GE(floors[k], 0.0);
+    EXPECT_LE(floors[k], 0x1p-1021);
+  }
+  EXPECT_NEAR(floors[5], std::exp2(-1020.97), 4e-16 * std::exp2(-1020.97));
+  EXPECT_NEAR(floors[6], std::exp2(-0.5), 4e-16);
+  EXPECT_NEAR(floors[7], std::exp2(-1.0 / 16.0), 4e-16);
+}
+
+__attribute__((target("avx512f,fma"))) void avx512_flat_weights(const double* mu, double* out,
+                                                                 std::size_t count,
+                                                                 const detail::hyper_normal& theta) {
+  const __m512d table_low = _mm512_load_pd(detail::avx512::exp2_sixteenths);
+  const __m512d table_high = _mm512_load_pd(detail::avx512::exp2_sixteenths + 8);
+  for (std::size_t n = 0; n + 8 <= count; n += 8) {
+    _mm512_storeu_pd(out + n, detail::avx512::flat_weights(
+                                  _mm512_loadu_pd(mu + n), _mm512_set1_pd(theta.mean),
+                                  _mm512_set1_pd(theta.log2_scale), table_low, table_high));
+  }
+}
+
+__attribute__((target("avx512f,fma"))) detail::log_weight_accumulator avx512_flat(
+    const double* mu, std::size_t count, const detail::hyper_normal& theta) {
+  return detail::avx512::accumulate_flat_bounded(mu, count, theta);
+}
+
+// The fused flat-prior loop (every count of samples, so every tail) against the same sums
+// in long double from the same u = (μ − θ_μ)·scale as the loop rounds it: what is left is
+// the table-driven 2^−u² (about 1.5 ulp a term) and the order of the additions.
+TEST(PopulationMath, Avx512FlatLoopMatchesLongDoubleSums) {
+  if (!detail::avx512::available()) GTEST_SKIP() << "this CPU has no AVX-512F";
+  std::mt19937_64 engine(11);
+  std::normal_distribution<double> normal(0.3, 1.5);
+  std::vector<double> mu(4003);
+  for (double& value : mu) value = normal(engine);
+  mu[5] = 0.1 + 1e6;  // u² far beyond 1021: the floor, negligible
+  // Term by term, to a few ulps (the floor aside).
+  {
+    detail::hyper_normal theta;
+    ASSERT_TRUE(detail::make_hyper_normal(0.1, 0.3, &theta));
+    std::vector<double> e(4000);
+    avx512_flat_weights(mu.data(), e.data(), e.size(), theta);
+    double worst = 0.0;
+    for (std::size_t n = 0; n < e.size(); ++n) {
+      if (n == 5) {
+        EXPECT_LE(e[n], 0x1p-1017);
+        continue;
+      }
+      const long double u = (mu[n] - theta.mean) * theta.log2_scale;
+      const long double reference = std::exp2(-u * u);
+      worst = std::max(worst, static_cast<double>(std::fabs(e[n] - reference) / reference));
+    }
+    EXPECT_LT(worst, 4e-16);
+  }
+  for (const double theta_sigma : {0.05, 0.7, 1.9}) {
+    detail::hyper_normal theta;
+    ASSERT_TRUE(detail::make_hyper_normal(0.1, theta_sigma, &theta));
+    for (std::size_t count = 1; count <= mu.size(); count += count < 40 ? 1 : 991) {
+      const detail::log_weight_accumulator sums = avx512_flat(mu.data(), count, theta);
+      long double sum = 0.0L, sum_squares = 0.0L;
+      for (std::size_t n = 0; n < count; ++n) {
+        const long double u = (mu[n] - theta.mean) * theta.log2_scale;
+        const long double e = std::exp2(-u * u);
+        sum += e;
+        sum_squares += e * e;
+      }
+      EXPECT_EQ(sums.max, theta.log_norm);
+      const double tolerance = 1e-15 + 2.0 * static_cast<double>(count) * 0x1p-53;
+      EXPECT_NEAR(sums.sum_exp / static_cast<double>(sum), 1.0, tolerance)
+          << "theta_sigma " << theta_sigma << " count " << count;
+      EXPECT_NEAR(sums.sum_exp2 / static_cast<double>(sum_squares), 1.0, tolerance)
+          << "theta_sigma " << theta_sigma << " count " << count;
+    }
+  }
+}
+#endif
 
 TEST(PopulationMath, AccumulatorMergesAsItAdds) {
   std::mt19937_64 engine(7);
