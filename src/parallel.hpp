@@ -12,10 +12,13 @@
 
 namespace ismc::detail {
 
-/// Number of worker threads to use: `requested`, or all hardware threads when 0.
+/// Number of worker threads to use: `requested`, or all hardware threads when 0. The
+/// hardware count is read once (glibc reads it from /sys on every call: microseconds, which
+/// small batched calls would pay each time).
 inline unsigned resolve_threads(unsigned requested) {
   if (requested > 0) return requested;
-  return std::max(1u, std::thread::hardware_concurrency());
+  static const unsigned hardware = std::max(1u, std::thread::hardware_concurrency());
+  return hardware;
 }
 
 /// Calls task(t) for t in [0, n_tasks) on up to `threads` threads, tasks taken in order

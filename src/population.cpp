@@ -51,6 +51,10 @@ std::string format_value(double value) {
 constexpr std::size_t objects_per_chunk = 16;
 constexpr std::size_t thetas_per_group = 16;
 
+// Threads are started per call (detail::parallel_for), at some tens of microseconds each:
+// a call gets one per this many terms (about 70 µs of one core's work), at least one.
+constexpr double min_terms_per_thread = 131072.0;
+
 // Samples are processed in blocks of `block_size`: the scaled weights e_n of a block are
 // written to a buffer by one flat loop (which the compiler vectorizes, exp included), then
 // summed in `lanes` interleaved partial sums that are added in lane order at the end, so
@@ -287,7 +291,11 @@ void evaluate_hyper_likelihood(const population_samples& samples, const double* 
   std::vector<double> partial_log(batch * chunks, 0.0), partial_variance(batch * chunks, 0.0);
   const bool with_log_p0 = !samples.log_p0.empty();
 
-  detail::parallel_for(chunks * groups, hooks.threads, [&](std::size_t task) {
+  // A thread is started per call: only for at least min_terms_per_thread terms each.
+  const double terms = static_cast<double>(samples.values.size()) * static_cast<double>(batch);
+  const auto threads = static_cast<unsigned>(std::clamp(
+      terms / min_terms_per_thread, 1.0, static_cast<double>(detail::resolve_threads(hooks.threads))));
+  detail::parallel_for(chunks * groups, threads, [&](std::size_t task) {
     hooks.check_interrupt();
     const std::size_t chunk = task % chunks, group = task / chunks;
     const std::size_t first_object = chunk * objects_per_chunk;
