@@ -1,7 +1,8 @@
 #pragma once
 /// @file batched.hpp
-/// @brief Log densities of a batch of parameter vectors in one call: what an ensemble
-/// sampler asks for once per half-ensemble, and what a GPU evaluates well.
+/// @brief Log densities (and, where a sampler needs them, gradients) of a batch of
+/// parameter vectors in one call: what an ensemble sampler asks for once per half-ensemble,
+/// what NUTS asks for once per leapfrog step, and what a GPU evaluates well.
 
 #include <cstddef>
 #include <string>
@@ -28,6 +29,19 @@ class batched_log_density {
   /// CPU threads used.
   virtual void log_density(const double* thetas, std::size_t batch, double* out,
                            const run_hooks& hooks = {}) const = 0;
+
+  /// Whether `log_density_gradient` is implemented. The default: no.
+  virtual bool has_gradient() const { return false; }
+
+  /// log p(θ_b) and its gradient ∂ log p / ∂θ at the `batch` vectors θ_b of `thetas`
+  /// (batch × dim, row-major): log p to `out` (batch values, −∞ outside the support, as
+  /// `log_density` writes them) and the gradient to `gradients` (batch × dim, row-major:
+  /// row b holds ∂ log p(θ_b) / ∂θ_b[0 … dim)). A row whose log p is −∞ gets an
+  /// unspecified gradient (possibly NaN). `hooks` as for `log_density`. The default throws
+  /// `usage_error` naming the density: only densities whose `has_gradient()` is true
+  /// implement it.
+  virtual void log_density_gradient(const double* thetas, std::size_t batch, double* out,
+                                    double* gradients, const run_hooks& hooks = {}) const;
 };
 
 }  // namespace ismc
