@@ -1,16 +1,18 @@
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <memory>
 #include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "cuda_hooks.hpp"
+#include "ismc/devices.hpp"
 #include "ismc/error.hpp"
 #include "ismc/population.hpp"
 #include "ismc/posterior.hpp"
-#include "population_math.hpp"
+#include "parallel.hpp"
+#include "partial_pooling_math.hpp"
 
 // The partial-pooling model (seed 000) as a `posterior_model`
 // -----------------------------------------------------------
@@ -35,39 +37,24 @@
 // ln 10 and ln 2 included), the dropped constant is
 //
 //   lp − ln p(x, q) = ln 20 + n ln(2π) + n ln α.
+//
+// The arithmetic (and the gradient) lives in partial_pooling_math.hpp, shared with the CUDA
+// kernel (kernels/partial_pooling_kernels.cu). The same density, batched, with its gradient:
+// `make_partial_pooling_density` (threads over rows on the CPU, a block per row on the
+// device); `make_partial_pooling(x, α, kind)` puts NUTS's gradient on the device through it.
 
 namespace ismc {
 namespace {
 
-constexpr double negative_infinity = -std::numeric_limits<double>::infinity();
 using detail::theta_mu_lower;
+using detail::theta_mu_width;
 using detail::theta_sigma_upper;
-constexpr double theta_mu_width = detail::theta_mu_upper - detail::theta_mu_lower;
-constexpr double log_twenty = 2.99573227355399099344;  // ln 10 + ln 2
 
 std::string format_value(double value) {
   std::ostringstream out;
   out.precision(17);
   out << value;
   return out.str();
-}
-
-// The logistic function 1/(1 + e^−q), without overflow.
-double logistic(double q) {
-  if (q >= 0.0) return 1.0 / (1.0 + std::exp(-q));
-  const double e = std::exp(q);
-  return e / (1.0 + e);
-}
-
-// ln s(q), without overflow or cancellation.
-double log_logistic(double q) {
-  return q >= 0.0 ? -std::log1p(std::exp(-q)) : q - std::log1p(std::exp(q));
-}
-
-// J(q) = ln s(q) + ln(1 − s(q)).
-double log_logistic_jacobian(double q) {
-  const double magnitude = std::fabs(q);
-  return -magnitude - 2.0 * std::log1p(std::exp(-magnitude));
 }
 
 double logit(double p) { return std::log(p) - std::log1p(-p); }
@@ -95,60 +82,51 @@ double read_scalar(const stan_data& values, const std::string& field, double low
   return number;
 }
 
-class partial_pooling_model final : public posterior_model {
+// The data of the model and its log density at one q: the CPU reference. The objects are
+// added in index order, so every caller (the single-vector model, the batched CPU density)
+// gets the same bits.
+class pooling_data {
  public:
-  partial_pooling_model(std::vector<double> x, double alpha)
+  pooling_data(std::vector<double> x, double alpha)
       : x_(std::move(x)), inv_alpha2_(1.0 / (alpha * alpha)) {}
 
-  std::string name() const override { return "partial_pooling"; }
-  std::size_t dim() const override { return 2 + x_.size(); }
+  std::size_t objects() const { return x_.size(); }
 
-  double log_density(const double* q, double* gradient) const override {
+  double log_density(const double* q, double* gradient) const {
     const std::size_t n = x_.size();
-    const double a = q[0], b = q[1];
-    const double s_a = logistic(a), s_minus_a = logistic(-a);
-    const double s_b = logistic(b), s_minus_b = logistic(-b);
-    const double theta_mu = theta_mu_lower + theta_mu_width * s_a;
-    const double log_theta_sigma = std::log(theta_sigma_upper) + log_logistic(b);
-    const double inv_theta_sigma = std::exp(-log_theta_sigma);
-    const double inv_theta_sigma2 = inv_theta_sigma * inv_theta_sigma;
-
-    double shrink_sum = 0.0;     // Σ (μ_i − θ_μ)
-    double shrink_square = 0.0;  // Σ (μ_i − θ_μ)²
-    double data_square = 0.0;    // Σ (x_i − μ_i)²
+    const detail::pooling_hyper hyper = detail::make_pooling_hyper(q[0], q[1]);
+    detail::pooling_sums sums = detail::empty_pooling_sums();
     for (std::size_t i = 0; i < n; ++i) {
-      const double shrink = q[2 + i] - theta_mu;
-      const double residual = x_[i] - q[2 + i];
-      shrink_sum += shrink;
-      shrink_square += shrink * shrink;
-      data_square += residual * residual;
-      if (gradient != nullptr) {
-        gradient[2 + i] = -shrink * inv_theta_sigma2 + residual * inv_alpha2_;
-      }
+      const double mu_gradient = detail::add_pooling_object(hyper, q[2 + i], x_[i], inv_alpha2_, sums);
+      if (gradient != nullptr) gradient[2 + i] = mu_gradient;
     }
-    const double count = static_cast<double>(n);
-    const double lp = log_twenty + log_logistic_jacobian(a) + log_logistic_jacobian(b) -
-                      count * log_theta_sigma - 0.5 * shrink_square * inv_theta_sigma2 -
-                      0.5 * data_square * inv_alpha2_;
-    if (gradient != nullptr) {
-      // ∂θ_μ/∂a = 10 s(a) s(−a); ∂θ_σ/∂b = θ_σ s(−b); ∂J/∂q = 1 − 2 s(q) = s(−q) − s(q).
-      gradient[0] =
-          shrink_sum * inv_theta_sigma2 * theta_mu_width * s_a * s_minus_a + (s_minus_a - s_a);
-      gradient[1] = (shrink_square * inv_theta_sigma2 - count) * s_minus_b + (s_minus_b - s_b);
-    }
-    return std::isnan(lp) ? negative_infinity : lp;
+    return detail::finish_pooling_log_density(q[0], q[1], hyper, sums, static_cast<double>(n),
+                                              inv_alpha2_, gradient);
   }
+
+ private:
+  std::vector<double> x_;
+  double inv_alpha2_;  // 1/α²
+};
+
+// The model's names, outputs and initial values, whichever machine computes its density.
+class partial_pooling_base : public posterior_model {
+ public:
+  explicit partial_pooling_base(std::size_t objects) : objects_(objects) {}
+
+  std::string name() const override { return "partial_pooling"; }
+  std::size_t dim() const override { return 2 + objects_; }
 
   std::vector<std::string> output_names() const override {
     std::vector<std::string> names = {"theta_mu", "theta_sigma"};
-    for (std::size_t i = 1; i <= x_.size(); ++i) names.push_back("mu." + std::to_string(i));
+    for (std::size_t i = 1; i <= objects_; ++i) names.push_back("mu." + std::to_string(i));
     return names;
   }
 
   void write_outputs(const double* q, double* out) const override {
-    out[0] = theta_mu_lower + theta_mu_width * logistic(q[0]);
-    out[1] = theta_sigma_upper * logistic(q[1]);
-    std::copy(q + 2, q + 2 + x_.size(), out + 2);
+    out[0] = theta_mu_lower + theta_mu_width * detail::logistic(q[0]);
+    out[1] = theta_sigma_upper * detail::logistic(q[1]);
+    std::copy(q + 2, q + 2 + objects_, out + 2);
   }
 
   // Initial values {theta_mu, theta_sigma, mu[n]}, constrained, as in a Stan init file.
@@ -156,7 +134,7 @@ class partial_pooling_model final : public posterior_model {
     const double theta_mu =
         read_scalar(values, "theta_mu", theta_mu_lower, theta_mu_lower + theta_mu_width);
     const double theta_sigma = read_scalar(values, "theta_sigma", 0.0, theta_sigma_upper);
-    const std::size_t n = x_.size();
+    const std::size_t n = objects_;
     const std::string expected = "an array of n = " + std::to_string(n) + " finite reals";
     const data_value& mu = require_field(values, "mu", expected);
     if (mu.dims.size() != 1 || mu.dims[0] != n || mu.values.size() != n) {
@@ -176,13 +154,92 @@ class partial_pooling_model final : public posterior_model {
   }
 
  private:
-  std::vector<double> x_;
-  double inv_alpha2_;  // 1/α²
+  std::size_t objects_;
 };
 
-}  // namespace
+// The model with its density on the CPU, one q at a time.
+class partial_pooling_model final : public partial_pooling_base {
+ public:
+  partial_pooling_model(std::vector<double> x, double alpha)
+      : partial_pooling_base(x.size()), data_(std::move(x), alpha) {}
 
-std::unique_ptr<posterior_model> make_partial_pooling(std::vector<double> x, double alpha) {
+  double log_density(const double* q, double* gradient) const override {
+    return data_.log_density(q, gradient);
+  }
+
+ private:
+  pooling_data data_;
+};
+
+// The model with its density behind a batched one (the device), called with batch 1.
+class batched_partial_pooling_model final : public partial_pooling_base {
+ public:
+  explicit batched_partial_pooling_model(std::unique_ptr<batched_log_density> density)
+      : partial_pooling_base(density->dim() - 2), density_(std::move(density)) {}
+
+  double log_density(const double* q, double* gradient) const override {
+    double lp = 0.0;
+    if (gradient != nullptr) {
+      density_->log_density_gradient(q, 1, &lp, gradient);
+    } else {
+      density_->log_density(q, 1, &lp);
+    }
+    return lp;
+  }
+
+ private:
+  std::unique_ptr<batched_log_density> density_;
+};
+
+// The names of the unconstrained coordinates of q.
+std::vector<std::string> unconstrained_names(std::size_t objects) {
+  std::vector<std::string> names = {"theta_mu_unconstrained", "theta_sigma_unconstrained"};
+  for (std::size_t i = 1; i <= objects; ++i) names.push_back("mu." + std::to_string(i));
+  return names;
+}
+
+// The batched density on the CPU: threads over the rows, each row the reference's bits.
+class partial_pooling_density final : public batched_log_density {
+ public:
+  partial_pooling_density(std::vector<double> x, double alpha) : data_(std::move(x), alpha) {}
+
+  std::size_t dim() const override { return 2 + data_.objects(); }
+  std::vector<std::string> names() const override { return unconstrained_names(data_.objects()); }
+  bool has_gradient() const override { return true; }
+
+  void log_density(const double* thetas, std::size_t batch, double* out,
+                   const run_hooks& hooks) const override {
+    evaluate(thetas, batch, out, nullptr, hooks);
+  }
+
+  void log_density_gradient(const double* thetas, std::size_t batch, double* out,
+                            double* gradients, const run_hooks& hooks) const override {
+    evaluate(thetas, batch, out, gradients, hooks);
+  }
+
+ private:
+  // A thread is worth starting (tens of microseconds, per call) for about this many
+  // objects (about a nanosecond each).
+  static constexpr std::size_t objects_per_thread = std::size_t{1} << 16;
+
+  void evaluate(const double* thetas, std::size_t batch, double* out, double* gradients,
+                const run_hooks& hooks) const {
+    hooks.check_interrupt();
+    const std::size_t width = dim();
+    const std::size_t work = batch * data_.objects();
+    const unsigned threads = static_cast<unsigned>(std::min<std::size_t>(
+        detail::resolve_threads(hooks.threads), std::max<std::size_t>(1, work / objects_per_thread)));
+    detail::parallel_for(batch, threads, [&](std::size_t b) {
+      hooks.check_interrupt();
+      out[b] = data_.log_density(thetas + b * width, gradients == nullptr ? nullptr : gradients + b * width);
+    });
+  }
+
+  pooling_data data_;
+};
+
+// The checks of both factories: an empty x, a non-finite x_i, α not finite and > 0.
+void validate_pooling_data(const std::vector<double>& x, double alpha) {
   if (x.empty()) throw input_error("", 0, "x", "is empty; expected at least one observation");
   for (std::size_t i = 0; i < x.size(); ++i) {
     if (!std::isfinite(x[i])) {
@@ -194,7 +251,67 @@ std::unique_ptr<posterior_model> make_partial_pooling(std::vector<double> x, dou
     throw input_error("", 0, "alpha",
                       "expected a finite standard deviation > 0, got " + format_value(alpha));
   }
-  return std::make_unique<partial_pooling_model>(std::move(x), alpha);
+}
+
+// Whether `kind` puts the density on the device, by the rule of make_backend and
+// make_hyper_likelihood: `automatic` takes a device when compiled in and present; `cuda`
+// throws `not_compiled` without CUDA and `runtime_failure` without a device.
+bool density_on_device(backend_kind kind) {
+  switch (kind) {
+    case backend_kind::cpu:
+      return false;
+    case backend_kind::automatic:
+#if defined(ISMC_HAVE_CUDA)
+      return !list_cuda_devices().devices.empty();
+#else
+      return false;
+#endif
+    case backend_kind::cuda: {
+#if defined(ISMC_HAVE_CUDA)
+      const cuda_devices found = list_cuda_devices();
+      if (found.devices.empty()) {
+        throw runtime_failure("backend 'cuda' requested for the partial-pooling model but no CUDA "
+                              "device is usable: " +
+                              found.why_none);
+      }
+      return true;
+#else
+      throw not_compiled(
+          "backend 'cuda' requested for the partial-pooling model but this build does not include "
+          "CUDA (reconfigure with -DISMC_ENABLE_CUDA=ON on a machine with nvcc)");
+#endif
+    }
+  }
+  throw usage_error("unknown backend kind");
+}
+
+// The batched density on the device or the CPU; x and α already validated.
+std::unique_ptr<batched_log_density> make_density(bool on_device, std::vector<double> x,
+                                                  double alpha) {
+#if defined(ISMC_HAVE_CUDA)
+  if (on_device) return detail::make_cuda_partial_pooling_density(x, alpha);
+#else
+  (void)on_device;
+#endif
+  return std::make_unique<partial_pooling_density>(std::move(x), alpha);
+}
+
+}  // namespace
+
+std::unique_ptr<posterior_model> make_partial_pooling(std::vector<double> x, double alpha,
+                                                      backend_kind kind) {
+  const bool on_device = density_on_device(kind);
+  validate_pooling_data(x, alpha);
+  if (!on_device) return std::make_unique<partial_pooling_model>(std::move(x), alpha);
+  return std::make_unique<batched_partial_pooling_model>(make_density(true, std::move(x), alpha));
+}
+
+std::unique_ptr<batched_log_density> make_partial_pooling_density(std::vector<double> x,
+                                                                  double alpha,
+                                                                  backend_kind kind) {
+  const bool on_device = density_on_device(kind);
+  validate_pooling_data(x, alpha);
+  return make_density(on_device, std::move(x), alpha);
 }
 
 }  // namespace ismc

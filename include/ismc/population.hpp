@@ -138,7 +138,30 @@ std::vector<double> sample_medians(const population_samples& samples);
 /// the normalized log joint plus ln 20 + n ln 2π + n ln α (src/partial_pooling.cpp).
 /// Throws `input_error` (field `x[i]`, 1-based, or `alpha`) for an empty x, a non-finite
 /// x_i, or α not finite and > 0.
-std::unique_ptr<posterior_model> make_partial_pooling(std::vector<double> x, double alpha);
+///
+/// `kind` says where the log density and its gradient are computed: `cpu` (the reference,
+/// one q at a time in the calling thread), `cuda` (`make_partial_pooling_density` on the
+/// device, called with batch 1 for every gradient NUTS asks for; concurrent chains take
+/// turns) or `automatic` (CUDA when compiled in and a device is present). Throws as
+/// `make_backend` when CUDA is asked for and cannot be had (`not_compiled` without CUDA,
+/// `runtime_failure` without a device), before looking at x and α. On the device, a failing
+/// CUDA call makes log_density throw `device_error`.
+std::unique_ptr<posterior_model> make_partial_pooling(std::vector<double> x, double alpha,
+                                                      backend_kind kind = backend_kind::cpu);
+
+/// The partial-pooling model's log density (as `make_partial_pooling`'s, the same lp on the
+/// same unconstrained q = (a, b, μ_1 … μ_n), dim n + 2) as a batched density with its
+/// gradient (`has_gradient()` is true). Parameters are named `theta_mu_unconstrained`,
+/// `theta_sigma_unconstrained`, `mu.1` … `mu.n`. On `cpu`: threads over the rows, at most
+/// `hooks.threads` and at most one per 65,536 objects of work (batch × n), each row
+/// bit-identical to `make_partial_pooling(x, alpha)->log_density` whatever the thread count;
+/// `hooks.interrupt` is honoured (throws `interrupted`). On `cuda` (kernels/partial_pooling_kernels.cu): x is copied to the device
+/// once; a call copies the q in and lp and the gradients out, one block per row; results
+/// agree with the CPU's to rounding (the sums over objects are added in another order) and
+/// are deterministic; concurrent calls take turns. `automatic` and the errors as
+/// `make_partial_pooling(x, alpha, kind)`.
+std::unique_ptr<batched_log_density> make_partial_pooling_density(
+    std::vector<double> x, double alpha, backend_kind kind = backend_kind::cpu);
 
 /// The exact posterior of (θ_μ, θ_σ) given x under the flat priors, by 1-D quadrature over
 /// θ_σ (x_i ~ N(θ_μ, θ_σ² + α²) marginally; θ_μ | θ_σ, x is Gaussian, truncation to
