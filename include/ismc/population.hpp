@@ -155,10 +155,11 @@ std::unique_ptr<posterior_model> make_partial_pooling(std::vector<double> x, dou
 /// `theta_sigma_unconstrained`, `mu.1` … `mu.n`. On `cpu`: threads over the rows, at most
 /// `hooks.threads` and at most one per 65,536 objects of work (batch × n), each row
 /// bit-identical to `make_partial_pooling(x, alpha)->log_density` whatever the thread count;
-/// `hooks.interrupt` is honoured (throws `interrupted`). On `cuda` (kernels/partial_pooling_kernels.cu): x is copied to the device
-/// once; a call copies the q in and lp and the gradients out, one block per row; results
-/// agree with the CPU's to rounding (the sums over objects are added in another order) and
-/// are deterministic; concurrent calls take turns. `automatic` and the errors as
+/// `hooks.interrupt` is honoured (throws `interrupted`). On `cuda`
+/// (kernels/partial_pooling_kernels.cu): x is copied to the device once; a call copies the
+/// q in and lp and the gradients out, one block per row; results agree with the CPU's to
+/// rounding (the sums over objects are added in another order) and are deterministic;
+/// concurrent calls take turns. `automatic` and the errors as
 /// `make_partial_pooling(x, alpha, kind)`.
 std::unique_ptr<batched_log_density> make_partial_pooling_density(
     std::vector<double> x, double alpha, backend_kind kind = backend_kind::cpu);

@@ -235,7 +235,8 @@ method_draws run_ensemble_method(const std::string& name, const batched_log_dens
   return draws;
 }
 
-// NUTS on the partial-pooling model; writes chain,draw,lp__,theta_mu,theta_sigma.
+// NUTS on the partial-pooling model (its gradient on the machine --backend chose); writes
+// chain,draw,lp__,theta_mu,theta_sigma.
 class hyper_recorder : public draw_writer {
  public:
   hyper_recorder(std::size_t mu_index, std::size_t sigma_index) : mu_(mu_index), sigma_(sigma_index) {}
@@ -255,10 +256,9 @@ class hyper_recorder : public draw_writer {
   std::size_t mu_, sigma_;
 };
 
-method_draws run_nuts_method(const std::vector<double>& x, double alpha, const population_study& study,
-                             const run_hooks& hooks, std::string* csv, std::vector<std::string>* notes) {
-  const auto model = make_partial_pooling(x, alpha);
-  const std::vector<std::string> names = model->output_names();
+method_draws run_nuts_method(const posterior_model& model, const population_study& study, const run_hooks& hooks,
+                             std::string* csv, std::vector<std::string>* notes) {
+  const std::vector<std::string> names = model.output_names();
   const auto index = [&](const std::string& name) {
     return static_cast<std::size_t>(std::find(names.begin(), names.end(), name) - names.begin());
   };
@@ -275,7 +275,7 @@ method_draws run_nuts_method(const std::vector<double>& x, double alpha, const p
                          config.draws = study.draws;
                          config.seed = study.seed;
                          config.chain = static_cast<std::uint32_t>(c + 1);
-                         run_nuts(*model, config, recorders[c], chain_hooks);
+                         run_nuts(model, config, recorders[c], chain_hooks);
                        });
   hooks.end();
   method_draws draws{"nuts", {}, {}};
@@ -416,10 +416,13 @@ int run_population_command(const population_options& options) {
     }
   }
 
-  // The hyper-likelihood's backend is set up before any sampling: a --backend that cannot
-  // be had fails at once, not after the other methods have run.
+  // The backends of the hyper-likelihood and of NUTS's gradient are set up before any
+  // sampling: a --backend that cannot be had fails at once, not after the other methods
+  // have run.
   std::unique_ptr<batched_log_density> importance_target;
   if (study.importance) importance_target = make_hyper_likelihood(samples, study.variance_cut, *kind);
+  std::unique_ptr<posterior_model> nuts_model;
+  if (study.nuts) nuts_model = make_partial_pooling(x, alpha, *kind);
 
   run_context context(options.quiet, options.threads);
   const run_hooks& hooks = context.hooks();
@@ -447,7 +450,7 @@ int run_population_command(const population_options& options) {
     files.add("importance_draws.csv", csv);
   }
   if (study.nuts) {
-    results.push_back(run_nuts_method(x, alpha, study, hooks, &csv, &notes));
+    results.push_back(run_nuts_method(*nuts_model, study, hooks, &csv, &notes));
     files.add("nuts_draws.csv", csv);
   }
   context.finish();
