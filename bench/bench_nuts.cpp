@@ -20,6 +20,20 @@
 // Seeds 1..5 are registered at 1000 + 1000 (the benchmark), plus a short case
 // (seed 1, 150 + 100) for the CTest smoke run. More seeds for the full size from the
 // environment: ISMC_NUTS_SEEDS="6,7,8".
+//
+// The seed-000 partial-pooling model (1000 objects, 1002 parameters), ESS per second of θ_σ:
+//  - BM_NutsPartialPooling/…: the gradient on the CPU (make_partial_pooling, the reference);
+//  - BM_NutsPartialPoolingCuda/…: the gradient on the device (make_partial_pooling with
+//    backend_kind::cuda: one batch-1 call of the device density per leapfrog step);
+// and one gradient call of make_partial_pooling_density, wall-clock (UseRealTime: what a
+// sampler waits for, copies and synchronization included), at batch 1 (what NUTS asks for)
+// and larger batches (where the device may win; the crossover):
+//  - BM_PartialPoolingGradientCpu/batch/objects/threads (threads = 0: all hardware threads);
+//  - BM_PartialPoolingGradientCuda/batch/objects.
+// Counters: gradients_per_second (rows per second), items = objects terms, bytes = the q
+// read, x read and gradients written. The CUDA cases are registered only where a device is
+// present at run time; elsewhere one benchmark, BM_PartialPoolingCudaNoDevice, skips with
+// the reason, so that the CTest smoke run passes on a CPU-only machine.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -30,6 +44,8 @@
 #include <string>
 #include <vector>
 
+#include "ismc/backend.hpp"
+#include "ismc/devices.hpp"
 #include "ismc/diagnostics.hpp"
 #include "ismc/nuts.hpp"
 #include "ismc/population.hpp"
@@ -136,16 +152,76 @@ void BM_NutsEightSchools(benchmark::State& state) {
              static_cast<std::size_t>(state.range(1)), static_cast<std::size_t>(state.range(2)));
 }
 
-// The seed-000 partial-pooling model: 1000 objects (1002 parameters), θ = (0, 1), α = 1;
-// ESS per second of θ_σ, on the CPU.
-void BM_NutsPartialPooling(benchmark::State& state) {
+// The seed's observations x of `objects` objects (θ = (0, 1), α = 1, seed 42).
+std::vector<double> seed_observations(std::size_t objects) {
   ismc::population_setting setting;
-  setting.objects = static_cast<std::size_t>(state.range(3));
+  setting.objects = objects;
   setting.samples_per_object = 1;
-  const ismc::population_data data = ismc::simulate_population(setting, 42);
-  const auto model = ismc::make_partial_pooling(data.x, setting.alpha);
+  return ismc::simulate_population(setting, 42).x;
+}
+
+// The seed-000 partial-pooling model: 1000 objects (1002 parameters), θ = (0, 1), α = 1;
+// ESS per second of θ_σ, with the gradient on `kind`'s machine.
+void nuts_partial_pooling(benchmark::State& state, ismc::backend_kind kind) {
+  const auto model =
+      ismc::make_partial_pooling(seed_observations(static_cast<std::size_t>(state.range(3))),
+                                 ismc::population_setting{}.alpha, kind);
   run_chains(state, *model, "theta_sigma", static_cast<std::uint64_t>(state.range(0)),
              static_cast<std::size_t>(state.range(1)), static_cast<std::size_t>(state.range(2)));
+}
+
+void BM_NutsPartialPooling(benchmark::State& state) {
+  nuts_partial_pooling(state, ismc::backend_kind::cpu);
+}
+
+void BM_NutsPartialPoolingCuda(benchmark::State& state) {
+  nuts_partial_pooling(state, ismc::backend_kind::cuda);
+}
+
+// One call of the batched density's gradient: `batch` rows near the posterior's bulk
+// (θ_μ ≈ 0, θ_σ ≈ 1, μ_i ≈ x_i / 2), set up outside the timed loop; one warm-up call.
+void partial_pooling_gradient(benchmark::State& state, ismc::backend_kind kind) {
+  const auto batch = static_cast<std::size_t>(state.range(0));
+  const auto objects = static_cast<std::size_t>(state.range(1));
+  ismc::run_hooks hooks;
+  if (kind == ismc::backend_kind::cpu) hooks.threads = static_cast<unsigned>(state.range(2));
+  const std::vector<double> x = seed_observations(objects);
+  const auto density =
+      ismc::make_partial_pooling_density(x, ismc::population_setting{}.alpha, kind);
+  const std::size_t dim = density->dim();
+  std::vector<double> thetas(batch * dim);
+  for (std::size_t b = 0; b < batch; ++b) {
+    const double shift = 0.01 * static_cast<double>(b % 17) - 0.08;
+    thetas[b * dim] = shift;
+    thetas[b * dim + 1] = -shift;
+    for (std::size_t i = 0; i < objects; ++i) thetas[b * dim + 2 + i] = 0.5 * x[i] + shift;
+  }
+  std::vector<double> lp(batch), gradients(batch * dim);
+  density->log_density_gradient(thetas.data(), batch, lp.data(), gradients.data(), hooks);
+  for (auto _ : state) {
+    density->log_density_gradient(thetas.data(), batch, lp.data(), gradients.data(), hooks);
+    benchmark::DoNotOptimize(lp.data());
+    benchmark::DoNotOptimize(gradients.data());
+    benchmark::ClobberMemory();
+  }
+  const double rows = static_cast<double>(batch) * static_cast<double>(state.iterations());
+  state.counters["gradients_per_second"] = benchmark::Counter(rows, benchmark::Counter::kIsRate);
+  state.SetItemsProcessed(static_cast<std::int64_t>(rows * static_cast<double>(objects)));
+  state.SetBytesProcessed(static_cast<std::int64_t>(
+      rows * static_cast<double>(2 * dim + objects) * static_cast<double>(sizeof(double))));
+  if (kind == ismc::backend_kind::cpu) {
+    // The bound; the density starts one thread per 65,536 objects of work at most.
+    state.counters["thread_limit"] =
+        static_cast<double>(hooks.threads > 0 ? hooks.threads : ismc::cpu_threads());
+  }
+}
+
+void BM_PartialPoolingGradientCpu(benchmark::State& state) {
+  partial_pooling_gradient(state, ismc::backend_kind::cpu);
+}
+
+void BM_PartialPoolingGradientCuda(benchmark::State& state) {
+  partial_pooling_gradient(state, ismc::backend_kind::cuda);
 }
 
 void configure(benchmark::internal::Benchmark* b) {
@@ -155,12 +231,48 @@ void configure(benchmark::internal::Benchmark* b) {
       ->Unit(benchmark::kMillisecond);
 }
 
-BENCHMARK(BM_NutsPartialPooling)
-    ->ArgNames({"seed", "warmup", "draws", "objects"})
-    ->Iterations(1)
-    ->UseManualTime()
-    ->Unit(benchmark::kMillisecond)
-    ->Args({1, 1000, 1000, 1000});
+void configure_partial_pooling(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"seed", "warmup", "draws", "objects"})
+      ->Iterations(1)
+      ->UseManualTime()
+      ->Unit(benchmark::kMillisecond)
+      ->Args({1, 150, 100, 1000})  // the CTest smoke run's case
+      ->Args({1, 1000, 1000, 1000});
+}
+
+BENCHMARK(BM_NutsPartialPooling)->Apply(configure_partial_pooling);
+
+BENCHMARK(BM_PartialPoolingGradientCpu)
+    ->ArgNames({"batch", "objects", "threads"})
+    ->Args({1, 1000, 1})
+    ->Args({64, 1000, 1})
+    ->Args({64, 1000, 0})
+    ->Args({1024, 1000, 0})
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
+
+// The device cases, registered at start-up only where a device is present.
+const bool cuda_benchmarks_registered = [] {
+  const ismc::cuda_devices found = ismc::list_cuda_devices();
+  if (found.devices.empty()) {
+    const std::string message = "no CUDA device: " + found.why_none;
+    benchmark::RegisterBenchmark("BM_PartialPoolingCudaNoDevice",
+                                 [message](benchmark::State& state) {
+                                   state.SkipWithError(message.c_str());
+                                 });
+    return false;
+  }
+  benchmark::RegisterBenchmark("BM_NutsPartialPoolingCuda", BM_NutsPartialPoolingCuda)
+      ->Apply(configure_partial_pooling);
+  benchmark::RegisterBenchmark("BM_PartialPoolingGradientCuda", BM_PartialPoolingGradientCuda)
+      ->ArgNames({"batch", "objects"})
+      ->Args({1, 1000})
+      ->Args({64, 1000})
+      ->Args({1024, 1000})
+      ->Unit(benchmark::kMicrosecond)
+      ->UseRealTime();
+  return true;
+}();
 
 BENCHMARK(BM_NutsEightSchools)
     ->Apply(configure)
