@@ -97,7 +97,8 @@ class pooling_data {
     const detail::pooling_hyper hyper = detail::make_pooling_hyper(q[0], q[1]);
     detail::pooling_sums sums = detail::empty_pooling_sums();
     for (std::size_t i = 0; i < n; ++i) {
-      const double mu_gradient = detail::add_pooling_object(hyper, q[2 + i], x_[i], inv_alpha2_, sums);
+      const double mu_gradient =
+          detail::add_pooling_object(hyper, q[2 + i], x_[i], inv_alpha2_, sums);
       if (gradient != nullptr) gradient[2 + i] = mu_gradient;
     }
     return detail::finish_pooling_log_density(q[0], q[1], hyper, sums, static_cast<double>(n),
@@ -227,11 +228,13 @@ class partial_pooling_density final : public batched_log_density {
     hooks.check_interrupt();
     const std::size_t width = dim();
     const std::size_t work = batch * data_.objects();
-    const unsigned threads = static_cast<unsigned>(std::min<std::size_t>(
-        detail::resolve_threads(hooks.threads), std::max<std::size_t>(1, work / objects_per_thread)));
+    const unsigned threads = static_cast<unsigned>(
+        std::min<std::size_t>(detail::resolve_threads(hooks.threads),
+                              std::max<std::size_t>(1, work / objects_per_thread)));
     detail::parallel_for(batch, threads, [&](std::size_t b) {
       hooks.check_interrupt();
-      out[b] = data_.log_density(thetas + b * width, gradients == nullptr ? nullptr : gradients + b * width);
+      out[b] = data_.log_density(thetas + b * width,
+                                 gradients == nullptr ? nullptr : gradients + b * width);
     });
   }
 

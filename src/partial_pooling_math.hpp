@@ -101,7 +101,8 @@ ISMC_HD inline double add_pooling_object(const pooling_hyper& hyper, double mu, 
 }
 
 /// The sums of two disjoint sets of objects.
-ISMC_HD inline pooling_sums add_pooling_sums(const pooling_sums& first, const pooling_sums& second) {
+ISMC_HD inline pooling_sums add_pooling_sums(const pooling_sums& first,
+                                             const pooling_sums& second) {
   return pooling_sums{first.shrink_sum + second.shrink_sum,
                       first.shrink_square + second.shrink_square,
                       first.data_square + second.data_square};

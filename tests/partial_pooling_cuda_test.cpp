@@ -261,7 +261,8 @@ TEST(PartialPoolingCuda, NutsWithTheDeviceGradientFollowsTheCpu) {
     run_nuts(*gpu, config, on_gpu);
     for (std::size_t d = 0; d < 5; ++d) {
       EXPECT_NEAR(on_gpu.mu[d], on_cpu.mu[d], 1e-8) << "chain " << chain << ", iteration " << d;
-      EXPECT_NEAR(on_gpu.sigma[d], on_cpu.sigma[d], 1e-8) << "chain " << chain << ", iteration " << d;
+      EXPECT_NEAR(on_gpu.sigma[d], on_cpu.sigma[d], 1e-8)
+          << "chain " << chain << ", iteration " << d;
       EXPECT_NEAR(on_gpu.lp[d], on_cpu.lp[d], 1e-8 * std::max(1.0, std::fabs(on_cpu.lp[d])))
           << "chain " << chain << ", iteration " << d;
     }
