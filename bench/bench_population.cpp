@@ -8,6 +8,10 @@
 //    time.
 //  - BM_HyperLikelihoodCudaCallOverhead: one θ on one object with one sample, wall-clock
 //    time: the fixed cost of a call (copies in and out, two launches, synchronization).
+//  - BM_HyperLikelihoodCrossover/backend/objects/samples/thetas: wall-clock time of one call
+//    on the CPU (backend 0, all threads) and on the device (backend 1, only where one is
+//    present) at the same sizes, 10³ to 10⁸ terms: where the two lines cross is where
+//    make_hyper_likelihood's `automatic` kind should switch (device_min_terms).
 //
 // A term is one (object, sample, θ) triple: terms_per_second counts objects × samples × θ
 // per second. The data are the seed's setting (simulate_population: θ_μ = 0, θ_σ = 1,
@@ -103,6 +107,50 @@ BENCHMARK(BM_HyperLikelihoodCpu)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
+/// The crossover sweep's sizes (objects, samples, θ per call): 10³ … 10⁸ terms.
+constexpr std::int64_t crossover_sizes[][3] = {
+    {10, 100, 1},   {100, 100, 1},    {100, 100, 10},   {100, 1000, 10},
+    {1000, 1000, 10}, {1000, 1000, 100}};
+
+/// Wall-clock time of one call on `kind` (everything a caller waits for: copies, launches,
+/// threads, synchronization).
+void hyper_likelihood_wall_time(benchmark::State& state, ismc::backend_kind kind) {
+  const auto objects = static_cast<std::size_t>(state.range(1));
+  const auto samples = static_cast<std::size_t>(state.range(2));
+  const auto batch = static_cast<std::size_t>(state.range(3));
+  const auto density = ismc::make_hyper_likelihood(seed_samples(objects, samples),
+                                                   no_variance_cut, kind,
+                                                   /*device_min_terms=*/0.0);
+  const std::vector<double> thetas = theta_grid(batch);
+  std::vector<double> out(batch);
+  density->log_density(thetas.data(), batch, out.data());  // warm-up
+  for (auto _ : state) {
+    density->log_density(thetas.data(), batch, out.data());
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  report(state, objects, samples, batch);
+}
+
+void BM_HyperLikelihoodCrossover(benchmark::State& state) {
+  hyper_likelihood_wall_time(
+      state, state.range(0) == 0 ? ismc::backend_kind::cpu : ismc::backend_kind::cuda);
+}
+
+void register_crossover(int backend) {
+  auto* bench = benchmark::RegisterBenchmark("BM_HyperLikelihoodCrossover",
+                                             BM_HyperLikelihoodCrossover);
+  bench->ArgNames({"backend", "objects", "samples", "thetas"})
+      ->Unit(benchmark::kMicrosecond)
+      ->UseRealTime();
+  for (const auto& size : crossover_sizes) bench->Args({backend, size[0], size[1], size[2]});
+}
+
+const bool cpu_crossover_registered = [] {
+  register_crossover(0);
+  return true;
+}();
+
 #if defined(ISMC_HAVE_CUDA)
 
 /// The device time of one call, between two events on the legacy default stream (the
@@ -168,6 +216,7 @@ const bool cuda_benchmarks_registered = [] {
                                BM_HyperLikelihoodCudaCallOverhead)
       ->Unit(benchmark::kMicrosecond)
       ->UseRealTime();
+  register_crossover(1);
   return true;
 }();
 

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "batch_router.hpp"
 #include "cuda_hooks.hpp"
 #include "ismc/devices.hpp"
 #include "ismc/error.hpp"
@@ -302,18 +303,33 @@ std::unique_ptr<batched_log_density> make_density(bool on_device, std::vector<do
 }  // namespace
 
 std::unique_ptr<posterior_model> make_partial_pooling(std::vector<double> x, double alpha,
-                                                      backend_kind kind) {
-  const bool on_device = density_on_device(kind);
+                                                      backend_kind kind,
+                                                      double device_min_objects) {
+  bool on_device = density_on_device(kind);
   validate_pooling_data(x, alpha);
+  // NUTS asks for one q at a time: under `automatic` a small model stays on the CPU.
+  if (kind == backend_kind::automatic &&
+      static_cast<double>(x.size()) < device_min_objects) {
+    on_device = false;
+  }
   if (!on_device) return std::make_unique<partial_pooling_model>(std::move(x), alpha);
   return std::make_unique<batched_partial_pooling_model>(make_density(true, std::move(x), alpha));
 }
 
 std::unique_ptr<batched_log_density> make_partial_pooling_density(std::vector<double> x,
                                                                   double alpha,
-                                                                  backend_kind kind) {
+                                                                  backend_kind kind,
+                                                                  double device_min_objects) {
   const bool on_device = density_on_device(kind);
   validate_pooling_data(x, alpha);
+  if (on_device && kind == backend_kind::automatic) {
+    // Small calls stay on the CPU: a row is n objects of work.
+    const auto objects = static_cast<double>(x.size());
+    auto device = make_density(true, x, alpha);
+    return std::make_unique<detail::batch_router>(make_density(false, std::move(x), alpha),
+                                                  std::move(device), objects,
+                                                  device_min_objects);
+  }
   return make_density(on_device, std::move(x), alpha);
 }
 

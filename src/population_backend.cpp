@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "batch_router.hpp"
 #include "cuda_hooks.hpp"
 #include "ismc/devices.hpp"
 #include "ismc/error.hpp"
@@ -36,14 +37,23 @@ std::unique_ptr<batched_log_density> make_on_device(const population_samples& sa
 
 std::unique_ptr<batched_log_density> make_hyper_likelihood(population_samples samples,
                                                            double variance_cut,
-                                                           backend_kind kind) {
+                                                           backend_kind kind,
+                                                           double device_min_terms) {
   switch (kind) {
     case backend_kind::cpu:
       return std::make_unique<hyper_likelihood_posterior>(std::move(samples), variance_cut);
     case backend_kind::automatic: {
 #if defined(ISMC_HAVE_CUDA)
-      if (!list_cuda_devices().devices.empty()) return make_on_device(samples, variance_cut);
+      if (!list_cuda_devices().devices.empty()) {
+        // Small calls stay on the CPU: a call of `batch` θ is batch × (all samples) terms.
+        auto device = make_on_device(samples, variance_cut);
+        const auto terms_per_theta = static_cast<double>(samples.values.size());
+        return std::make_unique<detail::batch_router>(
+            std::make_unique<hyper_likelihood_posterior>(std::move(samples), variance_cut),
+            std::move(device), terms_per_theta, device_min_terms);
+      }
 #endif
+      (void)device_min_terms;
       return std::make_unique<hyper_likelihood_posterior>(std::move(samples), variance_cut);
     }
     case backend_kind::cuda: {

@@ -201,15 +201,38 @@ TEST(PartialPoolingCuda, ConcurrentCallsFromFourThreadsAgree) {
   EXPECT_EQ(mismatches, std::vector<int>(4, 0));
 }
 
-TEST(PartialPoolingCuda, AutomaticKindTakesTheDeviceAndBadDataAreRefused) {
+// `automatic` with a device: calls of at least device_min_objects objects of work are the
+// device's results exactly, smaller ones the CPU's; NUTS's model (one q a call) follows n.
+TEST(PartialPoolingCuda, AutomaticKindKeepsSmallCallsOnTheCpuAndBadDataAreRefused) {
   ISMC_REQUIRE_DEVICE();
   const std::vector<double> x = simulated_x(300, 19);
-  const auto automatic = make_partial_pooling_density(x, 1.0, backend_kind::automatic);
   const auto gpu = make_partial_pooling_density(x, 1.0, backend_kind::cuda);
+  const auto cpu = make_partial_pooling_density(x, 1.0, backend_kind::cpu);
   const std::vector<double> thetas = test_rows(gpu->dim(), 20, 20);
-  const evaluation a = evaluate(*automatic, thetas), g = evaluate(*gpu, thetas);
+  const double work = 300.0 * static_cast<double>(thetas.size() / gpu->dim());
+  const auto on_device =
+      make_partial_pooling_density(x, 1.0, backend_kind::automatic, /*device_min_objects=*/work);
+  const auto on_cpu = make_partial_pooling_density(x, 1.0, backend_kind::automatic, work + 1.0);
+  const evaluation g = evaluate(*gpu, thetas), c = evaluate(*cpu, thetas);
+  const evaluation a = evaluate(*on_device, thetas), b = evaluate(*on_cpu, thetas);
   EXPECT_TRUE(same_bits(a.lp, g.lp));
   EXPECT_TRUE(same_bits(a.gradients, g.gradients));
+  EXPECT_TRUE(same_bits(b.lp, c.lp));
+  EXPECT_TRUE(same_bits(b.gradients, c.gradients));
+  // The model NUTS samples: on the device from device_min_objects objects.
+  const std::vector<double> q(gpu->dim(), 0.25);
+  std::vector<double> gradient_device(q.size()), gradient_cpu(q.size()), gradient(q.size());
+  double lp_device = 0.0, lp_cpu = 0.0;
+  gpu->log_density_gradient(q.data(), 1, &lp_device, gradient_device.data());
+  cpu->log_density_gradient(q.data(), 1, &lp_cpu, gradient_cpu.data());
+  const double lp_small =
+      make_partial_pooling(x, 1.0, backend_kind::automatic, 301.0)->log_density(q.data(), gradient.data());
+  EXPECT_TRUE(same_bits({lp_small}, {lp_cpu}));
+  EXPECT_TRUE(same_bits(gradient, gradient_cpu));
+  const double lp_large =
+      make_partial_pooling(x, 1.0, backend_kind::automatic, 300.0)->log_density(q.data(), gradient.data());
+  EXPECT_TRUE(same_bits({lp_large}, {lp_device}));
+  EXPECT_TRUE(same_bits(gradient, gradient_device));
   try {
     make_partial_pooling_density({0.1, std::nan("")}, 1.0, backend_kind::cuda);
     ADD_FAILURE() << "no error for a NaN x";

@@ -1,6 +1,7 @@
 // make_hyper_likelihood on the CPU path (src/population_backend.cpp): the `cpu` kind is the
 // hyper_likelihood_posterior itself, `automatic` falls back to it without a device, and
-// `cuda` throws where it cannot be had. No label: runs on every machine.
+// `cuda` throws where it cannot be had; the router that keeps small calls on the CPU
+// (src/batch_router.hpp). No label: runs on every machine.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -8,12 +9,14 @@
 #include <limits>
 #include <memory>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "ismc/backend.hpp"
 #include "ismc/devices.hpp"
 #include "ismc/error.hpp"
 #include "ismc/population.hpp"
+#include "batch_router.hpp"
 
 namespace ismc {
 namespace {
@@ -119,6 +122,66 @@ TEST(MakeHyperLikelihood, BadInputsAreRefusedOnTheCpuPath) {
   EXPECT_THROW(make_hyper_likelihood(samples, infinity, backend_kind::cpu), input_error);
   EXPECT_THROW(make_hyper_likelihood(ragged_samples(4, false, 2), 0.0, backend_kind::cpu),
                usage_error);
+}
+
+// A stand-in density that writes its own tag and counts the rows it was given.
+class tagged_density final : public batched_log_density {
+ public:
+  tagged_density(double tag, bool gradient) : tag_(tag), gradient_(gradient) {}
+  std::size_t dim() const override { return 2; }
+  std::vector<std::string> names() const override { return {"a", "b"}; }
+  void log_density(const double*, std::size_t batch, double* out,
+                   const run_hooks&) const override {
+    rows += batch;
+    for (std::size_t b = 0; b < batch; ++b) out[b] = tag_;
+  }
+  bool has_gradient() const override { return gradient_; }
+  void log_density_gradient(const double* thetas, std::size_t batch, double* out,
+                            double* gradients, const run_hooks& hooks) const override {
+    log_density(thetas, batch, out, hooks);
+    for (std::size_t k = 0; k < 2 * batch; ++k) gradients[k] = tag_;
+  }
+  mutable std::size_t rows = 0;
+
+ private:
+  double tag_;
+  bool gradient_;
+};
+
+TEST(BatchRouter, SmallCallsGoToTheFirstAndTheRestToTheSecond) {
+  auto small = std::make_unique<tagged_density>(1.0, true);
+  auto large = std::make_unique<tagged_density>(2.0, true);
+  const tagged_density* small_seen = small.get();
+  const tagged_density* large_seen = large.get();
+  // 250 units of work a row; calls of 1000 units or more go to `large`.
+  const detail::batch_router router(std::move(small), std::move(large), 250.0, 1000.0);
+  EXPECT_EQ(router.dim(), 2u);
+  EXPECT_EQ(router.names(), (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(router.has_gradient());
+  const std::vector<double> thetas(2 * 8, 0.5);
+  std::vector<double> out(8), gradients(16);
+  for (std::size_t batch = 1; batch <= 8; ++batch) {
+    router.log_density(thetas.data(), batch, out.data(), {});
+    EXPECT_EQ(out[0], batch < 4 ? 1.0 : 2.0) << "batch " << batch;
+    router.log_density_gradient(thetas.data(), batch, out.data(), gradients.data(), {});
+    EXPECT_EQ(gradients[2 * batch - 1], batch < 4 ? 1.0 : 2.0) << "batch " << batch;
+  }
+  EXPECT_EQ(small_seen->rows, 2u * (1 + 2 + 3));
+  EXPECT_EQ(large_seen->rows, 2u * (4 + 5 + 6 + 7 + 8));
+  // A gradient only where both have one.
+  const detail::batch_router mixed(std::make_unique<tagged_density>(1.0, true),
+                                   std::make_unique<tagged_density>(2.0, false), 1.0, 1.0);
+  EXPECT_FALSE(mixed.has_gradient());
+}
+
+TEST(BatchRouter, ZeroThresholdSendsEverythingToTheSecond) {
+  const detail::batch_router router(std::make_unique<tagged_density>(1.0, false),
+                                    std::make_unique<tagged_density>(2.0, false), 1e9, 0.0);
+  double out = 0.0;
+  const double theta[2] = {0.0, 1.0};
+  router.log_density(theta, 1, &out, {});
+  EXPECT_EQ(out, 2.0);
+  EXPECT_EQ(&router.route(0), &router.route(1));
 }
 
 }  // namespace

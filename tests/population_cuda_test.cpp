@@ -168,16 +168,26 @@ TEST(PopulationCuda, RefusesWhatTheCpuRefuses) {
                usage_error);
 }
 
-TEST(PopulationCuda, AutomaticKindTakesTheDevice) {
+// `automatic` with a device: calls of at least device_min_terms terms are the device's
+// results exactly, smaller ones the CPU's.
+TEST(PopulationCuda, AutomaticKindKeepsSmallCallsOnTheCpu) {
   ISMC_REQUIRE_DEVICE();
   const population_samples samples = ragged_samples(20, true, 4);
-  const auto automatic = make_hyper_likelihood(samples, infinity, backend_kind::automatic);
-  const auto gpu = make_hyper_likelihood(samples, infinity, backend_kind::cuda);
   const std::vector<double> thetas = test_thetas();
-  std::vector<double> a(thetas.size() / 2), g(thetas.size() / 2);
-  automatic->log_density(thetas.data(), a.size(), a.data());
-  gpu->log_density(thetas.data(), g.size(), g.data());
+  const std::size_t batch = thetas.size() / 2;
+  const auto terms = static_cast<double>(samples.values.size() * batch);
+  const auto gpu = make_hyper_likelihood(samples, infinity, backend_kind::cuda);
+  const hyper_likelihood_posterior cpu(samples);
+  std::vector<double> g(batch), c(batch), a(batch);
+  gpu->log_density(thetas.data(), batch, g.data());
+  cpu.log_density(thetas.data(), batch, c.data());
+  const auto on_device = make_hyper_likelihood(samples, infinity, backend_kind::automatic, terms);
+  on_device->log_density(thetas.data(), batch, a.data());
   EXPECT_EQ(a, g);
+  const auto on_cpu =
+      make_hyper_likelihood(samples, infinity, backend_kind::automatic, terms + 1.0);
+  on_cpu->log_density(thetas.data(), batch, a.data());
+  EXPECT_EQ(a, c);
 }
 
 #else

@@ -103,13 +103,32 @@ class hyper_likelihood_posterior : public batched_log_density {
   double variance_cut_;
 };
 
+/// Where `automatic` starts sending a hyper-likelihood call to the device: at this many
+/// terms (θ in the call × samples of all objects). Smaller calls stay on the CPU, which
+/// finishes them before a device call's fixed cost (copies, two launches, a
+/// synchronization) is paid. An estimate, not yet a measurement: 2¹⁸ terms take about
+/// 65 µs on the project's 2-core CPU (4·10⁹ terms/s), about the fixed cost expected of a
+/// device call; bench_population's BM_HyperLikelihoodCrossover measures the crossover on a
+/// machine with a GPU.
+inline constexpr double default_device_min_terms = 262144.0;
+
+/// Where `automatic` starts sending the partial-pooling model's log density and gradient to
+/// the device: at this many objects of work per call (batch × n; NUTS's calls are one q).
+/// An estimate, not yet a measurement: the CPU computes about 10⁹ objects' terms per second
+/// per core here (1.1 µs for 1000), so 2¹⁶ objects take about 70 µs, more than a device
+/// call's expected fixed cost; bench_nuts's BM_PartialPoolingGradient cases measure it on
+/// a machine with a GPU.
+inline constexpr double default_device_min_objects = 65536.0;
+
 /// The hyper-likelihood posterior on a backend: `cpu` (threads over the batch and the
 /// objects) or `cuda` (samples copied to the device once; one kernel pass per call);
-/// `automatic` takes CUDA when compiled in and a device is present. Throws as
+/// `automatic` takes the CPU without a device, and with one (CUDA compiled in) sends each
+/// call of at least `device_min_terms` terms to the device and smaller ones to the CPU (so
+/// an ensemble, whose calls all have one size, stays on one of them). Throws as
 /// `make_backend` when CUDA is asked for and cannot be had.
 std::unique_ptr<batched_log_density> make_hyper_likelihood(
     population_samples samples, double variance_cut = std::numeric_limits<double>::infinity(),
-    backend_kind kind = backend_kind::cpu);
+    backend_kind kind = backend_kind::cpu, double device_min_terms = default_device_min_terms);
 
 /// The point-estimate method the seed warns against: θ fitted to per-object medians m_i as
 /// if they were exact, ln L = Σ ln N(m_i; θ_μ, θ_σ) (normalized densities), with the same
@@ -142,12 +161,14 @@ std::vector<double> sample_medians(const population_samples& samples);
 /// `kind` says where the log density and its gradient are computed: `cpu` (the reference,
 /// one q at a time in the calling thread), `cuda` (`make_partial_pooling_density` on the
 /// device, called with batch 1 for every gradient NUTS asks for; concurrent chains take
-/// turns) or `automatic` (CUDA when compiled in and a device is present). Throws as
+/// turns) or `automatic` (CUDA when compiled in, a device is present and the model has at
+/// least `device_min_objects` objects; the CPU otherwise). Throws as
 /// `make_backend` when CUDA is asked for and cannot be had (`not_compiled` without CUDA,
 /// `runtime_failure` without a device), before looking at x and α. On the device, a failing
 /// CUDA call makes log_density throw `device_error`.
-std::unique_ptr<posterior_model> make_partial_pooling(std::vector<double> x, double alpha,
-                                                      backend_kind kind = backend_kind::cpu);
+std::unique_ptr<posterior_model> make_partial_pooling(
+    std::vector<double> x, double alpha, backend_kind kind = backend_kind::cpu,
+    double device_min_objects = default_device_min_objects);
 
 /// The partial-pooling model's log density (as `make_partial_pooling`'s, the same lp on the
 /// same unconstrained q = (a, b, μ_1 … μ_n), dim n + 2) as a batched density with its
@@ -159,10 +180,12 @@ std::unique_ptr<posterior_model> make_partial_pooling(std::vector<double> x, dou
 /// (kernels/partial_pooling_kernels.cu): x is copied to the device once; a call copies the
 /// q in and lp and the gradients out, one block per row; results agree with the CPU's to
 /// rounding (the sums over objects are added in another order) and are deterministic;
-/// concurrent calls take turns. `automatic` and the errors as
-/// `make_partial_pooling(x, alpha, kind)`.
+/// concurrent calls take turns. `automatic` without a device is the CPU; with one, calls of
+/// at least `device_min_objects` objects of work (batch × n) go to the device and smaller
+/// ones to the CPU. The errors as `make_partial_pooling(x, alpha, kind)`.
 std::unique_ptr<batched_log_density> make_partial_pooling_density(
-    std::vector<double> x, double alpha, backend_kind kind = backend_kind::cpu);
+    std::vector<double> x, double alpha, backend_kind kind = backend_kind::cpu,
+    double device_min_objects = default_device_min_objects);
 
 /// The exact posterior of (θ_μ, θ_σ) given x under the flat priors, by 1-D quadrature over
 /// θ_σ (x_i ~ N(θ_μ, θ_σ² + α²) marginally; θ_μ | θ_σ, x is Gaussian, truncation to
