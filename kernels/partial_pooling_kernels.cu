@@ -35,44 +35,6 @@ constexpr int pooling_threads = 256;  // threads sharing one row's objects
 constexpr std::size_t max_rows_doubles = std::size_t{8} << 20;
 constexpr std::size_t max_grid_x = 2147483647;
 
-// A CUDA stream that destroys itself. Blocking: it orders with the legacy default stream,
-// so callers (a benchmark's CUDA events) can bracket a call there.
-class cuda_stream {
- public:
-  cuda_stream() { ISMC_CUDA_CHECK(cudaStreamCreate(&stream_)); }
-  ~cuda_stream() { cudaStreamDestroy(stream_); }
-  cuda_stream(const cuda_stream&) = delete;
-  cuda_stream& operator=(const cuda_stream&) = delete;
-  cudaStream_t get() const { return stream_; }
-
- private:
-  cudaStream_t stream_ = nullptr;
-};
-
-// Page-locked host memory that frees itself, so that the per-call copies are direct DMA;
-// `reserve` grows it (contents are not kept).
-template <class T>
-class pinned_buffer {
- public:
-  pinned_buffer() = default;
-  ~pinned_buffer() { cudaFreeHost(data_); }
-  pinned_buffer(const pinned_buffer&) = delete;
-  pinned_buffer& operator=(const pinned_buffer&) = delete;
-  void reserve(std::size_t count) {
-    if (data_ != nullptr && count <= capacity_) return;
-    cudaFreeHost(data_);
-    data_ = nullptr;
-    capacity_ = 0;
-    ISMC_CUDA_CHECK(cudaMallocHost(&data_, std::max<std::size_t>(count, 1) * sizeof(T)));
-    capacity_ = count;
-  }
-  T* get() const { return data_; }
-
- private:
-  T* data_ = nullptr;
-  std::size_t capacity_ = 0;
-};
-
 struct add_sums {
   __device__ pooling_sums operator()(const pooling_sums& first, const pooling_sums& second) const {
     return add_pooling_sums(first, second);

@@ -182,7 +182,7 @@ int run_commands(int argc, char** argv) {
       population->add_option("--seed", population_seed, "Random seed; overrides [run] seed")
           ->type_name("N")
           ->check(check_unsigned);
-  population->add_option("--backend", population_flags.backend, "Where the hyper-likelihood runs: auto, cpu or cuda")
+  population->add_option("--backend", population_flags.backend, "Where the hyper-likelihood and NUTS's gradient run: auto (the device for large calls when one is present), cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
       ->capture_default_str();
   population->add_option("--threads", population_flags.threads, "CPU threads; 0 = all hardware threads")

@@ -387,10 +387,6 @@ int run_population_command(const population_options& options) {
   if (options.seed) study.seed = *options.seed;
   const std::optional<backend_kind> kind = parse_backend_kind(options.backend);
   if (!kind) throw usage_error("--backend: got '" + options.backend + "', expected auto, cpu or cuda");
-  namespace fs = std::filesystem;
-  std::error_code error;
-  fs::create_directories(options.out_dir, error);
-  if (!fs::is_directory(options.out_dir)) throw usage_error("--out-dir: cannot create directory '" + options.out_dir + "'");
 
   // The data: simulated, or the user's samples (and observations).
   population_samples samples;
@@ -423,6 +419,13 @@ int run_population_command(const population_options& options) {
   if (study.importance) importance_target = make_hyper_likelihood(samples, study.variance_cut, *kind);
   std::unique_ptr<posterior_model> nuts_model;
   if (study.nuts) nuts_model = make_partial_pooling(x, alpha, *kind);
+
+  // The output directory, once the inputs and backends are known to be good (nothing is
+  // left behind by a refused run) and before the long part.
+  namespace fs = std::filesystem;
+  std::error_code error;
+  fs::create_directories(options.out_dir, error);
+  if (!fs::is_directory(options.out_dir)) throw usage_error("--out-dir: cannot create directory '" + options.out_dir + "'");
 
   run_context context(options.quiet, options.threads);
   const run_hooks& hooks = context.hooks();

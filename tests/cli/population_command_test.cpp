@@ -8,6 +8,7 @@
 
 #include "cli/cli_runner.hpp"
 #include "cli/test_files.hpp"
+#include "ismc/devices.hpp"
 
 namespace ismc::cli {
 namespace {
@@ -103,7 +104,25 @@ TEST(PopulationCommand, BadInputExitsWithTwoAndWritesNothing) {
     const cli_result result = run({"population", dir.file("study.toml"), "--out-dir", dir.file("out"), "--quiet"});
     EXPECT_EQ(result.code, 2) << result.err;
     EXPECT_NE(result.err.find(c.expected), std::string::npos) << result.err;
-    EXPECT_TRUE(!std::filesystem::exists(dir.file("out")) || std::filesystem::is_empty(dir.file("out")));
+    EXPECT_FALSE(std::filesystem::exists(dir.file("out")));
+  }
+}
+
+// --backend cuda where no device can be had: exit 1 before any sampling, nothing written,
+// whichever method needs the device (the hyper-likelihood, NUTS's gradient).
+TEST(PopulationCommand, CudaBackendWithoutADeviceFailsWithOneBeforeSampling) {
+  if (!list_cuda_devices().devices.empty()) GTEST_SKIP() << "a CUDA device is present";
+  for (const std::string methods :
+       {"point = false\nimportance = true\nnuts = false\n",
+        "point = false\nimportance = false\nnuts = true\n"}) {
+    SCOPED_TRACE(methods);
+    testing::temp_dir dir;
+    testing::write_text(dir.file("study.toml"), small_study + "[methods]\n" + methods);
+    const cli_result result = run({"population", dir.file("study.toml"), "--out-dir",
+                                   dir.file("out"), "--backend", "cuda", "--quiet"});
+    EXPECT_EQ(result.code, 1) << result.err;
+    EXPECT_NE(result.err.find("backend 'cuda'"), std::string::npos) << result.err;
+    EXPECT_EQ(dir.entries(), std::set<std::string>{"study.toml"});
   }
 }
 
