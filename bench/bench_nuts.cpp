@@ -248,6 +248,10 @@ BENCHMARK(BM_PartialPoolingGradientCpu)
     ->Args({64, 1000, 1})
     ->Args({64, 1000, 0})
     ->Args({1024, 1000, 0})
+    // NUTS's calls (one q) at growing n: the CPU side of the device crossover.
+    ->Args({1, 10000, 1})
+    ->Args({1, 100000, 1})
+    ->Args({1, 1000000, 1})
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
 
@@ -269,6 +273,9 @@ const bool cuda_benchmarks_registered = [] {
       ->Args({1, 1000})
       ->Args({64, 1000})
       ->Args({1024, 1000})
+      ->Args({1, 10000})
+      ->Args({1, 100000})
+      ->Args({1, 1000000})
       ->Unit(benchmark::kMicrosecond)
       ->UseRealTime();
   return true;
