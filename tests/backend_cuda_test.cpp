@@ -17,15 +17,10 @@
 #include "ismc/mixture.hpp"
 #include "ismc/rates.hpp"
 #include "ismc/rng.hpp"
+#include "require_device.hpp"
 
 namespace ismc {
 namespace {
-
-#define ISMC_REQUIRE_DEVICE()                                                   \
-  do {                                                                          \
-    const cuda_devices found = list_cuda_devices();                             \
-    if (found.devices.empty()) GTEST_SKIP() << "no CUDA device: " << found.why_none; \
-  } while (0)
 
 #if defined(ISMC_HAVE_CUDA)
 

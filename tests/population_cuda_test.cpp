@@ -16,15 +16,10 @@
 #include "ismc/devices.hpp"
 #include "ismc/error.hpp"
 #include "ismc/population.hpp"
+#include "require_device.hpp"
 
 namespace ismc {
 namespace {
-
-#define ISMC_REQUIRE_DEVICE()                                                        \
-  do {                                                                               \
-    const cuda_devices found = list_cuda_devices();                                  \
-    if (found.devices.empty()) GTEST_SKIP() << "no CUDA device: " << found.why_none; \
-  } while (0)
 
 #if defined(ISMC_HAVE_CUDA)
 
