@@ -87,11 +87,7 @@ class cuda_partial_pooling_density final : public batched_log_density {
 
   std::size_t dim() const override { return objects_ + 2; }
 
-  std::vector<std::string> names() const override {
-    std::vector<std::string> names = {"theta_mu_unconstrained", "theta_sigma_unconstrained"};
-    for (std::size_t i = 1; i <= objects_; ++i) names.push_back("mu." + std::to_string(i));
-    return names;
-  }
+  std::vector<std::string> names() const override { return pooling_coordinate_names(objects_); }
 
   bool has_gradient() const override { return true; }
 

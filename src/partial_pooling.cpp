@@ -1,7 +1,6 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,6 +11,7 @@
 #include "ismc/error.hpp"
 #include "ismc/population.hpp"
 #include "ismc/posterior.hpp"
+#include "number_text.hpp"
 #include "parallel.hpp"
 #include "partial_pooling_math.hpp"
 
@@ -51,13 +51,6 @@ using detail::theta_mu_lower;
 using detail::theta_mu_width;
 using detail::theta_sigma_upper;
 
-std::string format_value(double value) {
-  std::ostringstream out;
-  out.precision(17);
-  out << value;
-  return out.str();
-}
-
 double logit(double p) { return std::log(p) - std::log1p(-p); }
 
 const data_value& require_field(const stan_data& values, const std::string& field,
@@ -69,7 +62,7 @@ const data_value& require_field(const stan_data& values, const std::string& fiel
 
 double read_scalar(const stan_data& values, const std::string& field, double lower, double upper) {
   const std::string expected =
-      "a real in (" + format_value(lower) + ", " + format_value(upper) + ")";
+      "a real in (" + detail::number_text(lower) + ", " + detail::number_text(upper) + ")";
   const data_value& value = require_field(values, field, expected);
   if (!value.dims.empty() || value.values.size() != 1) {
     throw input_error("", 0, field,
@@ -78,7 +71,7 @@ double read_scalar(const stan_data& values, const std::string& field, double low
   }
   const double number = value.values[0];
   if (!(number > lower && number < upper)) {
-    throw input_error("", 0, field, "expected " + expected + ", got " + format_value(number));
+    throw input_error("", 0, field, "expected " + expected + ", got " + detail::number_text(number));
   }
   return number;
 }
@@ -147,7 +140,7 @@ class partial_pooling_base : public posterior_model {
     for (std::size_t i = 0; i < n; ++i) {
       if (!std::isfinite(mu.values[i])) {
         throw input_error("", 0, "mu[" + std::to_string(i + 1) + "]",
-                          "expected a finite real, got " + format_value(mu.values[i]));
+                          "expected a finite real, got " + detail::number_text(mu.values[i]));
       }
     }
     q[0] = logit((theta_mu - theta_mu_lower) / theta_mu_width);
@@ -193,20 +186,13 @@ class batched_partial_pooling_model final : public partial_pooling_base {
   std::unique_ptr<batched_log_density> density_;
 };
 
-// The names of the unconstrained coordinates of q.
-std::vector<std::string> unconstrained_names(std::size_t objects) {
-  std::vector<std::string> names = {"theta_mu_unconstrained", "theta_sigma_unconstrained"};
-  for (std::size_t i = 1; i <= objects; ++i) names.push_back("mu." + std::to_string(i));
-  return names;
-}
-
 // The batched density on the CPU: threads over the rows, each row the reference's bits.
 class partial_pooling_density final : public batched_log_density {
  public:
   partial_pooling_density(std::vector<double> x, double alpha) : data_(std::move(x), alpha) {}
 
   std::size_t dim() const override { return 2 + data_.objects(); }
-  std::vector<std::string> names() const override { return unconstrained_names(data_.objects()); }
+  std::vector<std::string> names() const override { return detail::pooling_coordinate_names(data_.objects()); }
   bool has_gradient() const override { return true; }
 
   void log_density(const double* thetas, std::size_t batch, double* out,
@@ -248,12 +234,12 @@ void validate_pooling_data(const std::vector<double>& x, double alpha) {
   for (std::size_t i = 0; i < x.size(); ++i) {
     if (!std::isfinite(x[i])) {
       throw input_error("", 0, "x[" + std::to_string(i + 1) + "]",
-                        "expected a finite real, got " + format_value(x[i]));
+                        "expected a finite real, got " + detail::number_text(x[i]));
     }
   }
   if (!(alpha > 0.0) || !std::isfinite(alpha)) {
     throw input_error("", 0, "alpha",
-                      "expected a finite standard deviation > 0, got " + format_value(alpha));
+                      "expected a finite standard deviation > 0, got " + detail::number_text(alpha));
   }
 }
 

@@ -20,6 +20,9 @@
 /// device's order differs, so its sums differ from the CPU's in the last bits only.
 
 #include <cmath>
+#include <cstddef>
+#include <string>
+#include <vector>
 
 #include "ismc/config.hpp"
 #include "population_math.hpp"
@@ -127,6 +130,14 @@ ISMC_HD inline double finish_pooling_log_density(double a, double b, const pooli
                   (hyper.s_minus_b - hyper.s_b);
   }
   return lp == lp ? lp : -HUGE_VAL;  // false only for NaN
+}
+
+/// The names of the batched density's coordinates q = (a, b, μ_1 … μ_n), for both
+/// backends (host only).
+inline std::vector<std::string> pooling_coordinate_names(std::size_t objects) {
+  std::vector<std::string> names = {"theta_mu_unconstrained", "theta_sigma_unconstrained"};
+  for (std::size_t i = 1; i <= objects; ++i) names.push_back("mu." + std::to_string(i));
+  return names;
 }
 
 }  // namespace ismc::detail

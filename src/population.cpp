@@ -4,12 +4,12 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
-#include <sstream>
 #include <string>
 #include <utility>
 
 #include "ismc/error.hpp"
 #include "ismc/rng.hpp"
+#include "number_text.hpp"
 #include "parallel.hpp"
 #include "population_avx512.hpp"
 #include "population_math.hpp"
@@ -30,13 +30,6 @@ using detail::inside_priors;
 using detail::theta_mu_lower;
 using detail::theta_mu_upper;
 using detail::theta_sigma_upper;
-
-std::string format_value(double value) {
-  std::ostringstream out;
-  out.precision(17);
-  out << value;
-  return out.str();
-}
 
 
 // ---------------------------------------------------------------------------------------
@@ -224,8 +217,10 @@ ISMC_SAMPLE_LOOP_INLINE detail::log_weight_accumulator accumulate_flat_bounded(
 // multiply-adds: results are bit-identical for any thread count on one machine and agree
 // across instruction sets to rounding.
 
+// All four take (samples, ln p0 or null, count, θ), so that a call picks one of them once.
 ISMC_SAMPLE_LOOP_CLONES
-detail::log_weight_accumulator accumulate_flat(const double* mu, std::size_t count,
+detail::log_weight_accumulator accumulate_flat(const double* mu, const double* /*log_p0*/,
+                                               std::size_t count,
                                                const detail::hyper_normal& theta) {
   const detail::log_weight_accumulator bounded = accumulate_flat_bounded(mu, count, theta);
   if (bounded.sum_exp >= smallest_bounded_sum) return bounded;
@@ -240,11 +235,11 @@ detail::log_weight_accumulator accumulate_with_log_p0(const double* mu, const do
 }
 
 // On a CPU with AVX-512F the same two loops with the table-driven 2^−t of
-// population_avx512.hpp (about 25% fewer fused multiply-adds per term); picked per call by
-// a flag read once, so every thread of a run takes the same path.
+// population_avx512.hpp (about 25% fewer fused multiply-adds per term).
 #if defined(ISMC_HAVE_AVX512_LOOPS)
 __attribute__((target("avx512f,fma"))) detail::log_weight_accumulator accumulate_flat_avx512(
-    const double* mu, std::size_t count, const detail::hyper_normal& theta) {
+    const double* mu, const double* /*log_p0*/, std::size_t count,
+    const detail::hyper_normal& theta) {
   const detail::log_weight_accumulator bounded =
       detail::avx512::accumulate_flat_bounded(mu, count, theta);
   if (bounded.sum_exp >= smallest_bounded_sum) return bounded;
@@ -258,17 +253,19 @@ accumulate_with_log_p0_avx512(const double* mu, const double* log_p0, std::size_
 }
 #endif
 
-detail::log_weight_accumulator accumulate_object(const double* mu, const double* log_p0,
-                                                 std::size_t count,
-                                                 const detail::hyper_normal& theta) {
+using accumulate_function = detail::log_weight_accumulator (*)(const double*, const double*,
+                                                              std::size_t,
+                                                              const detail::hyper_normal&);
+
+// The sample loop of a call, picked once (the CPU's features are read once per process, so
+// every thread of a run takes the same path).
+accumulate_function pick_accumulate(bool with_log_p0) {
 #if defined(ISMC_HAVE_AVX512_LOOPS)
   if (detail::avx512::available()) {
-    return log_p0 != nullptr ? accumulate_with_log_p0_avx512(mu, log_p0, count, theta)
-                             : accumulate_flat_avx512(mu, count, theta);
+    return with_log_p0 ? accumulate_with_log_p0_avx512 : accumulate_flat_avx512;
   }
 #endif
-  return log_p0 != nullptr ? accumulate_with_log_p0(mu, log_p0, count, theta)
-                           : accumulate_flat(mu, count, theta);
+  return with_log_p0 ? accumulate_with_log_p0 : accumulate_flat;
 }
 
 // ln L̂ and σ² at `batch` θ, samples already validated.
@@ -290,6 +287,7 @@ void evaluate_hyper_likelihood(const population_samples& samples, const double* 
   // partial[b · chunks + c]: chunk c's sums of ln L̂_i and σ²_i at θ_b.
   std::vector<double> partial_log(batch * chunks, 0.0), partial_variance(batch * chunks, 0.0);
   const bool with_log_p0 = !samples.log_p0.empty();
+  const accumulate_function accumulate = pick_accumulate(with_log_p0);
 
   // A thread is started per call: only for at least min_terms_per_thread terms each.
   const double terms = static_cast<double>(samples.values.size()) * static_cast<double>(batch);
@@ -311,8 +309,7 @@ void evaluate_hyper_likelihood(const population_samples& samples, const double* 
       const double count_real = static_cast<double>(count);
       for (std::size_t b = first_theta; b < last_theta; ++b) {
         if (!valid[b]) continue;
-        const detail::log_weight_accumulator weights =
-            accumulate_object(mu, log_p0, count, normals[b]);
+        const detail::log_weight_accumulator weights = accumulate(mu, log_p0, count, normals[b]);
         const double ess = weights.ess();
         log_sum[b - first_theta] += weights.log_mean(count_real);
         variance_sum[b - first_theta] += detail::log_likelihood_variance_term(ess, count_real);
@@ -387,13 +384,13 @@ void validate(const population_samples& samples) {
         throw input_error("", 0, "samples",
                           "object " + std::to_string(i) + ", sample " +
                               std::to_string(k - offsets[i]) + ": value " +
-                              format_value(samples.values[k]) + " is not finite");
+                              detail::number_text(samples.values[k]) + " is not finite");
       }
       if (with_log_p0 && !std::isfinite(samples.log_p0[k])) {
         throw input_error("", 0, "log_p0",
                           "object " + std::to_string(i) + ", sample " +
                               std::to_string(k - offsets[i]) +
-                              ": ln p0 = " + format_value(samples.log_p0[k]) +
+                              ": ln p0 = " + detail::number_text(samples.log_p0[k]) +
                               "; the interim density must be positive and finite");
       }
     }
@@ -405,7 +402,7 @@ population_samples draw_flat_prior_samples(const std::vector<double>& x, double 
   if (x.empty()) throw usage_error("draw_flat_prior_samples: x is empty; expected ≥ 1 object");
   if (!(alpha > 0.0) || !std::isfinite(alpha)) {
     throw usage_error("draw_flat_prior_samples: alpha must be finite and > 0, got " +
-                      format_value(alpha));
+                      detail::number_text(alpha));
   }
   if (samples_per_object == 0 ||
       samples_per_object > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
@@ -416,7 +413,7 @@ population_samples draw_flat_prior_samples(const std::vector<double>& x, double 
   for (std::size_t i = 0; i < x.size(); ++i) {
     if (!std::isfinite(x[i])) {
       throw usage_error("draw_flat_prior_samples: x[" + std::to_string(i) +
-                        "] = " + format_value(x[i]) + " is not finite");
+                        "] = " + detail::number_text(x[i]) + " is not finite");
     }
   }
   const std::size_t objects = x.size();
@@ -440,15 +437,15 @@ population_data simulate_population(const population_setting& setting, std::uint
   }
   if (!std::isfinite(setting.theta_mu)) {
     throw usage_error("simulate_population: theta_mu must be finite, got " +
-                      format_value(setting.theta_mu));
+                      detail::number_text(setting.theta_mu));
   }
   if (!(setting.theta_sigma > 0.0) || !std::isfinite(setting.theta_sigma)) {
     throw usage_error("simulate_population: theta_sigma must be finite and > 0, got " +
-                      format_value(setting.theta_sigma));
+                      detail::number_text(setting.theta_sigma));
   }
   if (!(setting.alpha > 0.0) || !std::isfinite(setting.alpha)) {
     throw usage_error("simulate_population: alpha must be finite and > 0, got " +
-                      format_value(setting.alpha));
+                      detail::number_text(setting.alpha));
   }
   population_data data;
   data.mu.resize(setting.objects);
@@ -481,7 +478,7 @@ hyper_likelihood_posterior::hyper_likelihood_posterior(population_samples sample
     throw usage_error(
         "hyper_likelihood_posterior: variance_cut must be > 0 (or +inf for no "
         "cut), got " +
-        format_value(variance_cut_));
+        detail::number_text(variance_cut_));
   }
 }
 
@@ -520,7 +517,7 @@ point_estimate_posterior::point_estimate_posterior(std::vector<double> medians)
     if (!std::isfinite(medians_[i])) {
       throw input_error(
           "", 0, "medians",
-          "object " + std::to_string(i) + ": " + format_value(medians_[i]) + " is not finite");
+          "object " + std::to_string(i) + ": " + detail::number_text(medians_[i]) + " is not finite");
     }
   }
 }
@@ -605,12 +602,12 @@ population_exact exact_population_posterior(const std::vector<double>& x, double
   for (std::size_t i = 0; i < x.size(); ++i) {
     if (!std::isfinite(x[i])) {
       throw usage_error("exact_population_posterior: x[" + std::to_string(i) +
-                        "] = " + format_value(x[i]) + " is not finite");
+                        "] = " + detail::number_text(x[i]) + " is not finite");
     }
   }
   if (!(alpha > 0.0) || !std::isfinite(alpha)) {
     throw usage_error("exact_population_posterior: alpha must be finite and > 0, got " +
-                      format_value(alpha));
+                      detail::number_text(alpha));
   }
   const double n = static_cast<double>(x.size());
   double mean = 0.0;
@@ -644,7 +641,7 @@ population_exact exact_population_posterior(const std::vector<double>& x, double
     throw runtime_failure(
         "exact_population_posterior: the posterior is numerically zero on "
         "(−5, 5) × (0, 2) for this x (mean " +
-        format_value(mean) + ")");
+        detail::number_text(mean) + ")");
   }
   std::vector<double> weight(sigma_cells);
   double total = 0.0;

@@ -2,7 +2,6 @@
 // hyper_likelihood_posterior in population.cpp) or on a CUDA device
 // (kernels/population_kernels.cu), behind one batched_log_density.
 #include <memory>
-#include <sstream>
 #include <string>
 #include <utility>
 
@@ -11,6 +10,7 @@
 #include "ismc/devices.hpp"
 #include "ismc/error.hpp"
 #include "ismc/population.hpp"
+#include "number_text.hpp"
 
 namespace ismc {
 namespace {
@@ -22,12 +22,9 @@ std::unique_ptr<batched_log_density> make_on_device(const population_samples& sa
                                                     double variance_cut) {
   validate(samples);
   if (!(variance_cut > 0.0)) {
-    std::ostringstream value;
-    value.precision(17);
-    value << variance_cut;
     throw usage_error("hyper_likelihood_posterior: variance_cut must be > 0 (or +inf for no "
                       "cut), got " +
-                      value.str());
+                      detail::number_text(variance_cut));
   }
   return detail::make_cuda_hyper_likelihood(samples, variance_cut);
 }
