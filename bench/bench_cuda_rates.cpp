@@ -64,7 +64,6 @@
 // rejected_draw_ratios; fraction_of_exp_fma_limit uses the nominal count, as the issue does,
 // and fraction_of_exp_fma_limit_rejected_only the smaller one.
 #include <benchmark/benchmark.h>
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -72,11 +71,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <limits>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -91,17 +86,23 @@
 
 #if defined(ISMC_HAVE_CUDA)
 #include <cuda_runtime.h>
+
+#include "cuda_event_timer.hpp"
 #endif
 
 namespace {
 
 using ismc::bench::evenly_spaced;
 using ismc::bench::peak_rss_mb;
+using ismc::bench::seed_centres;
+using ismc::bench::seed_like_problem;
 using ismc::bench::streamed_ratios;
 
 constexpr double critical_value = 1.96;  // the seed's one-sided z-test
 
 #if defined(ISMC_HAVE_CUDA)
+
+using ismc::bench::event_timer;
 
 // The operation model above, per 1-D one-sided simulation and per log-density ratio.
 constexpr double int_ops_per_sim = 105.0;
@@ -173,36 +174,6 @@ bool query_device_peak(device_peak& peak, std::string& why) {
   }
   return true;
 }
-
-/// Two CUDA events on the legacy default stream, bracketing a synchronous call.
-class event_timer {
- public:
-  event_timer() {
-    ok_ = cudaEventCreate(&start_) == cudaSuccess && cudaEventCreate(&stop_) == cudaSuccess;
-  }
-  ~event_timer() {
-    if (start_ != nullptr) cudaEventDestroy(start_);
-    if (stop_ != nullptr) cudaEventDestroy(stop_);
-  }
-  event_timer(const event_timer&) = delete;
-  event_timer& operator=(const event_timer&) = delete;
-
-  bool ok() const { return ok_; }
-  void start() { cudaEventRecord(start_, nullptr); }
-  /// Seconds since start().
-  double stop() {
-    cudaEventRecord(stop_, nullptr);
-    cudaEventSynchronize(stop_);
-    float milliseconds = 0.0f;
-    cudaEventElapsedTime(&milliseconds, start_, stop_);
-    return static_cast<double>(milliseconds) * 1e-3;
-  }
-
- private:
-  cudaEvent_t start_ = nullptr;
-  cudaEvent_t stop_ = nullptr;
-  bool ok_ = false;
-};
 
 /// The cuda backend and the device's peak; false (and the benchmark skipped) on failure.
 bool prepare(benchmark::State& state, std::unique_ptr<ismc::backend>& cuda, device_peak& peak) {
@@ -281,60 +252,6 @@ void BM_CudaPlainOneSided(benchmark::State& state) {
 // ---------------------------------------------------------------------------------------
 // The mixture stage.
 
-/// A mixture problem in the seed's shape: J targets linspace(−2, 2, J), C fixed cluster
-/// centres; proposals are the targets' own parameters then the centres (K = J + C); target j
-/// has w_jj = 0.01 and the cluster columns (1 − 0.01) n_jc / Σ_c n_jc with the made-up pilot
-/// counts n_jc = 1 + (7j + 3c) mod 10. With the seed's five centres this is exactly
-/// bench_importance's dense_seed_problem (and bench/peers/seed_numpy.py's build_problem); the
-/// weights are built sparse, entry for entry what mixture_weights::from_dense gives of the
-/// dense J × K matrix (proposals in increasing order), which at J = 10^5 would take 80 GB.
-struct seed_like_problem {
-  static constexpr double self_weight = 0.01;
-  std::vector<double> targets;
-  std::vector<double> proposals;
-  ismc::mixture_weights weights;
-  std::size_t n_targets = 0;
-  std::size_t n_proposals = 0;
-
-  seed_like_problem(std::size_t n_targets_in, const std::vector<double>& centres)
-      : n_targets(n_targets_in) {
-    const std::size_t n_clusters = centres.size();
-    n_proposals = n_targets + n_clusters;
-    targets = evenly_spaced(-2.0, 2.0, n_targets);
-    proposals = targets;
-    proposals.insert(proposals.end(), centres.begin(), centres.end());
-    std::vector<double> counts(n_clusters);
-    for (std::size_t j = 0; j < n_targets; ++j) {
-      double total = 0.0;
-      for (std::size_t c = 0; c < n_clusters; ++c) {
-        counts[c] = static_cast<double>(1 + (7 * j + 3 * c) % 10);
-        total += counts[c];
-      }
-      weights.proposal.push_back(static_cast<std::uint32_t>(j));
-      weights.weight.push_back(self_weight);
-      for (std::size_t c = 0; c < n_clusters; ++c) {
-        weights.proposal.push_back(static_cast<std::uint32_t>(n_targets + c));
-        weights.weight.push_back((1.0 - self_weight) * counts[c] / total);
-      }
-      weights.offsets.push_back(weights.proposal.size());
-    }
-  }
-
-  ismc::mixture_problem problem(std::uint64_t sims_per_proposal) const {
-    ismc::mixture_problem p;
-    p.targets = targets.data();
-    p.n_targets = n_targets;
-    p.proposals = proposals.data();
-    p.n_proposals = n_proposals;
-    p.weights = &weights;
-    p.sims_per_proposal = sims_per_proposal;
-    p.seed = 42;
-    return p;
-  }
-};
-
-/// The seed's five k-means centres (bench_importance, seed_numpy.py).
-const std::vector<double> seed_centres{2.1, 2.4, 2.8, 3.3, 4.1};
 /// Eight centres spread over the seed's rejections (x > 1.96), as eight k-means clusters of
 /// them fall: denser near the critical value.
 const std::vector<double> eight_centres{2.05, 2.2, 2.4, 2.6, 2.85, 3.15, 3.5, 4.1};
@@ -423,8 +340,7 @@ void BM_CudaDenseSeedProblem(benchmark::State& state) {
   }
   report_mixture(state, dense, sims, seconds, peak);
   // The seed's (and JAX's) dense count N·J·K·M, M = K.
-  const double k = static_cast<double>(dense.n_proposals);
-  const double dense_ratios = static_cast<double>(sims) * static_cast<double>(n_targets) * k * k;
+  const double dense_ratios = dense.dense_ratios(sims);
   state.counters["dense_ratios"] = dense_ratios;
   state.counters["dense_ratios_per_second"] = benchmark::Counter(
       dense_ratios * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
@@ -587,14 +503,7 @@ void register_cuda_benchmarks() {
 // Registered at start-up: the CUDA benchmarks where a device is present, else one that skips
 // with the reason (the smoke run then passes on a machine without a GPU).
 const bool cuda_benchmarks_registered = [] {
-  const ismc::cuda_devices found = ismc::list_cuda_devices();
-  if (found.devices.empty()) {
-    const std::string message = "no CUDA device: " + found.why_none;
-    benchmark::RegisterBenchmark("BM_CudaRatesNoDevice", [message](benchmark::State& state) {
-      state.SkipWithError(message.c_str());
-    });
-    return false;
-  }
+  if (!ismc::bench::cuda_device_present("BM_CudaRatesNoDevice")) return false;
 #if defined(ISMC_HAVE_CUDA)
   register_cuda_benchmarks();
   return true;

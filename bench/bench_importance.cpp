@@ -16,13 +16,8 @@
 // Extra sizes for BM_DenseSeedProblem (for instance the largest that numpy fits) are
 // registered at start-up from the environment: ISMC_DENSE_SIZES="J:N[,J:N...]".
 #include <benchmark/benchmark.h>
-#include <sys/resource.h>
 
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <sstream>
-#include <string>
 #include <vector>
 
 #include "bench_support.hpp"
@@ -36,6 +31,8 @@ namespace {
 
 using ismc::bench::evenly_spaced;
 using ismc::bench::peak_rss_mb;
+using ismc::bench::seed_centres;
+using ismc::bench::seed_like_problem;
 using ismc::bench::streamed_ratios;
 
 constexpr double critical_value = 1.96;  // the seed's one-sided z-test
@@ -106,43 +103,6 @@ BENCHMARK(BM_ImportanceScaling)
     ->Unit(benchmark::kSecond)
     ->UseRealTime();
 
-/// The seed's dense problem with J targets and C = 5 fixed cluster centres: proposals are the
-/// J targets' own parameters then the centres (K = J + C), and the dense J × K weight matrix
-/// is built as the seed builds it, w_jj = 0.01 and the cluster columns (1 − 0.01) n_jc / Σ_c n_jc.
-/// The made-up pilot counts n_jc = 1 + (7j + 3c) mod 10 are those of bench/peers/seed_numpy.py.
-struct dense_seed_problem {
-  static constexpr double self_weight = 0.01;
-  std::vector<double> targets;
-  std::vector<double> proposals;
-  std::vector<double> dense_weights;  // J × K, row j = target j
-  ismc::mixture_weights weights;
-  std::size_t n_targets = 0;
-  std::size_t n_proposals = 0;
-
-  explicit dense_seed_problem(std::size_t n_targets_in) : n_targets(n_targets_in) {
-    const std::vector<double> centres{2.1, 2.4, 2.8, 3.3, 4.1};
-    const std::size_t n_clusters = centres.size();
-    n_proposals = n_targets + n_clusters;
-    targets = evenly_spaced(-2.0, 2.0, n_targets);
-    proposals = targets;
-    proposals.insert(proposals.end(), centres.begin(), centres.end());
-    dense_weights.assign(n_targets * n_proposals, 0.0);
-    for (std::size_t j = 0; j < n_targets; ++j) {
-      std::vector<double> counts(n_clusters);
-      double total = 0.0;
-      for (std::size_t c = 0; c < n_clusters; ++c) {
-        counts[c] = static_cast<double>(1 + (7 * j + 3 * c) % 10);
-        total += counts[c];
-      }
-      dense_weights[j * n_proposals + j] = self_weight;
-      for (std::size_t c = 0; c < n_clusters; ++c) {
-        dense_weights[j * n_proposals + n_targets + c] = (1.0 - self_weight) * counts[c] / total;
-      }
-    }
-    weights = ismc::mixture_weights::from_dense(dense_weights, n_targets, n_proposals);
-  }
-};
-
 // The estimator alone (its timed call also simulates the N draws of every proposal, which
 // the numpy peer does outside its timing). Arguments: J targets, N draws per proposal.
 void BM_DenseSeedProblem(benchmark::State& state) {
@@ -150,21 +110,13 @@ void BM_DenseSeedProblem(benchmark::State& state) {
   const std::uint64_t sims = static_cast<std::uint64_t>(state.range(1));
   const ismc::gaussian_test_model model(1, ismc::test_kind::one_sided, critical_value);
   auto cpu = ismc::make_cpu_backend();
-  const dense_seed_problem dense(n_targets);
-  ismc::mixture_problem problem;
-  problem.targets = dense.targets.data();
-  problem.n_targets = dense.n_targets;
-  problem.proposals = dense.proposals.data();
-  problem.n_proposals = dense.n_proposals;
-  problem.weights = &dense.weights;
-  problem.sims_per_proposal = sims;
-  problem.seed = 42;
+  const seed_like_problem dense(n_targets, seed_centres);
+  const ismc::mixture_problem problem = dense.problem(sims);
   for (auto _ : state) {
     auto estimate = ismc::estimate_mixture(model, problem, *cpu);
     benchmark::DoNotOptimize(estimate);
   }
-  const double k = static_cast<double>(dense.n_proposals);
-  const double dense_ratios = static_cast<double>(sims) * static_cast<double>(n_targets) * k * k;
+  const double dense_ratios = dense.dense_ratios(sims);
   const double sparse_ratios = streamed_ratios(dense.weights, sims);
   const double iterations = static_cast<double>(state.iterations());
   state.counters["log_density_ratios_per_second"] =
@@ -174,7 +126,7 @@ void BM_DenseSeedProblem(benchmark::State& state) {
   state.counters["dense_ratios"] = dense_ratios;
   state.counters["sparse_ratios"] = sparse_ratios;
   state.counters["J"] = static_cast<double>(n_targets);
-  state.counters["K"] = k;
+  state.counters["K"] = static_cast<double>(dense.n_proposals);
   state.counters["N"] = static_cast<double>(sims);
   state.counters["peak_rss_mb"] = peak_rss_mb();
 }

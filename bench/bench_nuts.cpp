@@ -37,13 +37,13 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
-
 #include <cstdint>
 #include <cstdlib>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "ismc/backend.hpp"
 #include "ismc/devices.hpp"
 #include "ismc/diagnostics.hpp"
@@ -257,15 +257,7 @@ BENCHMARK(BM_PartialPoolingGradientCpu)
 
 // The device cases, registered at start-up only where a device is present.
 const bool cuda_benchmarks_registered = [] {
-  const ismc::cuda_devices found = ismc::list_cuda_devices();
-  if (found.devices.empty()) {
-    const std::string message = "no CUDA device: " + found.why_none;
-    benchmark::RegisterBenchmark("BM_PartialPoolingCudaNoDevice",
-                                 [message](benchmark::State& state) {
-                                   state.SkipWithError(message.c_str());
-                                 });
-    return false;
-  }
+  if (!ismc::bench::cuda_device_present("BM_PartialPoolingCudaNoDevice")) return false;
   benchmark::RegisterBenchmark("BM_NutsPartialPoolingCuda", BM_NutsPartialPoolingCuda)
       ->Apply(configure_partial_pooling);
   benchmark::RegisterBenchmark("BM_PartialPoolingGradientCuda", BM_PartialPoolingGradientCuda)

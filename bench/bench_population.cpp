@@ -32,7 +32,7 @@
 #include "ismc/population.hpp"
 
 #if defined(ISMC_HAVE_CUDA)
-#include <cuda_runtime.h>
+#include "cuda_event_timer.hpp"
 #endif
 
 namespace {
@@ -164,22 +164,16 @@ void BM_HyperLikelihoodCuda(benchmark::State& state) {
   const std::vector<double> thetas = theta_grid(batch);
   std::vector<double> out(batch);
   density->log_density(thetas.data(), batch, out.data());  // warm-up: first launch, scratch
-  cudaEvent_t start = nullptr, stop = nullptr;
-  if (cudaEventCreate(&start) != cudaSuccess || cudaEventCreate(&stop) != cudaSuccess) {
+  ismc::bench::event_timer timer;
+  if (!timer.ok()) {
     state.SkipWithError("cudaEventCreate failed");
     return;
   }
   for (auto _ : state) {
-    cudaEventRecord(start, nullptr);
+    timer.start();
     density->log_density(thetas.data(), batch, out.data());
-    cudaEventRecord(stop, nullptr);
-    cudaEventSynchronize(stop);
-    float milliseconds = 0.0f;
-    cudaEventElapsedTime(&milliseconds, start, stop);
-    state.SetIterationTime(static_cast<double>(milliseconds) * 1e-3);
+    state.SetIterationTime(timer.stop());
   }
-  cudaEventDestroy(start);
-  cudaEventDestroy(stop);
   report(state, objects, samples, batch);
 }
 

@@ -1,6 +1,9 @@
 #pragma once
-// Helpers shared by the rejection-rate benchmarks (bench_importance, bench_cuda_rates).
+// Helpers shared by the benchmarks: the seed's mixture problem and its counts of log-density
+// ratios (bench_importance, bench_cuda_rates), peak memory, sizes from the environment, and
+// the no-device skip of the CUDA cases (bench_nuts, bench_cuda_rates).
 
+#include <benchmark/benchmark.h>
 #include <sys/resource.h>
 
 #include <cstdint>
@@ -11,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "ismc/devices.hpp"
 #include "ismc/mixture.hpp"
 
 namespace ismc::bench {
@@ -42,6 +46,69 @@ inline double streamed_ratios(const ismc::mixture_weights& weights, std::uint64_
   return ratios;
 }
 
+/// The seed's five k-means centres (bench/peers/seed_numpy.py's CENTRES).
+inline const std::vector<double> seed_centres{2.1, 2.4, 2.8, 3.3, 4.1};
+
+/// A mixture problem in the seed's shape: J targets linspace(−2, 2, J), C fixed cluster
+/// centres; proposals are the targets' own parameters then the centres (K = J + C); target j
+/// has w_jj = 0.01 and the cluster columns (1 − 0.01) n_jc / Σ_c n_jc with the made-up pilot
+/// counts n_jc = 1 + (7j + 3c) mod 10. With seed_centres this is the seed's dense problem,
+/// bench/peers/seed_numpy.py's build_problem. The weights are built sparse, entry for entry
+/// what mixture_weights::from_dense gives of the dense J × K matrix (proposals in increasing
+/// order), which at J = 10^5 would take 80 GB.
+struct seed_like_problem {
+  static constexpr double self_weight = 0.01;
+  std::vector<double> targets;
+  std::vector<double> proposals;
+  ismc::mixture_weights weights;
+  std::size_t n_targets = 0;
+  std::size_t n_proposals = 0;
+
+  seed_like_problem(std::size_t n_targets_in, const std::vector<double>& centres)
+      : n_targets(n_targets_in) {
+    const std::size_t n_clusters = centres.size();
+    n_proposals = n_targets + n_clusters;
+    targets = evenly_spaced(-2.0, 2.0, n_targets);
+    proposals = targets;
+    proposals.insert(proposals.end(), centres.begin(), centres.end());
+    std::vector<double> counts(n_clusters);
+    for (std::size_t j = 0; j < n_targets; ++j) {
+      double total = 0.0;
+      for (std::size_t c = 0; c < n_clusters; ++c) {
+        counts[c] = static_cast<double>(1 + (7 * j + 3 * c) % 10);
+        total += counts[c];
+      }
+      weights.proposal.push_back(static_cast<std::uint32_t>(j));
+      weights.weight.push_back(self_weight);
+      for (std::size_t c = 0; c < n_clusters; ++c) {
+        weights.proposal.push_back(static_cast<std::uint32_t>(n_targets + c));
+        weights.weight.push_back((1.0 - self_weight) * counts[c] / total);
+      }
+      weights.offsets.push_back(weights.proposal.size());
+    }
+  }
+
+  /// The problem with `sims_per_proposal` draws of every proposal, seed 42.
+  ismc::mixture_problem problem(std::uint64_t sims_per_proposal) const {
+    ismc::mixture_problem p;
+    p.targets = targets.data();
+    p.n_targets = n_targets;
+    p.proposals = proposals.data();
+    p.n_proposals = n_proposals;
+    p.weights = &weights;
+    p.sims_per_proposal = sims_per_proposal;
+    p.seed = 42;
+    return p;
+  }
+
+  /// N·J·K·M, M = K: the log-density ratios of the seed's dense four-index computation (and
+  /// of its JAX imp_est).
+  double dense_ratios(std::uint64_t sims_per_proposal) const {
+    const double k = static_cast<double>(n_proposals);
+    return static_cast<double>(sims_per_proposal) * static_cast<double>(n_targets) * k * k;
+  }
+};
+
 /// The (J, N) pairs of an environment variable "J:N,J:N" (none when it is unset); a
 /// malformed item stops the program with exit code 2.
 inline std::vector<std::pair<long, long>> sizes_from_environment(const char* variable) {
@@ -63,6 +130,19 @@ inline std::vector<std::pair<long, long>> sizes_from_environment(const char* var
     sizes.emplace_back(n_targets, sims);
   }
   return sizes;
+}
+
+/// Whether a CUDA device can be used at run time. Where none can, registers `skip_name`, one
+/// benchmark that skips with the reason, so that the CTest smoke run passes on a CPU-only
+/// machine.
+inline bool cuda_device_present(const char* skip_name) {
+  const ismc::cuda_devices found = ismc::list_cuda_devices();
+  if (!found.devices.empty()) return true;
+  const std::string message = "no CUDA device: " + found.why_none;
+  benchmark::RegisterBenchmark(skip_name, [message](benchmark::State& state) {
+    state.SkipWithError(message.c_str());
+  });
+  return false;
 }
 
 }  // namespace ismc::bench
