@@ -2,6 +2,7 @@
 
 #include "backend_cpu.hpp"
 #include "cuda_hooks.hpp"
+#include "device_choice.hpp"
 #include "ismc/devices.hpp"
 #include "ismc/error.hpp"
 
@@ -16,32 +17,47 @@ std::optional<backend_kind> parse_backend_kind(const std::string& name) {
 
 std::unique_ptr<backend> make_cpu_backend() { return std::make_unique<detail::cpu_backend>(); }
 
-std::unique_ptr<backend> make_backend(backend_kind kind) {
+namespace detail {
+
+bool use_device(backend_kind kind, const std::string& what) {
+  const std::string requested =
+      "backend 'cuda' requested" + (what.empty() ? std::string() : " for " + what);
   switch (kind) {
     case backend_kind::cpu:
-      return make_cpu_backend();
-    case backend_kind::automatic: {
+      return false;
+    case backend_kind::automatic:
 #if defined(ISMC_HAVE_CUDA)
-      if (!list_cuda_devices().devices.empty()) return detail::make_cuda_backend();
+      return !list_cuda_devices().devices.empty();
+#else
+      return false;
 #endif
-      return make_cpu_backend();
-    }
     case backend_kind::cuda: {
 #if defined(ISMC_HAVE_CUDA)
       const cuda_devices found = list_cuda_devices();
       if (found.devices.empty()) {
-        throw runtime_failure("backend 'cuda' requested but no CUDA device is usable: " +
-                              found.why_none);
+        throw runtime_failure(requested + " but no CUDA device is usable: " + found.why_none);
       }
-      return detail::make_cuda_backend();
+      return true;
 #else
-      throw not_compiled(
-          "backend 'cuda' requested but this build does not include CUDA "
-          "(reconfigure with -DISMC_ENABLE_CUDA=ON on a machine with nvcc)");
+      throw not_compiled(requested +
+                         " but this build does not include CUDA (reconfigure with "
+                         "-DISMC_ENABLE_CUDA=ON on a machine with nvcc)");
 #endif
     }
   }
   throw usage_error("unknown backend kind");
+}
+
+}  // namespace detail
+
+std::unique_ptr<backend> make_backend(backend_kind kind) {
+  const bool on_device = detail::use_device(kind);
+#if defined(ISMC_HAVE_CUDA)
+  if (on_device) return detail::make_cuda_backend();
+#else
+  (void)on_device;
+#endif
+  return make_cpu_backend();
 }
 
 }  // namespace ismc

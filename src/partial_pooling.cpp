@@ -7,7 +7,7 @@
 
 #include "batch_router.hpp"
 #include "cuda_hooks.hpp"
-#include "ismc/devices.hpp"
+#include "device_choice.hpp"
 #include "ismc/error.hpp"
 #include "ismc/population.hpp"
 #include "ismc/posterior.hpp"
@@ -243,38 +243,6 @@ void validate_pooling_data(const std::vector<double>& x, double alpha) {
   }
 }
 
-// Whether `kind` puts the density on the device, by the rule of make_backend and
-// make_hyper_likelihood: `automatic` takes a device when compiled in and present; `cuda`
-// throws `not_compiled` without CUDA and `runtime_failure` without a device.
-bool density_on_device(backend_kind kind) {
-  switch (kind) {
-    case backend_kind::cpu:
-      return false;
-    case backend_kind::automatic:
-#if defined(ISMC_HAVE_CUDA)
-      return !list_cuda_devices().devices.empty();
-#else
-      return false;
-#endif
-    case backend_kind::cuda: {
-#if defined(ISMC_HAVE_CUDA)
-      const cuda_devices found = list_cuda_devices();
-      if (found.devices.empty()) {
-        throw runtime_failure("backend 'cuda' requested for the partial-pooling model but no CUDA "
-                              "device is usable: " +
-                              found.why_none);
-      }
-      return true;
-#else
-      throw not_compiled(
-          "backend 'cuda' requested for the partial-pooling model but this build does not include "
-          "CUDA (reconfigure with -DISMC_ENABLE_CUDA=ON on a machine with nvcc)");
-#endif
-    }
-  }
-  throw usage_error("unknown backend kind");
-}
-
 // The batched density on the device or the CPU; x and α already validated.
 std::unique_ptr<batched_log_density> make_density(bool on_device, std::vector<double> x,
                                                   double alpha) {
@@ -291,7 +259,7 @@ std::unique_ptr<batched_log_density> make_density(bool on_device, std::vector<do
 std::unique_ptr<posterior_model> make_partial_pooling(std::vector<double> x, double alpha,
                                                       backend_kind kind,
                                                       double device_min_objects) {
-  bool on_device = density_on_device(kind);
+  bool on_device = detail::use_device(kind, "the partial-pooling model");
   validate_pooling_data(x, alpha);
   // NUTS asks for one q at a time: under `automatic` a small model stays on the CPU.
   if (kind == backend_kind::automatic &&
@@ -306,7 +274,7 @@ std::unique_ptr<batched_log_density> make_partial_pooling_density(std::vector<do
                                                                   double alpha,
                                                                   backend_kind kind,
                                                                   double device_min_objects) {
-  const bool on_device = density_on_device(kind);
+  const bool on_device = detail::use_device(kind, "the partial-pooling model");
   validate_pooling_data(x, alpha);
   if (on_device && kind == backend_kind::automatic) {
     // Small calls stay on the CPU: a row is n objects of work.

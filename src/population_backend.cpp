@@ -7,7 +7,7 @@
 
 #include "batch_router.hpp"
 #include "cuda_hooks.hpp"
-#include "ismc/devices.hpp"
+#include "device_choice.hpp"
 #include "ismc/error.hpp"
 #include "ismc/population.hpp"
 #include "number_text.hpp"
@@ -36,40 +36,22 @@ std::unique_ptr<batched_log_density> make_hyper_likelihood(population_samples sa
                                                            double variance_cut,
                                                            backend_kind kind,
                                                            double device_min_terms) {
-  switch (kind) {
-    case backend_kind::cpu:
-      return std::make_unique<hyper_likelihood_posterior>(std::move(samples), variance_cut);
-    case backend_kind::automatic: {
 #if defined(ISMC_HAVE_CUDA)
-      if (!list_cuda_devices().devices.empty()) {
-        // Small calls stay on the CPU: a call of `batch` θ is batch × (all samples) terms.
-        auto device = make_on_device(samples, variance_cut);
-        const auto terms_per_theta = static_cast<double>(samples.values.size());
-        return std::make_unique<detail::batch_router>(
-            std::make_unique<hyper_likelihood_posterior>(std::move(samples), variance_cut),
-            std::move(device), terms_per_theta, device_min_terms);
-      }
-#endif
-      (void)device_min_terms;
-      return std::make_unique<hyper_likelihood_posterior>(std::move(samples), variance_cut);
-    }
-    case backend_kind::cuda: {
-#if defined(ISMC_HAVE_CUDA)
-      const cuda_devices found = list_cuda_devices();
-      if (found.devices.empty()) {
-        throw runtime_failure("backend 'cuda' requested for the hyper-likelihood but no CUDA "
-                              "device is usable: " +
-                              found.why_none);
-      }
-      return make_on_device(samples, variance_cut);
-#else
-      throw not_compiled(
-          "backend 'cuda' requested for the hyper-likelihood but this build does not include "
-          "CUDA (reconfigure with -DISMC_ENABLE_CUDA=ON on a machine with nvcc)");
-#endif
-    }
+  if (detail::use_device(kind, "the hyper-likelihood")) {
+    auto device = make_on_device(samples, variance_cut);
+    if (kind == backend_kind::cuda) return device;
+    // `automatic`: small calls stay on the CPU; a call of `batch` θ is batch × (all
+    // samples) terms.
+    const auto terms_per_theta = static_cast<double>(samples.values.size());
+    return std::make_unique<detail::batch_router>(
+        std::make_unique<hyper_likelihood_posterior>(std::move(samples), variance_cut),
+        std::move(device), terms_per_theta, device_min_terms);
   }
-  throw usage_error("unknown backend kind");
+#else
+  detail::use_device(kind, "the hyper-likelihood");  // throws for `cuda`
+  (void)device_min_terms;
+#endif
+  return std::make_unique<hyper_likelihood_posterior>(std::move(samples), variance_cut);
 }
 
 }  // namespace ismc

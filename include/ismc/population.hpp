@@ -144,6 +144,8 @@ class point_estimate_posterior : public batched_log_density {
 
  private:
   std::vector<double> medians_;
+  double mean_ = 0.0;     ///< m̄
+  double squares_ = 0.0;  ///< Q = Σ (m_i − m̄)²
 };
 
 /// Per-object medians of the samples (the point estimates); for an even count the mean of
