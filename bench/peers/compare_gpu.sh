@@ -62,16 +62,13 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "${here}/../.." && pwd)"
+# shellcheck source=bench/peers/common.sh
+source "${here}/common.sh"
 build_dir="${1:-build-gpu}"
 output="${2:-${root}/bench/results/gpu_rates.json}"
 python="${PYTHON:-python3}"
 repetitions="${ISMC_REPETITIONS:-3}"
 jax_sims="${JAX_SIMS:-20000}"
-
-fail() {
-  echo "compare_gpu.sh: $*" >&2
-  exit 1
-}
 
 # A GPU, or nothing to do.
 command -v nvidia-smi > /dev/null 2>&1 ||
@@ -120,24 +117,18 @@ ISMC_CUDA_DENSE_SIZES="${dense_sizes}" "${bench}" --benchmark_format=json \
   --benchmark_repetitions="${repetitions}" > "${work}/ismc.json" ||
   fail "bench_cuda_rates failed"
 
-commit="${ISMC_GIT_COMMIT:-$(git -C "${root}" rev-parse HEAD 2> /dev/null || echo unknown)}"
-if dirty_list="$(git -C "${root}" status --porcelain 2> /dev/null)"; then
-  dirty="$(grep -c . <<< "${dirty_list}" || true)"
-else
-  dirty=0  # no .git in the copied tree
-fi
 mkdir -p "$(dirname "${output}")"
 
 GPU_NAME="${gpu_name}" GPU_DRIVER="${gpu_driver}" GPU_MEMORY="${gpu_memory}" \
-DATE="$(date -u +%Y-%m-%dT%H:%M:%SZ)" COMMIT="${commit}" DIRTY="${dirty}" \
 REPETITIONS="${repetitions}" \
-"${python}" - "${work}/jax.jsonl" "${work}/ismc.json" "${output}" <<'EOF'
+with_provenance "${python}" - "${work}/jax.jsonl" "${work}/ismc.json" "${output}" <<'EOF'
 import json, os, statistics, sys
+
+from result_file import UNIT_SECONDS, write
 
 jax_path, ismc_path, output = sys.argv[1:4]
 jax_rows = [json.loads(line) for line in open(jax_path) if line.startswith("{")]
 ismc = json.load(open(ismc_path))
-to_seconds = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
 fixed = {"name", "family_index", "per_family_instance_index", "run_name", "run_type",
          "repetitions", "repetition_index", "threads", "iterations", "real_time", "cpu_time",
          "time_unit", "label", "error_occurred", "error_message", "aggregate_name",
@@ -154,7 +145,7 @@ for b in ismc["benchmarks"]:
     runs.setdefault(b["run_name"], []).append(b)
 medians = {}
 for name, reps in runs.items():
-    seconds = [r["real_time"] * to_seconds[r["time_unit"]] for r in reps]
+    seconds = [r["real_time"] * UNIT_SECONDS[r["time_unit"]] for r in reps]
     row = {"name": name, "repetitions": len(reps), "seconds": statistics.median(seconds),
            "seconds_min": min(seconds), "label": reps[0].get("label", "")}
     for key in reps[0]:
@@ -240,11 +231,7 @@ result = {
     "ismc_benchmarks": list(medians.values()),
     "ismc_context": ismc["context"],
 }
-tmp = output + ".tmp"
-with open(tmp, "w") as f:
-    json.dump(result, f, indent=2)
-    f.write("\n")
-os.replace(tmp, output)
+write(result, output)
 
 def g(value, spec=".3g"):
     return "-" if value is None else format(value, spec)

@@ -16,25 +16,22 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "${here}/../.." && pwd)"
+# shellcheck source=bench/peers/common.sh
+source "${here}/common.sh"
 build_dir="${1:-build}"
 output="${2:-${root}/bench/results/cpu_numpy_comparison.json}"
 python="${PYTHON:-/usr/bin/python3}"
 memory_gb="${NUMPY_MEMORY_GB:-8}"
 repetitions="${ISMC_REPETITIONS:-5}"
 
-fail() {
-  echo "compare_numpy.sh: $*" >&2
-  exit 1
-}
-
 bench="${build_dir}/bench/bench_importance"
-[[ -x "${bench}" ]] || fail "no benchmark at ${bench} (build the bench_importance target first)"
+require_benchmark "${build_dir}" bench_importance
 "${python}" -c 'import numpy' 2>/dev/null || fail "${python} has no numpy (try PYTHON=/usr/bin/python3)"
 
 work="$(mktemp -d)"
 trap 'rm -rf "${work}"' EXIT
 
-load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+load_before="$(load_average)"
 
 # The largest size numpy fits, from the memory model alone (runs nothing).
 large_size="$("${python}" "${here}/seed_numpy.py" --memory-gb "${memory_gb}" --print-largest)" ||
@@ -51,29 +48,25 @@ echo "numpy: seed_numpy.py (memory budget ${memory_gb} GB, largest ${large_size}
 "${python}" "${here}/seed_numpy.py" --memory-gb "${memory_gb}" > "${work}/numpy.jsonl" ||
   fail "seed_numpy.py failed"
 
-load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
+load_after="$(load_average)"
 mkdir -p "$(dirname "${output}")"
 
-NPROC="$(nproc)" \
-CPU_MODEL="$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -n1)" \
-DATE="$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
-COMMIT="$(git -C "${root}" rev-parse HEAD)" \
-DIRTY="$(git -C "${root}" status --porcelain | wc -l)" \
 LOAD_BEFORE="${load_before}" LOAD_AFTER="${load_after}" MEMORY_GB="${memory_gb}" \
-"${python}" - "${work}/numpy.jsonl" "${work}/ismc.json" "${output}" <<'EOF'
+with_provenance "${python}" - "${work}/numpy.jsonl" "${work}/ismc.json" "${output}" <<'EOF'
 import json, os, sys
+
+from result_file import UNIT_SECONDS, provenance, write
 
 numpy_path, ismc_path, output = sys.argv[1:4]
 numpy_rows = [json.loads(line) for line in open(numpy_path) if line.strip()]
 ismc = json.load(open(ismc_path))
 
 # The median over repetitions of each size (Google Benchmark's aggregate), and the fastest.
-to_seconds = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
 fastest = {}
 for b in ismc["benchmarks"]:
     if b.get("run_type") == "iteration":
         size = (int(b["J"]), int(b["N"]))
-        seconds = b["real_time"] * to_seconds[b["time_unit"]]
+        seconds = b["real_time"] * UNIT_SECONDS[b["time_unit"]]
         fastest[size] = min(seconds, fastest.get(size, seconds))
 ismc_rows = {}
 for b in ismc["benchmarks"]:
@@ -83,8 +76,8 @@ for b in ismc["benchmarks"]:
     ismc_rows[size] = {
         "seconds_min": fastest[size],
         "repetitions": int(b["repetitions"]),
-        "seconds": b["real_time"] * to_seconds[b["time_unit"]],
-        "cpu_seconds_main_thread": b["cpu_time"] * to_seconds[b["time_unit"]],
+        "seconds": b["real_time"] * UNIT_SECONDS[b["time_unit"]],
+        "cpu_seconds_main_thread": b["cpu_time"] * UNIT_SECONDS[b["time_unit"]],
         "dense_ratios": b["dense_ratios"],
         "sparse_ratios": b["sparse_ratios"],
         "log_density_ratios_per_second": b["log_density_ratios_per_second"],
@@ -113,21 +106,12 @@ result = {
             "(BM_DenseSeedProblem, all threads, the N draws of every proposal simulated inside "
             "the timing); seconds are medians over repeats, seconds_min the fastest repeat; "
             "speedup = numpy median / ismc median, speedup_fastest = numpy fastest / ismc fastest",
-    "machine": {"nproc": int(os.environ["NPROC"]), "cpu_model": os.environ["CPU_MODEL"],
-                "load_average_before": os.environ["LOAD_BEFORE"],
-                "load_average_after": os.environ["LOAD_AFTER"]},
-    "date": os.environ["DATE"],
-    "git_commit": os.environ["COMMIT"],
-    "git_tree_dirty": os.environ["DIRTY"].strip() != "0",
+    **provenance(),
     "numpy_memory_budget_gb": float(os.environ["MEMORY_GB"]),
     "ismc_context": ismc["context"],
     "rows": rows,
 }
-tmp = output + ".tmp"
-with open(tmp, "w") as f:
-    json.dump(result, f, indent=2)
-    f.write("\n")
-os.replace(tmp, output)
+write(result, output)
 
 print("seconds: median over repeats (fastest repeat)")
 print(f"{'scale':<20} {'J':>4} {'K':>4} {'N':>6} {'numpy s':>18} {'ismc s':>18} {'speed-up':>15}")

@@ -16,6 +16,8 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "${here}/../.." && pwd)"
+# shellcheck source=bench/peers/common.sh
+source "${here}/common.sh"
 build_dir="${1:-build}"
 output="${2:-${root}/bench/results/cpu_population_numpy.json}"
 python="${PYTHON:-/usr/bin/python3}"
@@ -23,19 +25,14 @@ repetitions="${ISMC_REPETITIONS:-5}"
 numpy_min_seconds="${NUMPY_MIN_SECONDS:-10}"
 sizes="1000:4000:64,100:400:8"
 
-fail() {
-  echo "compare_population_numpy.sh: $*" >&2
-  exit 1
-}
-
 bench="${build_dir}/bench/bench_population"
-[[ -x "${bench}" ]] || fail "no benchmark at ${bench} (build the bench_population target first)"
+require_benchmark "${build_dir}" bench_population
 "${python}" -c 'import numpy' 2>/dev/null || fail "${python} has no numpy (try PYTHON=/usr/bin/python3)"
 
 work="$(mktemp -d)"
 trap 'rm -rf "${work}"' EXIT
 
-load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+load_before="$(load_average)"
 
 echo "numpy: population_numpy.py --sizes ${sizes} ..." >&2
 "${python}" "${here}/population_numpy.py" --sizes "${sizes}" --min-seconds "${numpy_min_seconds}" \
@@ -46,17 +43,14 @@ echo "ismc: BM_HyperLikelihoodCpu (${repetitions} repetitions) ..." >&2
   --benchmark_repetitions="${repetitions}" > "${work}/ismc.json" ||
   fail "bench_population failed"
 
-load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
+load_after="$(load_average)"
 mkdir -p "$(dirname "${output}")"
 
-NPROC="$(nproc)" \
-CPU_MODEL="$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -n1)" \
-DATE="$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
-COMMIT="$(git -C "${root}" rev-parse HEAD)" \
-DIRTY="$(git -C "${root}" status --porcelain | wc -l)" \
 LOAD_BEFORE="${load_before}" LOAD_AFTER="${load_after}" \
-"${python}" - "${work}/numpy.jsonl" "${work}/ismc.json" "${output}" <<'EOF'
-import json, os, sys
+with_provenance "${python}" - "${work}/numpy.jsonl" "${work}/ismc.json" "${output}" <<'EOF'
+import json, sys
+
+from result_file import UNIT_SECONDS, provenance, write
 
 numpy_path, ismc_path, output = sys.argv[1:4]
 numpy_rows = [json.loads(line) for line in open(numpy_path) if line.strip()]
@@ -68,7 +62,7 @@ for b in ismc["benchmarks"]:
     if b.get("aggregate_name") != "median":
         continue
     key = (int(b["objects"]), int(b["samples"]), int(b["thetas"]), int(b["threads"]))
-    to_seconds = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
+    to_seconds = UNIT_SECONDS[b["time_unit"]]
     ismc_rows[key] = {
         "seconds": b["real_time"] * to_seconds,
         "cpu_seconds": b["cpu_time"] * to_seconds,
@@ -98,20 +92,11 @@ result = {
             "the CPU (bench_population BM_HyperLikelihoodCpu, make_hyper_likelihood(cpu), "
             "all hardware threads and one thread); seconds per call of all the thetas, "
             "medians over repeats; terms = objects x samples x thetas",
-    "machine": {"nproc": int(os.environ["NPROC"]), "cpu_model": os.environ["CPU_MODEL"],
-                "load_average_before": os.environ["LOAD_BEFORE"],
-                "load_average_after": os.environ["LOAD_AFTER"]},
-    "date": os.environ["DATE"],
-    "git_commit": os.environ["COMMIT"],
-    "git_tree_dirty": os.environ["DIRTY"].strip() != "0",
+    **provenance(),
     "ismc_context": ismc["context"],
     "rows": rows,
 }
-tmp = output + ".tmp"
-with open(tmp, "w") as f:
-    json.dump(result, f, indent=2)
-    f.write("\n")
-os.replace(tmp, output)
+write(result, output)
 
 print(f"{'objects':>7} {'samples':>7} {'thetas':>6} {'numpy s':>10} {'ismc s':>10} "
       f"{'1-thr s':>10} {'speed-up':>9} {'per core':>9} {'ismc terms/s':>13}")

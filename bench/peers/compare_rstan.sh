@@ -27,19 +27,16 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "${here}/../.." && pwd)"
+# shellcheck source=bench/peers/common.sh
+source "${here}/common.sh"
 build_dir="${1:-build}"
 output="${2:-${root}/bench/results/cpu_nuts_vs_rstan.json}"
 python="${PYTHON:-/usr/bin/python3}"
 seeds="${ISMC_SEEDS:-1,2,3,4,5}"
 
-fail() {
-  echo "compare_rstan.sh: $*" >&2
-  exit 1
-}
-
 [[ "${seeds}" =~ ^[0-9]+(,[0-9]+)*$ ]] || fail "ISMC_SEEDS must be comma-separated integers"
 bench="${build_dir}/bench/bench_nuts"
-[[ -x "${bench}" ]] || fail "no benchmark at ${bench} (build the bench_nuts target first)"
+require_benchmark "${build_dir}" bench_nuts
 command -v Rscript >/dev/null || fail "no Rscript (run bench/peers/setup_rstan.sh)"
 # The BH stub only (no apt-get here): fails with a message when a package is missing.
 r_lib="$("${here}/setup_rstan.sh" --no-install | tail -n1)" ||
@@ -49,7 +46,12 @@ export ISMC_R_LIB="${r_lib}"
 work="$(mktemp -d)"
 trap 'rm -rf "${work}"' EXIT
 
-load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+load_before="$(load_average)"
+
+# append_json_line FILE JSONL: FILE's JSON document as one line at the end of JSONL.
+append_json_line() {
+  "${python}" -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))))' "$1" >> "$2"
+}
 
 # Interleaved per seed (rstan then ismc), so that both see the machine in the same state.
 # The first rstan call compiles the model (or loads it from the cache), outside the timing.
@@ -60,28 +62,23 @@ for seed in ${seeds//,/ }; do
   Rscript "${here}/rstan_eight_schools.R" --seeds "${seed}" --chains 4 --warmup 1000 \
     --draws 1000 --data "${root}/examples/eight_schools.json" > "${work}/rstan.json" ||
     fail "rstan_eight_schools.R failed"
-  "${python}" -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))))' \
-    "${work}/rstan.json" >> "${work}/rstan.jsonl"
+  append_json_line "${work}/rstan.json" "${work}/rstan.jsonl"
   echo "seed ${seed}: ismc ..." >&2
   ISMC_NUTS_SEEDS="${seed}" "${bench}" \
     "--benchmark_filter=^BM_NutsEightSchools/seed:${seed}/warmup:1000/draws:1000/" \
     --benchmark_format=json > "${work}/ismc.json" || fail "bench_nuts failed"
-  "${python}" -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))))' \
-    "${work}/ismc.json" >> "${work}/ismc.jsonl"
+  append_json_line "${work}/ismc.json" "${work}/ismc.jsonl"
 done
 
-load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
+load_after="$(load_average)"
 mkdir -p "$(dirname "${output}")"
 
-NPROC="$(nproc)" \
-CPU_MODEL="$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -n1)" \
-DATE="$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
-COMMIT="$(git -C "${root}" rev-parse HEAD)" \
-DIRTY="$(git -C "${root}" status --porcelain | wc -l)" \
 LOAD_BEFORE="${load_before}" LOAD_AFTER="${load_after}" SEEDS="${seeds}" \
 BUILD_TYPE="$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "${build_dir}/CMakeCache.txt" 2>/dev/null || true)" \
-"${python}" - "${work}/rstan.jsonl" "${work}/ismc.jsonl" "${output}" <<'EOF'
+with_provenance "${python}" - "${work}/rstan.jsonl" "${work}/ismc.jsonl" "${output}" <<'EOF'
 import json, os, re, statistics, sys
+
+from result_file import provenance, write
 
 rstan_path, ismc_path, output = sys.argv[1:4]
 rstan_runs = [json.loads(line) for line in open(rstan_path) if line.strip()]
@@ -134,12 +131,7 @@ result = {
             "bulk-ESS of tau over the 1000 x 4 draws; gradients = sum of n_leapfrog over all "
             "iterations incl. warmup; averages are means over seeds of the per-seed figures; "
             "ratios are ismc / rstan",
-    "machine": {"nproc": int(os.environ["NPROC"]), "cpu_model": os.environ["CPU_MODEL"],
-                "load_average_before": os.environ["LOAD_BEFORE"],
-                "load_average_after": os.environ["LOAD_AFTER"]},
-    "date": os.environ["DATE"],
-    "git_commit": os.environ["COMMIT"],
-    "git_tree_dirty": os.environ["DIRTY"].strip() != "0",
+    **provenance(),
     "seeds": seeds,
     "rstan_versions": rstan["versions"],
     "rstan_model_compiled_in_this_run": rstan["model_compiled_in_this_run"],
@@ -154,11 +146,7 @@ result = {
     "per_seed": rows,
     "rstan_raw": rstan_runs,
 }
-tmp = output + ".tmp"
-with open(tmp, "w") as f:
-    json.dump(result, f, indent=2)
-    f.write("\n")
-os.replace(tmp, output)
+write(result, output)
 
 print(f"{'seed':>6} {'rstan ESS/s':>12} {'ismc ESS/s':>12} {'ratio':>7} "
       f"{'rstan grad/ESS':>15} {'ismc grad/ESS':>14} {'ratio':>7}")

@@ -25,20 +25,15 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "${here}/../.." && pwd)"
+# shellcheck source=bench/peers/common.sh
+source "${here}/common.sh"
 build_dir="${1:-build-gpu}"
 output="${2:-${root}/bench/results/gpu_population.json}"
 python="${PYTHON:-python3}"
 repetitions="${ISMC_REPETITIONS:-3}"
 
-fail() {
-  echo "population_gpu.sh: $*" >&2
-  exit 1
-}
-
-for bench in bench_population bench_nuts; do
-  [[ -x "${build_dir}/bench/${bench}" ]] ||
-    fail "no benchmark at ${build_dir}/bench/${bench} (build the ${bench} target first)"
-done
+require_benchmark "${build_dir}" bench_population
+require_benchmark "${build_dir}" bench_nuts
 command -v nvidia-smi > /dev/null || fail "no nvidia-smi: this script runs on a machine with a GPU"
 device="$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | head -1)" ||
   fail "nvidia-smi lists no GPU"
@@ -49,7 +44,6 @@ fi
 
 work="$(mktemp -d)"
 trap 'rm -rf "${work}"' EXIT
-commit="${ISMC_GIT_COMMIT:-$(git -C "${root}" rev-parse HEAD 2> /dev/null || echo unknown)}"
 
 echo "bench_population (hyper-likelihood, call overhead, crossover) ..." >&2
 "${build_dir}/bench/bench_population" \
@@ -64,4 +58,4 @@ echo "bench_nuts (partial-pooling gradients, NUTS on 1000 objects) ..." >&2
   > /dev/null
 
 "${python}" "${here}/population_gpu_summary.py" "${work}/population.json" "${work}/nuts.json" \
-  --device "${device}" --commit "${commit}" --output "${output}"
+  --device "${device}" --commit "$(git_commit)" --output "${output}"

@@ -25,6 +25,8 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "${here}/../.." && pwd)"
+# shellcheck source=bench/peers/common.sh
+source "${here}/common.sh"
 lib="${ISMC_R_LIB:-${root}/build-peer/r-lib}"
 install=1
 for arg in "$@"; do
@@ -34,11 +36,6 @@ for arg in "$@"; do
     *) echo "setup_rstan.sh: unknown argument ${arg}" >&2; exit 2 ;;
   esac
 done
-
-fail() {
-  echo "setup_rstan.sh: $*" >&2
-  exit 1
-}
 
 packages=(r-base-core r-cran-rstan r-cran-posterior r-cran-jsonlite r-cran-bh
           r-cran-codetools build-essential libboost-dev)
