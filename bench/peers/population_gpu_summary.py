@@ -18,16 +18,14 @@ the crossover is "not measured". Standard library only.
 import argparse
 import datetime
 import json
-import os
 import re
 import sys
-import tempfile
+
+from result_file import UNIT_SECONDS, write
 
 # The thresholds `--backend auto` uses now (include/ismc/population.hpp).
 DEFAULT_DEVICE_MIN_TERMS = 262144
 DEFAULT_DEVICE_MIN_OBJECTS = 65536
-
-UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
 
 
 def parse_name(name):
@@ -80,8 +78,10 @@ def crossover(points):
     return answer
 
 
-def seconds_of(row):
-    return None if row is None else row["seconds"]
+def crossover_point(points, size, **fields):
+    """The point of `size` in `points` (a dict by size), added with `fields` and no times."""
+    return points.setdefault(size, {"size": size, **fields, "cpu_seconds": None,
+                                    "device_seconds": None})
 
 
 def summarize(population_rows, nuts_rows):
@@ -105,10 +105,9 @@ def summarize(population_rows, nuts_rows):
     for family, args, row in population_rows:
         if family != "BM_HyperLikelihoodCrossover":
             continue
-        terms = args["objects"] * args["samples"] * args["thetas"]
-        point = sweep.setdefault(terms, {"size": terms, "objects": args["objects"],
-                                         "samples": args["samples"], "thetas": args["thetas"],
-                                         "cpu_seconds": None, "device_seconds": None})
+        point = crossover_point(sweep, args["objects"] * args["samples"] * args["thetas"],
+                                objects=args["objects"], samples=args["samples"],
+                                thetas=args["thetas"])
         point["cpu_seconds" if args["backend"] == 0 else "device_seconds"] = row["seconds"]
     points = sorted(sweep.values(), key=lambda p: p["size"])
     out["hyper_likelihood_crossover"] = {
@@ -117,16 +116,12 @@ def summarize(population_rows, nuts_rows):
         "measured_crossover_terms": crossover(points),
         "default_device_min_terms": DEFAULT_DEVICE_MIN_TERMS,
     }
-    gradient_points = []
-    for family, args, row in nuts_rows:
-        if family == "BM_PartialPoolingGradientCpu" and args.get("batch") == 1:
-            gradient_points.append((args["objects"], "cpu_seconds", row["seconds"]))
-        elif family == "BM_PartialPoolingGradientCuda" and args.get("batch") == 1:
-            gradient_points.append((args["objects"], "device_seconds", row["seconds"]))
+    gradient_key = {"BM_PartialPoolingGradientCpu": "cpu_seconds",
+                    "BM_PartialPoolingGradientCuda": "device_seconds"}
     by_objects = {}
-    for objects, key, seconds in gradient_points:
-        by_objects.setdefault(objects, {"size": objects, "cpu_seconds": None,
-                                        "device_seconds": None})[key] = seconds
+    for family, args, row in nuts_rows:
+        if family in gradient_key and args.get("batch") == 1:
+            crossover_point(by_objects, args["objects"])[gradient_key[family]] = row["seconds"]
     points = sorted(by_objects.values(), key=lambda p: p["size"])
     out["partial_pooling_gradient_crossover"] = {
         "unit": "objects per call (batch 1, as NUTS calls)",
@@ -198,12 +193,7 @@ def main():
                  "load_avg": context.get("load_avg")},
         **summary,
     }
-    directory = os.path.dirname(os.path.abspath(args.output))
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".gpu_population.", suffix=".tmp")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        json.dump(document, out, indent=2)
-        out.write("\n")
-    os.replace(temporary, args.output)
+    write(document, args.output)
     print(f"written: {args.output}")
 
 
