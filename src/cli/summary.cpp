@@ -45,7 +45,8 @@ void check_alike(const std::vector<stan_csv>& chains) {
 
 }  // namespace
 
-std::vector<std::string> sampler_problems(const std::vector<stan_csv>& chains) {
+std::vector<std::string> sampler_problems(const std::vector<stan_csv>& chains,
+                                          const std::vector<parameter_summary>& summaries) {
   check_alike(chains);
   std::vector<std::string> problems;
   const stan_csv& first = chains.front();
@@ -100,11 +101,9 @@ std::vector<std::string> sampler_problems(const std::vector<stan_csv>& chains) {
   }
   std::string high_rhat, low_ess;
   const double min_ess = 100.0 * static_cast<double>(chains.size());
-  for (const std::string& name : first.columns) {
-    if (is_sampler_column(name) && name != "lp__") continue;
-    const parameter_summary s = summarize(name, column_chains(chains, name));
-    if (s.rhat > 1.01) high_rhat += "  " + name + "\n";
-    if (s.ess_bulk < min_ess || s.ess_tail < min_ess) low_ess += "  " + name + "\n";
+  for (const parameter_summary& s : summaries) {
+    if (s.rhat > 1.01) high_rhat += "  " + s.name + "\n";
+    if (s.ess_bulk < min_ess || s.ess_tail < min_ess) low_ess += "  " + s.name + "\n";
   }
   if (!high_rhat.empty()) {
     problems.push_back("The following parameters had rank-normalized split R-hat greater than 1.01:\n" +
@@ -135,16 +134,18 @@ void print_summary(std::ostream& out, const std::vector<stan_csv>& chains) {
   std::snprintf(line, sizeof line, "%-*s %10s %9s %9s %9s %9s %9s %9s %9s %7s\n", static_cast<int>(width),
                 "", "Mean", "MCSE", "StdDev", "5%", "50%", "95%", "ESS_bulk", "ESS_tail", "R_hat");
   out << line;
+  // Each column is summarized once: the table and the R-hat and ESS checks share them.
+  std::vector<parameter_summary> summaries;
   for (const std::string& name : first.columns) {
     if (is_sampler_column(name) && name != "lp__") continue;
-    const parameter_summary s = summarize(name, column_chains(chains, name));
+    const parameter_summary& s = summaries.emplace_back(summarize(name, column_chains(chains, name)));
     std::snprintf(line, sizeof line, "%-*s %10.4g %9.3g %9.4g %9.4g %9.4g %9.4g %9.0f %9.0f %7.4g\n",
                   static_cast<int>(width), name.c_str(), s.mean, s.mcse_mean, s.sd, s.q5, s.q50,
                   s.q95, s.ess_bulk, s.ess_tail, s.rhat);
     out << line;
   }
   out << "\n";
-  const std::vector<std::string> problems = sampler_problems(chains);
+  const std::vector<std::string> problems = sampler_problems(chains, summaries);
   if (problems.empty()) {
     out << "Processing complete, no problems detected.\n";
   } else {

@@ -7,12 +7,16 @@
 #include <string>
 #include <vector>
 
+#include "ismc/diagnostics.hpp"
 #include "ismc/stan_csv.hpp"
 
 namespace ismc::cli {
 
 /// The problems found in a set of chains, one paragraph each; empty when none.
-std::vector<std::string> sampler_problems(const std::vector<stan_csv>& chains);
+/// `summaries`: the summaries of lp__ and every model column (as `print_summary` prints
+/// them), which the R-hat and effective sample size checks read.
+std::vector<std::string> sampler_problems(const std::vector<stan_csv>& chains,
+                                          const std::vector<parameter_summary>& summaries);
 
 /// Prints the summary table of `chains` (lp__ and every model column) and their problems
 /// (or "no problems detected") to `out`. Chains must share their columns and draw counts.
