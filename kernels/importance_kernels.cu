@@ -1,7 +1,7 @@
 // The importance stages of a rejection-rate study on a CUDA device, for the Gaussian test
 // models. Kernels map threads to indices and reduce; the math is the shared
 // __host__ __device__ code (gaussian.hpp: simulate, rejects, log_density_ratio; mixture.hpp:
-// mixture_term, nearest_centre), the same functions the CPU reference calls.
+// mixture_term, nearest_centre, keep_in_pool), the same functions the CPU reference calls.
 //
 //   collect_kernel           blockIdx.y a parameter j of the slice, threads striding over its
 //                            simulations: simulate, decide, draw the keep decision, write one
@@ -99,7 +99,7 @@ std::vector<std::uint32_t> stream_table(std::size_t n_params, StreamOf stream_of
 // blockIdx.y: parameter j = param_begin + y; threads stride over simulations
 // [sim_begin, sim_end). keep[y · span + (i − sim_begin)] = 1 when sample i of parameter j is
 // rejected and kept (span = sim_end − sim_begin: the flags are in (j, i) order); the
-// rejections are added to counts[j]. The keep rule is cpu_backend::collect_rejections'.
+// rejections are added to counts[j]. The keep rule is the CPU's: keep_in_pool.
 __global__ void __launch_bounds__(threads_per_block)
     collect_kernel(const double* __restrict__ params, int dim, test_kind kind, double critical,
                    std::uint64_t seed, const std::uint32_t* __restrict__ sim_streams,
@@ -123,11 +123,7 @@ __global__ void __launch_bounds__(threads_per_block)
     bool kept = false;
     if (gaussian::rejects(kind, critical, x, dim)) {
       ++rejections;
-      kept = true;
-      if (keep_fraction < 1.0) {
-        const philox_block bits = random_bits(keep_stream, i, 0);
-        kept = !(uniform_closed_open(bits.v[0], bits.v[1]) >= keep_fraction);
-      }
+      kept = keep_in_pool(keep_stream, i, keep_fraction);
     }
     keep_row[i - sim_begin] = kept ? 1 : 0;
   }

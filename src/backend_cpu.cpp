@@ -1,8 +1,10 @@
 #include "backend_cpu.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "ismc/error.hpp"
@@ -96,10 +98,7 @@ void cpu_backend::collect_rejections(const model& model, const double* params,
       model.simulate(params + j * dim, stream, i, x.data());
       if (!model.reject(x.data())) continue;
       ++task_counts[task];
-      if (keep_fraction < 1.0) {
-        const philox_block bits = random_bits(keep_stream, i, 0);
-        if (uniform_closed_open(bits.v[0], bits.v[1]) >= keep_fraction) continue;
-      }
+      if (!keep_in_pool(keep_stream, i, keep_fraction)) continue;
       kept[task].insert(kept[task].end(), x.begin(), x.end());
     }
     hooks.advance(end - begin);
@@ -116,6 +115,13 @@ void cpu_backend::count_nearest_centre(const model& model, const double* params,
                                        std::uint64_t* counts, const run_hooks& hooks) {
   const std::size_t dim = model.dim();
   const std::size_t sample_size = model.sample_size();
+  if (n_centres == 0) return;  // no centre, no label (nearest_centre needs one)
+  // nearest_centre indexes the centres with int, as the device does.
+  if (sample_size > 0 && n_centres > static_cast<std::size_t>(INT_MAX) / sample_size) {
+    throw usage_error("count_nearest_centre: " + std::to_string(n_centres) +
+                      " centres, expected at most " +
+                      std::to_string(static_cast<std::size_t>(INT_MAX) / sample_size));
+  }
   const sim_tasks tasks(n_params, sims);
   std::vector<std::uint64_t> task_counts(tasks.count * n_centres, 0);
   parallel_for(tasks.count, hooks.threads, [&](std::size_t task) {
@@ -128,20 +134,8 @@ void cpu_backend::count_nearest_centre(const model& model, const double* params,
     for (std::uint64_t i = begin; i < end; ++i) {
       model.simulate(params + j * dim, stream, i, x.data());
       if (!model.reject(x.data())) continue;
-      std::size_t nearest = 0;
-      double nearest_distance = 0.0;
-      for (std::size_t c = 0; c < n_centres; ++c) {
-        double distance = 0.0;
-        for (std::size_t n = 0; n < sample_size; ++n) {
-          const double delta = x[n] - centres[c * sample_size + n];
-          distance += delta * delta;
-        }
-        if (c == 0 || distance < nearest_distance) {
-          nearest = c;
-          nearest_distance = distance;
-        }
-      }
-      ++mine[nearest];
+      ++mine[nearest_centre(x.data(), centres, static_cast<int>(n_centres),
+                            static_cast<int>(sample_size))];
     }
     hooks.advance(end - begin);
   });

@@ -20,6 +20,7 @@
 #include "ismc/config.hpp"
 #include "ismc/model.hpp"
 #include "ismc/progress.hpp"
+#include "ismc/rng.hpp"
 
 namespace ismc {
 
@@ -84,6 +85,17 @@ ISMC_HD inline int nearest_centre(const double* x, const double* centres, int n_
     }
   }
   return nearest;
+}
+
+/// Whether pilot rejection i joins the k-means pool when each is kept with probability
+/// `keep_fraction`: a uniform from block 0 of counter i in `keep_stream` (the target's
+/// `streams::subsample`) below `keep_fraction`, independent of the sample itself; every
+/// rejection is kept when `keep_fraction` ≥ 1.
+ISMC_HD inline bool keep_in_pool(const random_stream& keep_stream, std::uint64_t i,
+                                 double keep_fraction) {
+  if (!(keep_fraction < 1.0)) return true;
+  const philox_block bits = random_bits(keep_stream, i, 0);
+  return !(uniform_closed_open(bits.v[0], bits.v[1]) >= keep_fraction);
 }
 
 /// Sparse mixture weights: target j's entries are [offsets[j], offsets[j + 1]), entry e
