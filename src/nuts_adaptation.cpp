@@ -126,49 +126,47 @@ void welford_covar_estimator::sample_covariance(Eigen::MatrixXd& covariance) con
 }
 
 namespace {
+
 [[noreturn]] void metric_overflow() {
   throw runtime_failure(
       "NUTS: numerical overflow in metric adaptation (the window's draws reached extreme "
       "values on the unconstrained scale; the posterior may be improper or too wide)");
 }
+
+// One warmup iteration of either metric adaptation (Stan's learn_variance and
+// learn_covariance): a draw of a slow window joins the estimator; at the window's end,
+// `sample_estimate` writes the window's estimate into `inverse_metric`, which becomes
+// n/(n+5)·estimate + 1e-3·5/(n+5)·identity, and the estimator starts afresh.
+template <class Estimator, class Metric, class Identity>
+bool learn_metric(windowed_adaptation& windows, Estimator& estimator,
+                  void (Estimator::*sample_estimate)(Metric&) const, Metric& inverse_metric,
+                  const Identity& identity, const Eigen::VectorXd& q) {
+  if (windows.adaptation_window()) estimator.add_sample(q);
+  const bool window_end = windows.end_adaptation_window();
+  if (window_end) {
+    windows.compute_next_window();
+    (estimator.*sample_estimate)(inverse_metric);
+    const double n = static_cast<double>(estimator.num_samples());
+    inverse_metric = (n / (n + 5.0)) * inverse_metric + 1e-3 * (5.0 / (n + 5.0)) * identity;
+    if (!inverse_metric.allFinite()) metric_overflow();
+    estimator.restart();
+  }
+  windows.end_of_iteration();
+  return window_end;
+}
+
 }  // namespace
 
 bool var_adaptation::learn_variance(Eigen::VectorXd& inverse_metric, const Eigen::VectorXd& q) {
-  if (windows_.adaptation_window()) estimator_.add_sample(q);
-
-  if (windows_.end_adaptation_window()) {
-    windows_.compute_next_window();
-    estimator_.sample_variance(inverse_metric);
-    const double n = static_cast<double>(estimator_.num_samples());
-    inverse_metric = (n / (n + 5.0)) * inverse_metric +
-                     1e-3 * (5.0 / (n + 5.0)) * Eigen::VectorXd::Ones(inverse_metric.size());
-    if (!inverse_metric.allFinite()) metric_overflow();
-    estimator_.restart();
-    windows_.end_of_iteration();
-    return true;
-  }
-  windows_.end_of_iteration();
-  return false;
+  return learn_metric(windows_, estimator_, &welford_var_estimator::sample_variance,
+                      inverse_metric, Eigen::VectorXd::Ones(inverse_metric.size()), q);
 }
 
 bool covar_adaptation::learn_covariance(Eigen::MatrixXd& inverse_metric,
                                         const Eigen::VectorXd& q) {
-  if (windows_.adaptation_window()) estimator_.add_sample(q);
-
-  if (windows_.end_adaptation_window()) {
-    windows_.compute_next_window();
-    estimator_.sample_covariance(inverse_metric);
-    const double n = static_cast<double>(estimator_.num_samples());
-    inverse_metric = (n / (n + 5.0)) * inverse_metric +
-                     1e-3 * (5.0 / (n + 5.0)) *
-                         Eigen::MatrixXd::Identity(inverse_metric.rows(), inverse_metric.cols());
-    if (!inverse_metric.allFinite()) metric_overflow();
-    estimator_.restart();
-    windows_.end_of_iteration();
-    return true;
-  }
-  windows_.end_of_iteration();
-  return false;
+  return learn_metric(windows_, estimator_, &welford_covar_estimator::sample_covariance,
+                      inverse_metric,
+                      Eigen::MatrixXd::Identity(inverse_metric.rows(), inverse_metric.cols()), q);
 }
 
 }  // namespace nuts_detail
