@@ -39,6 +39,17 @@ void check_length(const std::string& field, std::size_t length, std::size_t dim)
   }
 }
 
+// The model and test sections, as both `validate` and `make_model` need them.
+void validate_model(const model_spec& model, const test_spec& test) {
+  if (model.family != "gaussian") {
+    fail("model.family", "got \"" + model.family + "\", expected \"gaussian\"");
+  }
+  if (model.dim < 1 || model.dim > max_dim) {
+    fail("model.dim", "got " + std::to_string(model.dim) + ", expected an integer in [1, 64]");
+  }
+  check_finite("test.critical", test.critical);
+}
+
 void validate_grid(const grid_spec& grid, std::size_t dim) {
   const bool cartesian = !grid.lower.empty() || !grid.upper.empty() || !grid.points.empty();
   if (!grid.thetas.empty()) {
@@ -149,15 +160,8 @@ std::vector<double> grid_targets(const grid_spec& grid, std::size_t dim) {
 }
 
 void validate(const rates_study& study) {
-  if (study.model.family != "gaussian") {
-    fail("model.family", "got \"" + study.model.family + "\", expected \"gaussian\"");
-  }
-  const std::size_t dim = study.model.dim;
-  if (dim < 1 || dim > max_dim) {
-    fail("model.dim", "got " + std::to_string(dim) + ", expected an integer in [1, 64]");
-  }
-  check_finite("test.critical", study.test.critical);
-  validate_grid(study.grid, dim);
+  validate_model(study.model, study.test);
+  validate_grid(study.grid, study.model.dim);
 
   const double confidence = study.run.confidence;
   if (!(confidence > 0.0 && confidence < 1.0)) {
@@ -194,13 +198,7 @@ void validate(const rates_study& study) {
 }
 
 std::unique_ptr<model> make_model(const model_spec& model, const test_spec& test) {
-  if (model.family != "gaussian") {
-    fail("model.family", "got \"" + model.family + "\", expected \"gaussian\"");
-  }
-  if (model.dim < 1 || model.dim > max_dim) {
-    fail("model.dim", "got " + std::to_string(model.dim) + ", expected an integer in [1, 64]");
-  }
-  check_finite("test.critical", test.critical);
+  validate_model(model, test);
   return std::make_unique<gaussian_test_model>(model.dim, test.kind, test.critical);
 }
 
