@@ -39,7 +39,7 @@ __global__ void count_gaussian_rejections_kernel(const double* targets, int dim,
   const int d = Dim > 0 ? Dim : dim;
   const std::uint32_t j = target_offset + blockIdx.y;
   const double* theta = targets + static_cast<std::size_t>(j) * d;
-  const random_stream stream{seed, common_random_numbers ? 0u : j};
+  const random_stream stream{seed, streams::target(j, common_random_numbers)};
   double x[Dim > 0 ? Dim : max_dim];
   unsigned long long rejections = 0;
   const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
@@ -120,8 +120,7 @@ class cuda_backend final : public backend {
     const count_kernel kernel = count_kernel_for(dim);
     device_buffer<double> d_targets(n_targets * model.dim());
     device_buffer<unsigned long long> d_counts(n_targets);
-    ISMC_CUDA_CHECK(cudaMemcpy(d_targets.get(), targets, n_targets * model.dim() * sizeof(double),
-                               cudaMemcpyHostToDevice));
+    copy_to_device(d_targets.get(), targets, n_targets * model.dim());
     ISMC_CUDA_CHECK(cudaMemset(d_counts.get(), 0, n_targets * sizeof(unsigned long long)));
 
     // Launch in slices of simulations so that progress and interruption stay responsive.
@@ -145,8 +144,7 @@ class cuda_backend final : public backend {
       }
     }
     std::vector<unsigned long long> host_counts(n_targets);
-    ISMC_CUDA_CHECK(cudaMemcpy(host_counts.data(), d_counts.get(),
-                               n_targets * sizeof(unsigned long long), cudaMemcpyDeviceToHost));
+    copy_to_host(host_counts.data(), d_counts.get(), n_targets);
     for (std::size_t j = 0; j < n_targets; ++j) counts[j] = host_counts[j];
   }
 
@@ -201,8 +199,7 @@ std::vector<std::uint32_t> device_random_bits(random_stream s, std::uint64_t sim
   random_bits_kernel<<<blocks_for(sims), threads_per_block>>>(s, sims, block, d_out.get());
   ISMC_CUDA_CHECK(cudaGetLastError());
   std::vector<std::uint32_t> out(4 * sims);
-  ISMC_CUDA_CHECK(cudaMemcpy(out.data(), d_out.get(), out.size() * sizeof(std::uint32_t),
-                             cudaMemcpyDeviceToHost));
+  copy_to_host(out.data(), d_out.get(), out.size());
   return out;
 }
 
@@ -212,8 +209,7 @@ std::vector<double> device_standard_normals(random_stream s, std::uint64_t sims,
   standard_normals_kernel<<<blocks_for(sims), threads_per_block>>>(s, sims, count, d_out.get());
   ISMC_CUDA_CHECK(cudaGetLastError());
   std::vector<double> out(d_out.size());
-  ISMC_CUDA_CHECK(cudaMemcpy(out.data(), d_out.get(), out.size() * sizeof(double),
-                             cudaMemcpyDeviceToHost));
+  copy_to_host(out.data(), d_out.get(), out.size());
   return out;
 }
 

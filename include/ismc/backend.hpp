@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "ismc/config.hpp"
 #include "ismc/model.hpp"
 #include "ismc/progress.hpp"
 
@@ -30,16 +31,16 @@ std::optional<backend_kind> parse_backend_kind(const std::string& name);
 namespace streams {
 /// Plain Monte Carlo and pilot simulations at target j use stream j (stream 0 for every
 /// target under common random numbers).
-inline std::uint32_t target(std::size_t j, bool common_random_numbers) {
+ISMC_HD inline std::uint32_t target(std::size_t j, bool common_random_numbers) {
   return common_random_numbers ? 0u : static_cast<std::uint32_t>(j);
 }
 /// Importance simulations from proposal k use stream 2^31 + k.
-inline std::uint32_t proposal(std::size_t k) {
+ISMC_HD inline std::uint32_t proposal(std::size_t k) {
   return 0x80000000u + static_cast<std::uint32_t>(k);
 }
 /// The decision to keep pilot rejection i of target j in the k-means subsample draws
 /// block 0 of simulation i in stream 2^30 + j: independent of the sample itself.
-inline std::uint32_t subsample(std::size_t j) {
+ISMC_HD inline std::uint32_t subsample(std::size_t j) {
   return 0x40000000u + static_cast<std::uint32_t>(j);
 }
 }  // namespace streams
