@@ -1,7 +1,5 @@
 #include "cli/population_command.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -151,37 +149,6 @@ double parse_double(const std::string& text, const std::string& file, long line,
 struct method_draws {
   std::string method;
   std::vector<std::vector<double>> mu, sigma;  // [chain or walker][draw]
-};
-
-// The files of a run, written to temporary names and renamed together at the end.
-class output_files {
- public:
-  explicit output_files(std::string dir) : dir_(std::move(dir)) {}
-  ~output_files() {
-    std::error_code ignored;
-    for (const auto& [temporary, final_path] : pending_) std::filesystem::remove(temporary, ignored);
-  }
-  void add(const std::string& name, const std::string& text) {
-    const std::string final_path = (std::filesystem::path(dir_) / name).string();
-    const std::string temporary = final_path + ".tmp." + std::to_string(::getpid());
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    if (!out) throw runtime_failure("cannot write '" + temporary + "'");
-    pending_.emplace_back(temporary, final_path);
-  }
-  void commit() {
-    for (const auto& [temporary, final_path] : pending_) {
-      std::error_code error;
-      std::filesystem::rename(temporary, final_path, error);
-      if (error) throw runtime_failure("cannot rename '" + temporary + "' to '" + final_path + "': " + error.message());
-    }
-    pending_.clear();
-  }
-
- private:
-  std::string dir_;
-  std::vector<std::pair<std::string, std::string>> pending_;
 };
 
 // Starting points of the walkers: a small ball around θ0, inside the priors.
@@ -440,21 +407,22 @@ int run_population_command(const population_options& options) {
 
   std::vector<method_draws> results;
   std::vector<std::string> notes;
-  output_files files(options.out_dir);
+  staged_files files;  // renamed together at the end
+  const auto in_out_dir = [&](const char* name) { return (fs::path(options.out_dir) / name).string(); };
   std::string csv;
   if (study.point) {
     const point_estimate_posterior target(medians);
     results.push_back(run_ensemble_method("point", target, study, mean, sigma0, hooks, &csv, &notes));
-    files.add("point_draws.csv", csv);
+    files.write(in_out_dir("point_draws.csv"), csv);
   }
   if (study.importance) {
     results.push_back(
         run_ensemble_method("importance", *importance_target, study, mean, sigma0, hooks, &csv, &notes));
-    files.add("importance_draws.csv", csv);
+    files.write(in_out_dir("importance_draws.csv"), csv);
   }
   if (study.nuts) {
     results.push_back(run_nuts_method(*nuts_model, study, hooks, &csv, &notes));
-    files.add("nuts_draws.csv", csv);
+    files.write(in_out_dir("nuts_draws.csv"), csv);
   }
   context.finish();
 
@@ -487,12 +455,12 @@ int run_population_command(const population_options& options) {
     }
   }
   for (const std::string& note : notes) std::cerr << "ismc: note: " << note << "\n";
-  files.add("summary.csv", summary.str());
+  files.write(in_out_dir("summary.csv"), summary.str());
   if (!x.empty()) {
     std::ostringstream observations;
     observations << "x\n";
     for (double value : x) observations << format_number(value) << "\n";
-    files.add("observations.csv", observations.str());
+    files.write(in_out_dir("observations.csv"), observations.str());
   }
   files.commit();
   return 0;

@@ -1,7 +1,5 @@
 #include "cli/sample_command.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -17,6 +15,7 @@
 
 #include "cli/flags.hpp"
 #include "cli/interrupt.hpp"
+#include "cli/output.hpp"
 #include "cli/progress_bar.hpp"
 #include "cli/run_context.hpp"
 #include "cli/stan_json.hpp"
@@ -171,15 +170,14 @@ int run_sample_command(const sample_options& options) {
   if (!fs::is_directory(options.output_dir)) {
     throw usage_error("--output-dir: cannot create directory '" + options.output_dir + "'");
   }
+  // The chains' files appear together once every chain has finished, or not at all.
+  staged_files files;
   std::vector<std::string> final_paths, temporary_paths;
   for (std::size_t c = 1; c <= options.chains; ++c) {
     const fs::path path = fs::path(options.output_dir) / (options.model + "-" + std::to_string(c) + ".csv");
     final_paths.push_back(path.string());
-    temporary_paths.push_back(path.string() + ".tmp." + std::to_string(::getpid()));
+    temporary_paths.push_back(files.stage(path.string()));
   }
-  auto remove_temporaries = [&] {
-    for (const std::string& path : temporary_paths) fs::remove(path, error);
-  };
 
   run_context context(options.quiet, 0);
   // Chains run concurrently: one bar for all of them, begun and ended here.
@@ -212,24 +210,11 @@ int run_sample_command(const sample_options& options) {
     hooks.check_interrupt();
   } catch (...) {
     context.hooks().end();
-    remove_temporaries();
     throw;
   }
   context.hooks().end();
-  try {
-    context.finish();
-  } catch (...) {
-    remove_temporaries();
-    throw;
-  }
-  for (std::size_t c = 0; c < options.chains; ++c) {
-    fs::rename(temporary_paths[c], final_paths[c], error);
-    if (error) {
-      remove_temporaries();
-      throw runtime_failure("cannot rename '" + temporary_paths[c] + "' to '" + final_paths[c] +
-                            "': " + error.message());
-    }
-  }
+  context.finish();
+  files.commit();
   std::cout << "Wrote " << options.chains << " Stan CSV files: " << final_paths.front()
             << (options.chains > 1 ? " ... " + final_paths.back() : std::string()) << " (seed "
             << base.seed << ")\n\n";
