@@ -21,11 +21,11 @@
 #include <vector>
 
 #include "bench_support.hpp"
-#include "ismc/backend.hpp"
-#include "ismc/gaussian.hpp"
-#include "ismc/mixture.hpp"
-#include "ismc/rates.hpp"
-#include "ismc/study.hpp"
+#include "ismc/rates/backend.hpp"
+#include "ismc/rates/gaussian.hpp"
+#include "ismc/rates/mixture.hpp"
+#include "ismc/rates/rates.hpp"
+#include "ismc/rates/study.hpp"
 
 namespace {
 

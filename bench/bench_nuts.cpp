@@ -44,12 +44,14 @@
 #include <vector>
 
 #include "bench_support.hpp"
-#include "ismc/backend.hpp"
-#include "ismc/devices.hpp"
-#include "ismc/diagnostics.hpp"
-#include "ismc/nuts.hpp"
-#include "ismc/population.hpp"
-#include "ismc/posterior.hpp"
+#include "ismc/rates/backend.hpp"
+#include "ismc/core/devices.hpp"
+#include "ismc/samplers/diagnostics.hpp"
+#include "ismc/samplers/nuts.hpp"
+#include "ismc/models/partial_pooling.hpp"
+#include "ismc/population/samples.hpp"
+#include "models/partial_pooling_backend.hpp"
+#include "ismc/models/posterior.hpp"
 
 namespace {
 

@@ -4,9 +4,9 @@
 
 #include <vector>
 
-#include "ismc/backend.hpp"
-#include "ismc/gaussian.hpp"
-#include "ismc/rates.hpp"
+#include "ismc/rates/backend.hpp"
+#include "ismc/rates/gaussian.hpp"
+#include "ismc/rates/rates.hpp"
 
 namespace {
 

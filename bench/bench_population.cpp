@@ -27,9 +27,11 @@
 #include <memory>
 #include <vector>
 
-#include "ismc/backend.hpp"
-#include "ismc/devices.hpp"
-#include "ismc/population.hpp"
+#include "ismc/rates/backend.hpp"
+#include "ismc/core/devices.hpp"
+#include "ismc/population/samples.hpp"
+#include "ismc/population/hyper_likelihood.hpp"
+#include "population/hyper_likelihood_backend.hpp"
 
 #if defined(ISMC_HAVE_CUDA)
 #include "cuda_event_timer.hpp"
@@ -118,9 +120,9 @@ void hyper_likelihood_wall_time(benchmark::State& state, ismc::backend_kind kind
   const auto objects = static_cast<std::size_t>(state.range(1));
   const auto samples = static_cast<std::size_t>(state.range(2));
   const auto batch = static_cast<std::size_t>(state.range(3));
-  const auto density = ismc::make_hyper_likelihood(seed_samples(objects, samples),
-                                                   no_variance_cut, kind,
-                                                   /*device_min_terms=*/0.0);
+  const auto density = ismc::detail::make_hyper_likelihood(seed_samples(objects, samples),
+                                                           no_variance_cut, kind,
+                                                           /*device_min_terms=*/0.0);
   const std::vector<double> thetas = theta_grid(batch);
   std::vector<double> out(batch);
   density->log_density(thetas.data(), batch, out.data());  // warm-up

@@ -1,7 +1,7 @@
 // Normals per second from the shared Philox4x32-10 + Box–Muller path, one CPU thread.
 #include <benchmark/benchmark.h>
 
-#include "ismc/rng.hpp"
+#include "ismc/core/rng.hpp"
 
 namespace {
 

@@ -14,8 +14,8 @@
 #include <utility>
 #include <vector>
 
-#include "ismc/devices.hpp"
-#include "ismc/mixture.hpp"
+#include "ismc/core/devices.hpp"
+#include "ismc/rates/mixture.hpp"
 
 namespace ismc::bench {
 

@@ -9,12 +9,13 @@
 #include <typeinfo>
 #include <vector>
 
-#include "backend_cpu.hpp"
+#include "rates/cpu_backend.hpp"
 #include "cuda_check.cuh"
 #include "device_memory.cuh"
-#include "cuda_hooks.hpp"
-#include "ismc/error.hpp"
-#include "ismc/gaussian.hpp"
+#include "ismc/core/error.hpp"
+#include "ismc/rates/gaussian.hpp"
+#include "core/devices_cuda.hpp"
+#include "rates/backend_cuda.hpp"
 
 namespace ismc::detail {
 
@@ -149,7 +150,7 @@ class cuda_backend final : public backend {
   }
 
   // The importance stages run on the device for the Gaussian test models
-  // (kernels/importance_kernels.cu); any other model runs them on the host (the CPU
+  // (kernels/importance.cu); any other model runs them on the host (the CPU
   // reference), so a study with a custom model still runs under `--backend cuda`.
   void collect_rejections(const model& model, const double* params, std::size_t n_params,
                           std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,

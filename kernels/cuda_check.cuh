@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "ismc/error.hpp"
+#include "ismc/core/error.hpp"
 
 namespace ismc::detail {
 

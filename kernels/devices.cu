@@ -1,7 +1,7 @@
 // Device discovery for `ismc devices` and the `auto` backend.
 #include <cuda_runtime.h>
+#include "core/devices_cuda.hpp"
 
-#include "cuda_hooks.hpp"
 
 namespace ismc::detail {
 

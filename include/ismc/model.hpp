@@ -1,63 +1,6 @@
 #pragma once
 /// @file model.hpp
-/// @brief A model for rejection-rate studies: a parametric family p_θ(x) and a test φ(x).
-///
-/// The estimators see a model only through this interface, so a new family or a new test
-/// plugs in without touching them. Per-sample work is virtual only at the granularity of a
-/// batch (`count_rejections`); families with a fast path override it.
+/// @brief Kept for one release so that existing code still compiles: include
+/// "ismc/rates/model.hpp" (or the umbrella "ismc/ismc.hpp") instead.
 
-#include <cstddef>
-#include <cstdint>
-#include <optional>
-#include <string>
-
-#include "ismc/rng.hpp"
-
-namespace ismc {
-
-/// A parametric family with a test of its samples.
-class model {
- public:
-  virtual ~model() = default;
-
-  /// Length d of a parameter vector θ.
-  virtual std::size_t dim() const = 0;
-
-  /// Length of one simulated sample x (the sufficient statistics); d by default.
-  virtual std::size_t sample_size() const { return dim(); }
-
-  /// A short name for output, e.g. `gaussian/one_sided`.
-  virtual std::string name() const = 0;
-
-  /// Simulates sample number `sim` of stream `s` at parameter `theta` into `x`
-  /// (`sample_size()` values). Must be a pure function of its arguments.
-  virtual void simulate(const double* theta, random_stream s, std::uint64_t sim,
-                        double* x) const = 0;
-
-  /// The test's decision on sample `x`: true means reject.
-  virtual bool reject(const double* x) const = 0;
-
-  /// log p_m(x) − log p_j(x): the log-density ratio of parameter `theta_m` against
-  /// `theta_j` at sample `x`.
-  virtual double log_density_ratio(const double* theta_m, const double* theta_j,
-                                   const double* x) const = 0;
-
-  /// Batch form of `log_density_ratio`: out[r] = log p_m(x_r) − log p_j(x_r) for `count`
-  /// samples stored row-major in `xs`. The default calls `log_density_ratio` per sample.
-  virtual void log_density_ratios(const double* theta_m, const double* theta_j, const double* xs,
-                                  std::size_t count, double* out) const;
-
-  /// Maps the mean of a cluster of rejected samples to a proposal parameter (the
-  /// mean-value parameterization). Writes `dim()` values to `theta`.
-  virtual void proposal_from_mean(const double* sample_mean, double* theta) const = 0;
-
-  /// The exact rejection rate at `theta`, when the test has one.
-  virtual std::optional<double> exact_rate(const double* /*theta*/) const { return std::nullopt; }
-
-  /// Number of rejections among simulations [sim_begin, sim_end) of stream `s` at `theta`.
-  /// The default simulates and decides one sample at a time.
-  virtual std::uint64_t count_rejections(const double* theta, random_stream s,
-                                         std::uint64_t sim_begin, std::uint64_t sim_end) const;
-};
-
-}  // namespace ismc
+#include "ismc/rates/model.hpp"

@@ -21,13 +21,13 @@
 #include "cli/progress_bar.hpp"
 #include "cli/run_context.hpp"
 #include "cli/sample_command.hpp"
-#include "cli/study_file.hpp"
+#include "ismc/io/study_file.hpp"
 #include "cli/summary.hpp"
-#include "ismc/backend.hpp"
-#include "ismc/config.hpp"
-#include "ismc/devices.hpp"
-#include "ismc/error.hpp"
-#include "ismc/rates.hpp"
+#include "ismc/rates/backend.hpp"
+#include "ismc/core/config.hpp"
+#include "ismc/core/devices.hpp"
+#include "ismc/core/error.hpp"
+#include "ismc/rates/rates.hpp"
 
 namespace ismc::cli {
 
@@ -60,7 +60,7 @@ void check_output_path(const std::string& flag, const std::string& path) {
 }
 
 int run_rates_command(const rates_options& options) {
-  rates_study study = load_study(options.study_path);
+  rates_study study = io::load_study(options.study_path);
   if (options.seed) study.run.seed = *options.seed;
 
   if (!options.out_path.empty()) check_output_path("--out", options.out_path);

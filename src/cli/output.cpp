@@ -11,8 +11,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "ismc/error.hpp"
-#include "number_text.hpp"
+#include "ismc/core/error.hpp"
+#include "ismc/core/number_text.hpp"
 
 namespace ismc::cli {
 
@@ -49,7 +49,7 @@ std::string temporary_path(const std::string& path) {
 
 }  // namespace
 
-std::string format_number(double value) { return detail::number_text(value); }
+std::string format_number(double value) { return number_text(value); }
 
 void write_file_atomically(const std::string& path,
                            const std::function<void(std::ostream&)>& write) {

@@ -14,9 +14,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "ismc/config.hpp"
-#include "ismc/rates.hpp"
-#include "ismc/study.hpp"
+#include "ismc/core/config.hpp"
+#include "ismc/rates/rates.hpp"
+#include "ismc/rates/study.hpp"
 
 namespace ismc::cli {
 

@@ -15,22 +15,22 @@
 #include "cli/output.hpp"
 #include "cli/progress_bar.hpp"
 #include "cli/run_context.hpp"
-#include "cli/toml_reader.hpp"
-#include "ismc/diagnostics.hpp"
-#include "ismc/ensemble.hpp"
-#include "ismc/error.hpp"
-#include "ismc/nuts.hpp"
-#include "ismc/rng.hpp"
-#include "parallel.hpp"
-#include "population_math.hpp"
+#include "io/toml_reader.hpp"
+#include "ismc/samplers/diagnostics.hpp"
+#include "ismc/samplers/ensemble.hpp"
+#include "ismc/core/error.hpp"
+#include "ismc/samplers/nuts.hpp"
+#include "ismc/core/rng.hpp"
+#include "core/parallel.hpp"
+#include "population/population_math.hpp"
 
 namespace ismc::cli {
 
 namespace {
 
-class population_reader : public toml_reader {
+class population_reader : public io::toml_reader {
  public:
-  using toml_reader::toml_reader;
+  using io::toml_reader::toml_reader;
 
   population_study read(const toml::table& root) {
     check_sections(root, {"data", "run", "methods", "ensemble", "nuts", "likelihood"});
@@ -270,15 +270,15 @@ method_draws run_nuts_method(const posterior_model& model, const population_stud
 }  // namespace
 
 population_study parse_population_study(const std::string& text, const std::string& source_name) {
-  return population_reader(source_name).read(parse_toml(text, source_name));
+  return population_reader(source_name).read(io::parse_toml(text, source_name));
 }
 
 population_study load_population_study(const std::string& path) {
-  return parse_population_study(read_text_file(path, "study file (TOML)"), path);
+  return parse_population_study(io::read_text_file(path, "study file (TOML)"), path);
 }
 
 population_samples read_population_samples(const std::string& path) {
-  std::istringstream in(read_text_file(path, "samples file (CSV)"));
+  std::istringstream in(io::read_text_file(path, "samples file (CSV)"));
   std::string line;
   long number = 0;
   if (!std::getline(in, line)) throw input_error(path, 1, "", "empty file; expected a header object,value[,log_p0]");
@@ -331,7 +331,7 @@ population_samples read_population_samples(const std::string& path) {
 }
 
 std::vector<double> read_observations(const std::string& path) {
-  std::istringstream in(read_text_file(path, "observations file (CSV)"));
+  std::istringstream in(io::read_text_file(path, "observations file (CSV)"));
   std::string line;
   long number = 0;
   if (!std::getline(in, line) || fields_of(line) != std::vector<std::string>{"x"}) {

@@ -9,7 +9,11 @@
 #include <optional>
 #include <string>
 
-#include "ismc/population.hpp"
+#include "ismc/population/samples.hpp"
+#include "ismc/population/hyper_likelihood.hpp"
+#include "ismc/population/point_estimates.hpp"
+#include "ismc/population/exact_posterior.hpp"
+#include "ismc/models/partial_pooling.hpp"
 
 namespace ismc::cli {
 

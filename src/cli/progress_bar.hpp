@@ -9,7 +9,7 @@
 #include <mutex>
 #include <string>
 
-#include "ismc/progress.hpp"
+#include "ismc/core/progress.hpp"
 
 namespace ismc::cli {
 

@@ -7,7 +7,7 @@
 
 #include "cli/interrupt.hpp"
 #include "cli/progress_bar.hpp"
-#include "ismc/progress.hpp"
+#include "ismc/core/progress.hpp"
 
 namespace ismc::cli {
 

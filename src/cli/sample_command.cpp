@@ -18,13 +18,13 @@
 #include "cli/output.hpp"
 #include "cli/progress_bar.hpp"
 #include "cli/run_context.hpp"
-#include "cli/stan_json.hpp"
+#include "ismc/io/stan_json.hpp"
 #include "cli/summary.hpp"
-#include "ismc/error.hpp"
-#include "ismc/nuts.hpp"
-#include "ismc/posterior.hpp"
-#include "ismc/stan_csv.hpp"
-#include "parallel.hpp"
+#include "ismc/core/error.hpp"
+#include "ismc/samplers/nuts.hpp"
+#include "ismc/models/posterior.hpp"
+#include "ismc/samplers/stan_csv.hpp"
+#include "core/parallel.hpp"
 
 namespace ismc::cli {
 
@@ -133,7 +133,7 @@ int run_sample_command(const sample_options& options) {
     throw usage_error("--adapt-delta: got " + std::to_string(options.adapt_delta) + ", expected a value in (0, 1)");
   }
 
-  const stan_data data = read_stan_json(options.data_path);
+  const stan_data data = io::read_stan_json(options.data_path);
   std::unique_ptr<posterior_model> model;
   try {
     model = make_posterior(options.model, data);
@@ -156,7 +156,7 @@ int run_sample_command(const sample_options& options) {
     if (!(radius >= 0.0)) throw usage_error("--init: got " + options.init + ", expected a radius >= 0 or a file");
     base.init_radius = radius;
   } else {
-    const stan_data init = read_stan_json(options.init);
+    const stan_data init = io::read_stan_json(options.init);
     base.init.assign(model->dim(), 0.0);
     try {
       model->unconstrain(init, base.init.data());

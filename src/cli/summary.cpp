@@ -8,8 +8,8 @@
 #include <utility>
 #include <string>
 
-#include "ismc/diagnostics.hpp"
-#include "ismc/error.hpp"
+#include "ismc/samplers/diagnostics.hpp"
+#include "ismc/core/error.hpp"
 
 namespace ismc::cli {
 

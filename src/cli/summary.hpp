@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "ismc/diagnostics.hpp"
-#include "ismc/stan_csv.hpp"
+#include "ismc/samplers/diagnostics.hpp"
+#include "ismc/samplers/stan_csv.hpp"
 
 namespace ismc::cli {
 

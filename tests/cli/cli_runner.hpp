@@ -10,7 +10,7 @@
 
 #include "cli/commands.hpp"
 
-namespace ismc::cli::testing {
+namespace ismc::testing {
 
 /// What a run of `ismc` gave: the exit code and everything it printed.
 struct cli_result {
@@ -27,7 +27,7 @@ inline cli_result run_ismc(std::vector<std::string> args) {
   argv.push_back(nullptr);
   ::testing::internal::CaptureStdout();
   ::testing::internal::CaptureStderr();
-  const int code = run_cli(static_cast<int>(args.size()), argv.data());
+  const int code = cli::run_cli(static_cast<int>(args.size()), argv.data());
   cli_result result;
   result.code = code;
   result.out = ::testing::internal::GetCapturedStdout();
@@ -43,4 +43,4 @@ inline std::vector<std::string> lines_of(const std::string& text) {
   return lines;
 }
 
-}  // namespace ismc::cli::testing
+}  // namespace ismc::testing

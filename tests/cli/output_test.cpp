@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "cli/test_files.hpp"
-#include "ismc/backend.hpp"
-#include "ismc/error.hpp"
-#include "ismc/gaussian.hpp"
+#include "support/test_files.hpp"
+#include "ismc/rates/backend.hpp"
+#include "ismc/core/error.hpp"
+#include "ismc/rates/gaussian.hpp"
 
 namespace ismc::cli {
 namespace {

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "cli/cli_runner.hpp"
-#include "cli/test_files.hpp"
-#include "ismc/devices.hpp"
+#include "support/test_files.hpp"
+#include "ismc/core/devices.hpp"
 
 namespace ismc::cli {
 namespace {

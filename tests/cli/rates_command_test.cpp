@@ -18,9 +18,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/test_files.hpp"
-#include "ismc/config.hpp"
-#include "ismc/devices.hpp"
+#include "support/test_files.hpp"
+#include "ismc/core/config.hpp"
+#include "ismc/core/devices.hpp"
 
 namespace ismc::cli {
 namespace {

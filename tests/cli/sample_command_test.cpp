@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "cli/cli_runner.hpp"
-#include "cli/test_files.hpp"
-#include "ismc/stan_csv.hpp"
+#include "support/test_files.hpp"
+#include "ismc/samplers/stan_csv.hpp"
 
 namespace ismc::cli {
 namespace {

@@ -1,0 +1,118 @@
+#pragma once
+/// @file rng.hpp
+/// @brief Counter-based randomness shared by host and device: Philox4x32-10 and Box–Muller.
+///
+/// Every random number of a study is a pure function of (seed, stream, simulation index,
+/// draw index), so a study gives the same numbers on any number of threads, on the CPU and
+/// on the GPU, in any order. Layout of one Philox call:
+///
+///     key     = { low 32 bits of seed, stream }
+///     counter = { block, low 32 bits of sim, high 32 bits of sim, high 32 bits of seed }
+///
+/// `stream` is the parameter's index (a target or a proposal), or one shared stream for
+/// all targets under common random numbers. `block` numbers the 4-word blocks that one
+/// simulation uses: block b gives normals 2b and 2b + 1 of that simulation.
+
+#include <cmath>
+#include <cstdint>
+
+#include "ismc/core/config.hpp"
+
+namespace ismc {
+
+/// Four 32-bit words: a Philox counter or output block.
+struct philox_block {
+  std::uint32_t v[4];
+};
+
+namespace detail {
+ISMC_HD inline std::uint32_t mulhilo32(std::uint32_t a, std::uint32_t b, std::uint32_t* hi) {
+  const std::uint64_t product = static_cast<std::uint64_t>(a) * b;
+  *hi = static_cast<std::uint32_t>(product >> 32);
+  return static_cast<std::uint32_t>(product);
+}
+}  // namespace detail
+
+/// Philox4x32 with 10 rounds (Salmon et al. 2011), bit-identical to Random123's
+/// `r123::Philox4x32` and to cuRAND's device Philox round function.
+/// @param counter the 128-bit counter
+/// @param key0,key1 the 64-bit key
+ISMC_HD inline philox_block philox4x32_10(philox_block counter, std::uint32_t key0,
+                                          std::uint32_t key1) {
+  constexpr std::uint32_t multiplier0 = 0xD2511F53u;
+  constexpr std::uint32_t multiplier1 = 0xCD9E8D57u;
+  constexpr std::uint32_t weyl0 = 0x9E3779B9u;
+  constexpr std::uint32_t weyl1 = 0xBB67AE85u;
+  std::uint32_t* c = counter.v;
+  for (int round = 0; round < 10; ++round) {
+    std::uint32_t hi0, hi1;
+    const std::uint32_t lo0 = detail::mulhilo32(multiplier0, c[0], &hi0);
+    const std::uint32_t lo1 = detail::mulhilo32(multiplier1, c[2], &hi1);
+    const philox_block next = {{hi1 ^ c[1] ^ key0, lo1, hi0 ^ c[3] ^ key1, lo0}};
+    counter = next;
+    key0 += weyl0;
+    key1 += weyl1;
+  }
+  return counter;
+}
+
+/// Identifies one independent random stream: the study's seed and a stream number.
+struct random_stream {
+  std::uint64_t seed = 0;   ///< the study's seed
+  std::uint32_t stream = 0; ///< parameter index, or 0 for shared common random numbers
+};
+
+/// The raw Philox block `block` of simulation `sim` in stream `s`.
+ISMC_HD inline philox_block random_bits(random_stream s, std::uint64_t sim, std::uint32_t block) {
+  const philox_block counter = {{block, static_cast<std::uint32_t>(sim),
+                                 static_cast<std::uint32_t>(sim >> 32),
+                                 static_cast<std::uint32_t>(s.seed >> 32)}};
+  return philox4x32_10(counter, static_cast<std::uint32_t>(s.seed), s.stream);
+}
+
+/// Builds a 53-bit uniform in (0, 1] from two words (never 0, so its log is finite).
+ISMC_HD inline double uniform_open_closed(std::uint32_t high, std::uint32_t low) {
+  const std::uint64_t bits = (static_cast<std::uint64_t>(high) << 21) | (low >> 11);
+  return (static_cast<double>(bits) + 1.0) * 0x1.0p-53;
+}
+
+/// Builds a 53-bit uniform in [0, 1) from two words.
+ISMC_HD inline double uniform_closed_open(std::uint32_t high, std::uint32_t low) {
+  const std::uint64_t bits = (static_cast<std::uint64_t>(high) << 21) | (low >> 11);
+  return static_cast<double>(bits) * 0x1.0p-53;
+}
+
+/// Box–Muller: one Philox block (two 53-bit uniforms) to two independent standard normals.
+/// This is the only place where ismc turns bits into normals, on the host and the device.
+/// |z| is at most sqrt(2 · 53 · ln 2) ≈ 8.57.
+ISMC_HD inline void box_muller(const philox_block& bits, double* z0, double* z1) {
+  constexpr double two_pi = 6.283185307179586476925286766559;
+  const double u = uniform_open_closed(bits.v[0], bits.v[1]);
+  const double v = uniform_closed_open(bits.v[2], bits.v[3]);
+  const double radius = sqrt(-2.0 * log(u));
+  const double angle = two_pi * v;
+  *z0 = radius * cos(angle);
+  *z1 = radius * sin(angle);
+}
+
+/// The first normal of `box_muller(bits, ...)` alone, bit for bit, without the sine.
+ISMC_HD inline double box_muller_first(const philox_block& bits) {
+  constexpr double two_pi = 6.283185307179586476925286766559;
+  const double u = uniform_open_closed(bits.v[0], bits.v[1]);
+  const double v = uniform_closed_open(bits.v[2], bits.v[3]);
+  return sqrt(-2.0 * log(u)) * cos(two_pi * v);
+}
+
+/// Writes the first `count` standard normals of simulation `sim` in stream `s` to `z`.
+ISMC_HD inline void standard_normals(random_stream s, std::uint64_t sim, double* z, int count) {
+  for (int n = 0; n < count; n += 2) {
+    const philox_block bits = random_bits(s, sim, static_cast<std::uint32_t>(n / 2));
+    if (n + 1 < count) {
+      box_muller(bits, &z[n], &z[n + 1]);
+    } else {
+      z[n] = box_muller_first(bits);  // the pair's second normal is not needed
+    }
+  }
+}
+
+}  // namespace ismc

@@ -1,0 +1,56 @@
+#pragma once
+/// @file samples.hpp
+/// @brief Per-object posterior samples of the population study (seed 000): their layout,
+/// their checks, and the seed's simulated setting that draws them.
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace ismc {
+
+/// Per-object posterior samples μ_i^(n), ragged: object i owns
+/// values[offsets[i] … offsets[i + 1]). `log_p0` is empty (flat interim prior) or holds
+/// ln p0 of every sample.
+struct population_samples {
+  std::vector<std::size_t> offsets{0};
+  std::vector<double> values;
+  std::vector<double> log_p0;
+
+  std::size_t objects() const { return offsets.size() - 1; }
+  std::size_t samples(std::size_t i) const { return offsets[i + 1] - offsets[i]; }
+};
+
+/// Checks sizes, finiteness and (with log_p0) that every interim density is positive and
+/// finite; throws `input_error` (file "", field `samples` / `log_p0`, the object named).
+void validate(const population_samples& samples);
+
+/// The seed's simulated setting.
+struct population_setting {
+  std::size_t objects = 1000;
+  double theta_mu = 0.0;
+  double theta_sigma = 1.0;
+  double alpha = 1.0;                   ///< measurement noise of x_i
+  std::size_t samples_per_object = 1000;
+};
+
+/// Simulated data: true μ_i, observations x_i ~ N(μ_i, α), and per-object posterior
+/// samples under a flat interim prior, μ_i^(n) ~ N(x_i, α²). Counter-based: a pure
+/// function of (setting, seed).
+struct population_data {
+  std::vector<double> mu;
+  std::vector<double> x;
+  population_samples samples;
+};
+population_data simulate_population(const population_setting& setting, std::uint64_t seed);
+
+/// Per-object posterior samples under a flat interim prior for observations x with noise
+/// α: μ_i^(n) = x_i + α z, z ~ N(0, 1), `samples_per_object` each (log_p0 left empty).
+/// Counter-based (stream 3 of `seed`, the object's index as the simulation): the samples
+/// that `simulate_population(setting, seed)` draws for its x, and, with other seeds, fresh
+/// samples for the same x. Throws `usage_error` for an empty or non-finite x, α ≤ 0 or not
+/// finite, or samples_per_object outside [1, INT_MAX].
+population_samples draw_flat_prior_samples(const std::vector<double>& x, double alpha,
+                                           std::size_t samples_per_object, std::uint64_t seed);
+
+}  // namespace ismc

@@ -1,0 +1,69 @@
+// make_hyper_likelihood: the hyper-likelihood posterior on the CPU (the reference,
+// hyper_likelihood_posterior in population.cpp) or on a CUDA device
+// (kernels/hyper_likelihood.cu), behind one batched_log_density.
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "backend/batch_router.hpp"
+#include "backend/device_choice.hpp"
+#include "ismc/core/error.hpp"
+#include "ismc/population/hyper_likelihood.hpp"
+#include "population/hyper_likelihood_backend.hpp"
+#include "ismc/core/number_text.hpp"
+#include "population/hyper_likelihood_cuda.hpp"
+
+namespace ismc {
+namespace {
+
+#if defined(ISMC_HAVE_CUDA)
+// The checks of hyper_likelihood_posterior's constructor, made before anything is copied
+// to the device, so that both backends refuse the same inputs with the same errors.
+std::unique_ptr<batched_log_density> make_on_device(const population_samples& samples,
+                                                    double variance_cut) {
+  validate(samples);
+  if (!(variance_cut > 0.0)) {
+    throw usage_error("hyper_likelihood_posterior: variance_cut must be > 0 (or +inf for no "
+                      "cut), got " +
+                      number_text(variance_cut));
+  }
+  return detail::make_cuda_hyper_likelihood(samples, variance_cut);
+}
+#endif
+
+}  // namespace
+
+namespace detail {
+
+std::unique_ptr<batched_log_density> make_hyper_likelihood(population_samples samples,
+                                                           double variance_cut,
+                                                           backend_kind kind,
+                                                           double device_min_terms) {
+#if defined(ISMC_HAVE_CUDA)
+  if (detail::use_device(kind, "the hyper-likelihood")) {
+    auto device = make_on_device(samples, variance_cut);
+    if (kind == backend_kind::cuda) return device;
+    // `automatic`: small calls stay on the CPU; a call of `batch` θ is batch × (all
+    // samples) terms.
+    const auto terms_per_theta = static_cast<double>(samples.values.size());
+    return std::make_unique<detail::batch_router>(
+        std::make_unique<hyper_likelihood_posterior>(std::move(samples), variance_cut),
+        std::move(device), terms_per_theta, device_min_terms);
+  }
+#else
+  detail::use_device(kind, "the hyper-likelihood");  // throws for `cuda`
+  (void)device_min_terms;
+#endif
+  return std::make_unique<hyper_likelihood_posterior>(std::move(samples), variance_cut);
+}
+
+}  // namespace detail
+
+std::unique_ptr<batched_log_density> make_hyper_likelihood(population_samples samples,
+                                                           double variance_cut,
+                                                           backend_kind kind) {
+  return detail::make_hyper_likelihood(std::move(samples), variance_cut, kind,
+                                       detail::default_device_min_terms);
+}
+
+}  // namespace ismc

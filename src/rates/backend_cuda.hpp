@@ -1,0 +1,52 @@
+#pragma once
+// The CUDA half of the rates backend (kernels/cuda_backend.cu, kernels/importance.cu).
+// Declared for every build; defined only when ISMC_HAVE_CUDA (kernels/), so host code
+// guards each call with that macro.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "ismc/core/progress.hpp"
+#include "ismc/rates/backend.hpp"
+
+namespace ismc {
+class gaussian_test_model;
+struct mixture_problem;
+}  // namespace ismc
+
+namespace ismc::detail {
+
+/// The CUDA backend on device 0. Throws `runtime_failure` when no device is usable.
+std::unique_ptr<backend> make_cuda_backend();
+
+// The importance stages on device 0 for a Gaussian test model (kernels/importance.cu):
+// the same contracts and the same random streams as the backend operations of the same
+// names (backend.hpp), tested against the CPU reference. Each throws `device_error` when a
+// CUDA call fails and `interrupted` when the hooks' flag is set between launches.
+
+/// backend::collect_rejections on the device: simulate, decide, count and draw the keep
+/// decision there; compact the kept (parameter, simulation) indices in that order
+/// (cub::DeviceSelect::Flagged, in slices of bounded memory); then simulate the kept
+/// samples again on the host with `model.simulate`, so the pool is bit for bit the CPU's
+/// (host and device libm may differ in the last bits of a normal).
+void cuda_collect_rejections(const gaussian_test_model& model, const double* params,
+                             std::size_t n_params, std::uint64_t sims, std::uint64_t seed,
+                             bool common_random_numbers, double keep_fraction,
+                             std::vector<double>& samples, std::uint64_t* counts,
+                             const run_hooks& hooks);
+
+/// backend::count_nearest_centre on the device (`nearest_centre` of mixture.hpp).
+void cuda_count_nearest_centre(const gaussian_test_model& model, const double* params,
+                               std::size_t n_params, std::uint64_t sims, std::uint64_t seed,
+                               bool common_random_numbers, const double* centres,
+                               std::size_t n_centres, std::uint64_t* counts,
+                               const run_hooks& hooks);
+
+/// backend::mixture_accumulate on the device (`mixture_term` of mixture.hpp), fused and
+/// streamed: no sample array; memory bounded by a tile of targets.
+void cuda_mixture_accumulate(const gaussian_test_model& model, const mixture_problem& problem,
+                             double* sum, double* sum_squares, const run_hooks& hooks);
+
+}  // namespace ismc::detail

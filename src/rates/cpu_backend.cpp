@@ -1,0 +1,340 @@
+#include "rates/cpu_backend.hpp"
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "ismc/core/error.hpp"
+#include "ismc/rates/mixture.hpp"
+#include "core/parallel.hpp"
+
+namespace ismc::detail {
+
+namespace {
+
+// Simulations per task: large enough to amortize scheduling, small enough for a smooth
+// progress bar and prompt interruption.
+constexpr std::uint64_t sims_per_task = 1u << 16;
+
+// Shared-proposal precomputation is skipped above this many doubles (it is a speed-up only).
+constexpr double precompute_budget_doubles = 64.0 * 1024 * 1024;
+
+// The direct evaluation of a mixture term is used while e^a stays far from overflow.
+constexpr double direct_exponent_limit = 600.0;
+
+// Below this, Σ w E has underflowed and the shared term is evaluated term by term.
+constexpr double smallest_scaled_sum = 1e-290;
+
+// Splits n_params × sims simulations into tasks of at most sims_per_task simulations.
+struct sim_tasks {
+  std::uint64_t chunks;
+  std::size_t count;
+  sim_tasks(std::size_t n_params, std::uint64_t sims)
+      : chunks((sims + sims_per_task - 1) / sims_per_task), count(n_params * chunks) {}
+  std::size_t param(std::size_t task) const { return task / chunks; }
+  std::uint64_t begin(std::size_t task) const { return (task % chunks) * sims_per_task; }
+  std::uint64_t end(std::size_t task, std::uint64_t sims) const {
+    return std::min(sims, begin(task) + sims_per_task);
+  }
+};
+
+// The rejected samples of one shared proposal, with what does not depend on the target:
+// log_ratio[r · S + s] = ℓ_s(x_r) − ℓ_k(x_r) for every shared proposal s, the per-sample
+// maximum `shift[r]`, and scaled[r · S + s] = exp(log_ratio − shift) ∈ (0, 1].
+struct shared_samples {
+  std::vector<double> x;
+  std::vector<double> log_ratio;
+  std::vector<double> shift;
+  std::vector<double> scaled;
+  std::size_t count = 0;
+};
+
+}  // namespace
+
+void cpu_backend::count_rejections(const model& model, const double* targets,
+                                   std::size_t n_targets, std::uint64_t sims, std::uint64_t seed,
+                                   bool common_random_numbers, std::uint64_t* counts,
+                                   const run_hooks& hooks) {
+  const std::size_t dim = model.dim();
+  const sim_tasks tasks(n_targets, sims);
+  // One slot per task, summed in task order: the result cannot depend on scheduling.
+  std::vector<std::uint64_t> task_counts(tasks.count, 0);
+  parallel_for(tasks.count, hooks.threads, [&](std::size_t task) {
+    hooks.check_interrupt();
+    const std::size_t j = tasks.param(task);
+    const std::uint64_t begin = tasks.begin(task), end = tasks.end(task, sims);
+    const random_stream stream{seed, streams::target(j, common_random_numbers)};
+    task_counts[task] = model.count_rejections(targets + j * dim, stream, begin, end);
+    hooks.advance(end - begin);
+  });
+  for (std::size_t j = 0; j < n_targets; ++j) {
+    std::uint64_t total = 0;
+    for (std::uint64_t c = 0; c < tasks.chunks; ++c) total += task_counts[j * tasks.chunks + c];
+    counts[j] = total;
+  }
+}
+
+void cpu_backend::collect_rejections(const model& model, const double* params,
+                                     std::size_t n_params, std::uint64_t sims, std::uint64_t seed,
+                                     bool common_random_numbers, double keep_fraction,
+                                     std::vector<double>& samples, std::uint64_t* counts,
+                                     const run_hooks& hooks) {
+  const std::size_t dim = model.dim();
+  const std::size_t sample_size = model.sample_size();
+  const sim_tasks tasks(n_params, sims);
+  std::vector<std::vector<double>> kept(tasks.count);
+  std::vector<std::uint64_t> task_counts(tasks.count, 0);
+  parallel_for(tasks.count, hooks.threads, [&](std::size_t task) {
+    hooks.check_interrupt();
+    const std::size_t j = tasks.param(task);
+    const std::uint64_t begin = tasks.begin(task), end = tasks.end(task, sims);
+    const random_stream stream{seed, streams::target(j, common_random_numbers)};
+    const random_stream keep_stream{seed, streams::subsample(j)};
+    std::vector<double> x(sample_size);
+    for (std::uint64_t i = begin; i < end; ++i) {
+      model.simulate(params + j * dim, stream, i, x.data());
+      if (!model.reject(x.data())) continue;
+      ++task_counts[task];
+      if (!keep_in_pool(keep_stream, i, keep_fraction)) continue;
+      kept[task].insert(kept[task].end(), x.begin(), x.end());
+    }
+    hooks.advance(end - begin);
+  });
+  for (const auto& part : kept) samples.insert(samples.end(), part.begin(), part.end());
+  std::fill(counts, counts + n_params, 0);
+  for (std::size_t task = 0; task < tasks.count; ++task) counts[tasks.param(task)] += task_counts[task];
+}
+
+void cpu_backend::count_nearest_centre(const model& model, const double* params,
+                                       std::size_t n_params, std::uint64_t sims,
+                                       std::uint64_t seed, bool common_random_numbers,
+                                       const double* centres, std::size_t n_centres,
+                                       std::uint64_t* counts, const run_hooks& hooks) {
+  const std::size_t dim = model.dim();
+  const std::size_t sample_size = model.sample_size();
+  if (n_centres == 0) return;  // no centre, no label (nearest_centre needs one)
+  // nearest_centre indexes the centres with int, as the device does.
+  if (sample_size > 0 && n_centres > static_cast<std::size_t>(INT_MAX) / sample_size) {
+    throw usage_error("count_nearest_centre: " + std::to_string(n_centres) +
+                      " centres, expected at most " +
+                      std::to_string(static_cast<std::size_t>(INT_MAX) / sample_size));
+  }
+  const sim_tasks tasks(n_params, sims);
+  std::vector<std::uint64_t> task_counts(tasks.count * n_centres, 0);
+  parallel_for(tasks.count, hooks.threads, [&](std::size_t task) {
+    hooks.check_interrupt();
+    const std::size_t j = tasks.param(task);
+    const std::uint64_t begin = tasks.begin(task), end = tasks.end(task, sims);
+    const random_stream stream{seed, streams::target(j, common_random_numbers)};
+    std::vector<double> x(sample_size);
+    std::uint64_t* mine = task_counts.data() + task * n_centres;
+    for (std::uint64_t i = begin; i < end; ++i) {
+      model.simulate(params + j * dim, stream, i, x.data());
+      if (!model.reject(x.data())) continue;
+      ++mine[nearest_centre(x.data(), centres, static_cast<int>(n_centres),
+                            static_cast<int>(sample_size))];
+    }
+    hooks.advance(end - begin);
+  });
+  std::fill(counts, counts + n_params * n_centres, 0);
+  for (std::size_t task = 0; task < tasks.count; ++task) {
+    const std::size_t j = tasks.param(task);
+    for (std::size_t c = 0; c < n_centres; ++c) {
+      counts[j * n_centres + c] += task_counts[task * n_centres + c];
+    }
+  }
+}
+
+void cpu_backend::mixture_accumulate(const model& model, const mixture_problem& problem,
+                                     double* sum, double* sum_squares, const run_hooks& hooks) {
+  const mixture_weights& weights = *problem.weights;
+  const std::size_t dim = model.dim();
+  const std::size_t sample_size = model.sample_size();
+  const std::uint64_t sims = problem.sims_per_proposal;
+  const double* targets = problem.targets;
+  const double* proposals = problem.proposals;
+
+  // A proposal in the support of two or more targets is shared: simulated once, and its
+  // target-independent log-density ratios computed once.
+  std::vector<std::size_t> usage(problem.n_proposals, 0);
+  for (std::uint32_t k : weights.proposal) ++usage[k];
+  std::vector<long> slot(problem.n_proposals, -1);
+  std::vector<std::uint32_t> shared;
+  for (std::size_t k = 0; k < problem.n_proposals; ++k) {
+    if (usage[k] >= 2) {
+      slot[k] = static_cast<long>(shared.size());
+      shared.push_back(static_cast<std::uint32_t>(k));
+    }
+  }
+  const std::size_t n_shared = shared.size();
+  const bool precompute = static_cast<double>(n_shared) * static_cast<double>(n_shared) *
+                              static_cast<double>(sims) * 2.0 <= precompute_budget_doubles;
+
+  // Simulate the shared proposals (tasks over proposal × chunk, merged in task order).
+  std::vector<shared_samples> cache(n_shared);
+  {
+    const sim_tasks tasks(n_shared, sims);
+    std::vector<shared_samples> parts(tasks.count);
+    parallel_for(tasks.count, hooks.threads, [&](std::size_t task) {
+      hooks.check_interrupt();
+      const std::size_t s = tasks.param(task);
+      const std::uint32_t k = shared[s];
+      const double* theta_k = proposals + k * dim;
+      const random_stream stream{problem.seed, streams::proposal(k)};
+      shared_samples& part = parts[task];
+      std::vector<double> x(sample_size);
+      for (std::uint64_t i = tasks.begin(task); i < tasks.end(task, sims); ++i) {
+        model.simulate(theta_k, stream, i, x.data());
+        if (!model.reject(x.data())) continue;
+        part.x.insert(part.x.end(), x.begin(), x.end());
+        ++part.count;
+        if (!precompute) continue;
+        double shift = 0.0;  // the generator's own term is log 1 = 0
+        const std::size_t row = part.log_ratio.size();
+        for (std::size_t t = 0; t < n_shared; ++t) {
+          const double value =
+              shared[t] == k ? 0.0 : model.log_density_ratio(proposals + shared[t] * dim, theta_k, x.data());
+          part.log_ratio.push_back(value);
+          shift = std::max(shift, value);
+        }
+        part.shift.push_back(shift);
+        for (std::size_t t = 0; t < n_shared; ++t) part.scaled.push_back(std::exp(part.log_ratio[row + t] - shift));
+      }
+    });
+    for (std::size_t task = 0; task < tasks.count; ++task) {
+      shared_samples& into = cache[tasks.param(task)];
+      shared_samples& part = parts[task];
+      into.x.insert(into.x.end(), part.x.begin(), part.x.end());
+      into.log_ratio.insert(into.log_ratio.end(), part.log_ratio.begin(), part.log_ratio.end());
+      into.shift.insert(into.shift.end(), part.shift.begin(), part.shift.end());
+      into.scaled.insert(into.scaled.end(), part.scaled.begin(), part.scaled.end());
+      into.count += part.count;
+      part = shared_samples{};
+    }
+  }
+
+  // One task per target: its support's samples against its mixture. Memory per task is
+  // O(|S_j|); nothing of size targets × simulations exists.
+  parallel_for(problem.n_targets, hooks.threads, [&](std::size_t j) {
+    hooks.check_interrupt();
+    const double* theta_j = targets + j * dim;
+    const std::size_t first = weights.offsets[j], last = weights.offsets[j + 1];
+
+    // The target's own (unshared) proposals and its weights on the shared ones.
+    struct own_term {
+      std::uint32_t k;
+      double log_weight;
+      bool is_target;  // θ_k equals θ_j bit for bit: ℓ_k − ℓ_j = 0 exactly
+    };
+    std::vector<own_term> own;
+    std::vector<double> shared_weight(n_shared, 0.0);
+    std::vector<std::size_t> shared_used;  // slots with positive weight
+    for (std::size_t e = first; e < last; ++e) {
+      const std::uint32_t k = weights.proposal[e];
+      if (slot[k] >= 0) {
+        shared_weight[static_cast<std::size_t>(slot[k])] = weights.weight[e];
+        shared_used.push_back(static_cast<std::size_t>(slot[k]));
+      } else {
+        own.push_back({k, std::log(weights.weight[e]),
+                       std::memcmp(proposals + k * dim, theta_j, dim * sizeof(double)) == 0});
+      }
+    }
+    std::vector<double> log_terms(own.size() + shared_used.size());
+    std::vector<double> x(sample_size);
+    std::vector<double> log_ratios_j;  // ℓ_j − ℓ_k for every cached sample of one proposal
+    // The fast path applies when the only unshared proposal is the target itself (or none).
+    const bool direct = precompute && (own.empty() || (own.size() == 1 && own[0].is_target));
+    const double own_weight = own.empty() ? 0.0 : std::exp(own[0].log_weight);
+
+    // 1 / Σ_m w_jm exp(ℓ_m − ℓ_j) at sample x of proposal k; log_ratio_j = ℓ_j − ℓ_k.
+    // `cached` holds the sample's shared precomputation when there is one.
+    auto inverse_mixture = [&](std::uint32_t k, const double* xs, double log_ratio_j,
+                               const shared_samples* cached, std::size_t r) {
+      const double* theta_k = proposals + k * dim;
+      std::size_t count = 0;
+      for (const own_term& term : own) {
+        const double log_ratio_m =
+            term.is_target ? log_ratio_j
+            : term.k == k  ? 0.0
+                           : model.log_density_ratio(proposals + term.k * dim, theta_k, xs);
+        log_terms[count++] = term.log_weight + (term.is_target ? 0.0 : log_ratio_m - log_ratio_j);
+      }
+      if (!shared_used.empty()) {
+        bool folded = false;
+        if (cached != nullptr && precompute) {
+          // Σ_s w_s exp(ℓ_s − ℓ_k) = exp(shift) Σ_s w_s scaled_s: n_shared multiply-adds.
+          const double* scaled = cached->scaled.data() + r * n_shared;
+          double scaled_sum = 0.0;
+          for (std::size_t s : shared_used) scaled_sum += shared_weight[s] * scaled[s];
+          if (scaled_sum > smallest_scaled_sum) {
+            log_terms[count++] = cached->shift[r] - log_ratio_j + std::log(scaled_sum);
+            folded = true;
+          }
+        }
+        if (!folded) {
+          for (std::size_t s : shared_used) {
+            const double log_ratio_s =
+                cached != nullptr && precompute
+                    ? cached->log_ratio[r * n_shared + s]
+                    : (shared[s] == k ? 0.0
+                                      : model.log_density_ratio(proposals + shared[s] * dim, theta_k, xs));
+            log_terms[count++] = std::log(shared_weight[s]) + log_ratio_s - log_ratio_j;
+          }
+        }
+      }
+      return inverse_sum_exp(log_terms.data(), static_cast<int>(count));
+    };
+
+    for (std::size_t e = first; e < last; ++e) {
+      const std::uint32_t k = weights.proposal[e];
+      const double* theta_k = proposals + k * dim;
+      double total = 0.0, total_squares = 0.0;
+      if (slot[k] >= 0) {
+        const shared_samples& cached = cache[static_cast<std::size_t>(slot[k])];
+        log_ratios_j.resize(cached.count);
+        model.log_density_ratios(theta_j, theta_k, cached.x.data(), cached.count, log_ratios_j.data());
+        for (std::size_t r = 0; r < cached.count; ++r) {
+          double term = -1.0;
+          if (direct) {
+            // The common case, own = {target}: 1 / (w_jj + e^(shift − ℓ_j + ℓ_k) Σ w_s scaled_s),
+            // evaluated directly while e^a cannot overflow and the sum is well above
+            // underflow; otherwise in log space below. Either way 0 ≤ term ≤ 1/w_jj.
+            const double* scaled = cached.scaled.data() + r * n_shared;
+            double scaled_sum = 0.0;
+            for (std::size_t s : shared_used) scaled_sum += shared_weight[s] * scaled[s];
+            const double exponent = cached.shift[r] - log_ratios_j[r];
+            if (exponent < direct_exponent_limit && scaled_sum > smallest_scaled_sum) {
+              const double denominator = own_weight + std::exp(exponent) * scaled_sum;
+              if (denominator > smallest_scaled_sum) term = 1.0 / denominator;
+            }
+          }
+          if (term < 0.0) {
+            term = inverse_mixture(k, cached.x.data() + r * sample_size, log_ratios_j[r], &cached, r);
+          }
+          total += term;
+          total_squares += term * term;
+        }
+      } else {
+        const random_stream stream{problem.seed, streams::proposal(k)};
+        const bool k_is_target = std::memcmp(theta_k, theta_j, dim * sizeof(double)) == 0;
+        for (std::uint64_t i = 0; i < sims; ++i) {
+          model.simulate(theta_k, stream, i, x.data());
+          if (!model.reject(x.data())) continue;
+          const double log_ratio_j =
+              k_is_target ? 0.0 : model.log_density_ratio(theta_j, theta_k, x.data());
+          const double term = inverse_mixture(k, x.data(), log_ratio_j, nullptr, 0);
+          total += term;
+          total_squares += term * term;
+        }
+      }
+      sum[e] = total;
+      sum_squares[e] = total_squares;
+    }
+    hooks.advance((last - first) * sims);
+  });
+}
+
+}  // namespace ismc::detail

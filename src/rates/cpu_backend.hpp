@@ -1,0 +1,26 @@
+#pragma once
+// The CPU backend: plain threaded C++, the reference the CUDA backend is tested against.
+
+#include "ismc/rates/backend.hpp"
+
+namespace ismc::detail {
+
+class cpu_backend final : public backend {
+ public:
+  std::string name() const override { return "cpu"; }
+  void count_rejections(const model& model, const double* targets, std::size_t n_targets,
+                        std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
+                        std::uint64_t* counts, const run_hooks& hooks) override;
+  void collect_rejections(const model& model, const double* params, std::size_t n_params,
+                          std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
+                          double keep_fraction, std::vector<double>& samples,
+                          std::uint64_t* counts, const run_hooks& hooks) override;
+  void count_nearest_centre(const model& model, const double* params, std::size_t n_params,
+                            std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
+                            const double* centres, std::size_t n_centres, std::uint64_t* counts,
+                            const run_hooks& hooks) override;
+  void mixture_accumulate(const model& model, const mixture_problem& problem, double* sum,
+                          double* sum_squares, const run_hooks& hooks) override;
+};
+
+}  // namespace ismc::detail

@@ -1,0 +1,286 @@
+// Mixture importance sampling of rejection rates: the seed's pipeline, stated in
+// ../shared/spec/rejection-rates.md, with an estimate at every target.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <string>
+
+#include "ismc/core/error.hpp"
+#include "ismc/rates/intervals.hpp"
+#include "ismc/rates/kmeans.hpp"
+#include "ismc/rates/mixture.hpp"
+#include "ismc/rates/rates.hpp"
+
+namespace ismc {
+
+namespace {
+
+// k-means draws from its own key, so its randomness shares nothing with the simulations.
+constexpr std::uint64_t kmeans_key = 0x6b6d65616e73ull;  // "kmeans"
+
+void check(const importance_spec& spec) {
+  if (spec.pilot_sims == 0) throw usage_error("importance.pilot_sims must be > 0");
+  if (spec.clusters == 0) throw usage_error("importance.clusters must be >= 1");
+  if (!(spec.self_weight > 0.0 && spec.self_weight <= 1.0)) {
+    throw usage_error("importance.self_weight " + std::to_string(spec.self_weight) +
+                      " is not in (0, 1]");
+  }
+  if (spec.sims_per_proposal < 2) throw usage_error("importance.sims_per_proposal must be >= 2");
+}
+
+// For each target without pilot rejections, the nearest target (Euclidean in θ; ties to
+// the lower index) that has some; itself otherwise. The candidates are sorted by their
+// first coordinate and searched outwards from the query's place, stopping once that
+// coordinate alone is farther than the best so far: about log J per query on a grid.
+std::vector<std::size_t> weight_sources(const std::vector<double>& targets, std::size_t dim,
+                                        const std::vector<std::uint64_t>& rejections_in_clusters) {
+  const std::size_t n_targets = rejections_in_clusters.size();
+  std::vector<std::size_t> with_rejections;
+  for (std::size_t j = 0; j < n_targets; ++j)
+    if (rejections_in_clusters[j] > 0) with_rejections.push_back(j);
+  const auto first = [&](std::size_t j) { return targets[j * dim]; };
+  std::stable_sort(with_rejections.begin(), with_rejections.end(),
+                   [&](std::size_t a, std::size_t b) { return first(a) < first(b); });
+
+  std::vector<std::size_t> source(n_targets);
+  for (std::size_t j = 0; j < n_targets; ++j) {
+    source[j] = j;
+    if (rejections_in_clusters[j] > 0) continue;
+    double best = std::numeric_limits<double>::infinity();
+    const auto consider = [&](std::size_t donor) {
+      double distance = 0.0;
+      for (std::size_t n = 0; n < dim; ++n) {
+        const double delta = targets[j * dim + n] - targets[donor * dim + n];
+        distance += delta * delta;
+      }
+      if (distance < best || (distance == best && donor < source[j])) {
+        best = distance;
+        source[j] = donor;
+      }
+    };
+    const auto middle = std::lower_bound(with_rejections.begin(), with_rejections.end(), first(j),
+                                         [&](std::size_t donor, double value) { return first(donor) < value; });
+    // Upwards, then downwards; a gap in the first coordinate beyond the best ends a side
+    // (equal gaps go on, for the lower-index tie rule).
+    for (auto it = middle; it != with_rejections.end(); ++it) {
+      const double gap = first(*it) - first(j);
+      if (gap * gap > best) break;
+      consider(*it);
+    }
+    for (auto it = middle; it != with_rejections.begin();) {
+      --it;
+      const double gap = first(j) - first(*it);
+      if (gap * gap > best) break;
+      consider(*it);
+    }
+  }
+  return source;
+}
+
+}  // namespace
+
+rates_result estimate_importance(const model& model, const std::vector<double>& targets,
+                                 const run_spec& run, const importance_spec& spec,
+                                 backend& backend, const run_hooks& hooks) {
+  check(spec);
+  const std::size_t dim = model.dim();
+  const std::size_t sample_size = model.sample_size();
+  if (targets.empty() || targets.size() % dim != 0) {
+    throw usage_error("importance sampling: " + std::to_string(targets.size()) +
+                      " target values do not form rows of dimension " + std::to_string(dim));
+  }
+  const std::size_t n_targets = targets.size() / dim;
+  rates_result result;
+  result.backend = backend.name();
+  importance_details details;
+
+  // 1–2. Pilot at every target, counting rejections and keeping a counter-based subsample
+  // of them for k-means in the same pass: a fraction sized as if every pilot simulation
+  // were rejected, so the pool never exceeds about `kmeans_subsample` points. The pilot
+  // doubles while nothing at all is rejected.
+  std::uint64_t pilot = spec.pilot_sims;
+  std::vector<std::uint64_t> pilot_rejections(n_targets, 0);
+  std::vector<double> pool;
+  const double subsample = static_cast<double>(spec.kmeans_subsample);
+  std::uint64_t total_rejections = 0;
+  for (std::size_t doublings = 0;; ++doublings) {
+    pool.clear();
+    const double keep_fraction =
+        std::min(1.0, subsample / (static_cast<double>(pilot) * static_cast<double>(n_targets)));
+    hooks.begin("pilot", pilot * n_targets);
+    backend.collect_rejections(model, targets.data(), n_targets, pilot, run.seed,
+                               run.common_random_numbers, keep_fraction, pool,
+                               pilot_rejections.data(), hooks);
+    hooks.end();
+    total_rejections =
+        std::accumulate(pilot_rejections.begin(), pilot_rejections.end(), std::uint64_t{0});
+    if (total_rejections > 0) {
+      if (doublings > 0) {
+        result.warnings.push_back("the pilot of " + std::to_string(spec.pilot_sims) +
+                                  " simulations per target saw no rejection; doubled " +
+                                  std::to_string(doublings) + " times to " + std::to_string(pilot));
+      }
+      break;
+    }
+    if (doublings == spec.max_pilot_doublings) {
+      result.warnings.push_back(
+          "no rejection in a pilot of " + std::to_string(pilot) + " simulations per target after " +
+          std::to_string(doublings) +
+          " doublings: fell back to plain Monte Carlo on the pilot (method = plain in the rows)");
+      result.rows = plain_rows(model, targets, pilot_rejections, pilot, run.confidence);
+      details.pilot_sims = pilot;
+      details.pilot_rejections = pilot_rejections;
+      details.sims_per_target = static_cast<double>(pilot);
+      result.importance = std::move(details);
+      return result;
+    }
+    pilot *= 2;
+  }
+  // Rejections were rarer than the pass assumed and the pool came out small (under 1000
+  // points per cluster, or all of them when there are fewer): collect again with the
+  // fraction the actual count calls for.
+  const double wanted = std::min({static_cast<double>(total_rejections), subsample,
+                                  1000.0 * static_cast<double>(spec.clusters)});
+  if (static_cast<double>(pool.size() / sample_size) < wanted) {
+    pool.clear();
+    std::vector<std::uint64_t> recount(n_targets, 0);
+    hooks.begin("pilot rejections", pilot * n_targets);
+    backend.collect_rejections(model, targets.data(), n_targets, pilot, run.seed,
+                               run.common_random_numbers,
+                               std::min(1.0, subsample / static_cast<double>(total_rejections)),
+                               pool, recount.data(), hooks);
+    hooks.end();
+  }
+  if (pool.empty()) {  // a subsample that drew nothing: take every rejection instead
+    std::vector<std::uint64_t> recount(n_targets, 0);
+    backend.collect_rejections(model, targets.data(), n_targets, pilot, run.seed,
+                               run.common_random_numbers, 1.0, pool, recount.data(), hooks);
+  }
+
+  // k-means on the pooled (subsampled) rejections.
+  kmeans_options clustering;
+  clustering.clusters = spec.clusters;
+  clustering.restarts = spec.kmeans_restarts;
+  clustering.max_iterations = spec.kmeans_max_iterations;
+  clustering.subsample = spec.kmeans_subsample;
+  clustering.seed = run.seed ^ kmeans_key;
+  clustering.threads = hooks.threads;
+  const kmeans_result clusters = kmeans(pool, sample_size, clustering);
+  const std::size_t n_clusters = clusters.clusters;
+  if (n_clusters < spec.clusters) {
+    result.warnings.push_back("only " + std::to_string(n_clusters) +
+                              " distinct pilot rejections: using " + std::to_string(n_clusters) +
+                              " clusters instead of " + std::to_string(spec.clusters));
+  }
+
+  // n_jc: every pilot rejection of target j labelled by its nearest centre.
+  std::vector<std::uint64_t> in_cluster(n_targets * n_clusters, 0);
+  hooks.begin("pilot labels", pilot * n_targets);
+  backend.count_nearest_centre(model, targets.data(), n_targets, pilot, run.seed,
+                               run.common_random_numbers, clusters.centres.data(), n_clusters,
+                               in_cluster.data(), hooks);
+  hooks.end();
+
+  // 3. Proposals: every target's own parameter, then each cluster's.
+  const std::size_t n_proposals = n_targets + n_clusters;
+  std::vector<double> proposals(targets);
+  proposals.resize(n_proposals * dim);
+  for (std::size_t c = 0; c < n_clusters; ++c) {
+    model.proposal_from_mean(clusters.centres.data() + c * sample_size,
+                             proposals.data() + (n_targets + c) * dim);
+  }
+  details.cluster_sizes.assign(n_clusters, 0);
+  std::vector<std::uint64_t> rejections_in_clusters(n_targets, 0);
+  for (std::size_t j = 0; j < n_targets; ++j) {
+    for (std::size_t c = 0; c < n_clusters; ++c) {
+      rejections_in_clusters[j] += in_cluster[j * n_clusters + c];
+      details.cluster_sizes[c] += in_cluster[j * n_clusters + c];
+    }
+  }
+
+  // Weights: self_weight on the target's own parameter, the rest in proportion to its
+  // pilot rejections per cluster (or those of its weight source, see weight_sources).
+  const std::vector<std::size_t> source = weight_sources(targets, dim, rejections_in_clusters);
+  std::size_t borrowed = 0;
+  mixture_weights weights;
+  for (std::size_t j = 0; j < n_targets; ++j) {
+    weights.proposal.push_back(static_cast<std::uint32_t>(j));
+    weights.weight.push_back(spec.self_weight);
+    const std::size_t from = source[j];
+    borrowed += from != j ? 1 : 0;
+    const double rest = 1.0 - spec.self_weight;
+    if (rest > 0.0) {
+      for (std::size_t c = 0; c < n_clusters; ++c) {
+        const std::uint64_t count = in_cluster[from * n_clusters + c];
+        if (count == 0) continue;
+        weights.proposal.push_back(static_cast<std::uint32_t>(n_targets + c));
+        weights.weight.push_back(rest * static_cast<double>(count) /
+                                 static_cast<double>(rejections_in_clusters[from]));
+      }
+    }
+    weights.offsets.push_back(weights.proposal.size());
+  }
+  if (borrowed > 0) {
+    result.warnings.push_back(std::to_string(borrowed) +
+                              " targets had no pilot rejection; their cluster weights are those "
+                              "of the nearest target that had some (see weight_source)");
+  }
+
+  // 4–5. Importance simulations and the balance-heuristic estimate.
+  mixture_problem problem;
+  problem.targets = targets.data();
+  problem.n_targets = n_targets;
+  problem.proposals = proposals.data();
+  problem.n_proposals = n_proposals;
+  problem.weights = &weights;
+  problem.sims_per_proposal = spec.sims_per_proposal;
+  problem.seed = run.seed;
+  const mixture_estimate estimate = estimate_mixture(model, problem, backend, hooks);
+
+  // Honest cost: every simulation of the study (pilot once, each used proposal N times).
+  std::vector<bool> used(n_proposals, false);
+  for (std::uint32_t k : weights.proposal) used[k] = true;
+  const double proposals_used = static_cast<double>(std::count(used.begin(), used.end(), true));
+  const double sims_per_target =
+      (static_cast<double>(pilot) * static_cast<double>(n_targets) +
+       proposals_used * static_cast<double>(spec.sims_per_proposal)) /
+      static_cast<double>(n_targets);
+
+  result.rows.reserve(n_targets);
+  for (std::size_t j = 0; j < n_targets; ++j) {
+    const double* theta = targets.data() + j * dim;
+    rate_row row;
+    row.theta.assign(theta, theta + dim);
+    row.method = rate_method::importance;
+    row.estimate = estimate.estimate[j];
+    row.std_error = std::sqrt(estimate.variance[j]);
+    const interval ci = normal_interval(row.estimate, row.std_error, run.confidence);
+    row.ci_low = ci.low;
+    row.ci_high = ci.high;
+    row.upper_bound = normal_upper(row.estimate, row.std_error, run.confidence);
+    row.sims = static_cast<std::uint64_t>(std::llround(sims_per_target));
+    row.rejections = pilot_rejections[j];
+    row.exact = model.exact_rate(theta);
+    const double clamped = std::clamp(row.estimate, 0.0, 1.0);
+    const double ess =
+        estimate.variance[j] > 0.0 ? clamped * (1.0 - clamped) / estimate.variance[j] : 0.0;
+    row.ess = ess;
+    row.ess_per_sim = ess / sims_per_target;
+    result.rows.push_back(std::move(row));
+  }
+
+  details.pilot_sims = pilot;
+  details.pilot_rejections = std::move(pilot_rejections);
+  details.clusters = n_clusters;
+  details.cluster_centres = clusters.centres;
+  details.proposals = std::move(proposals);
+  details.weights = std::move(weights);
+  details.weight_source = source;
+  details.sims_per_proposal = spec.sims_per_proposal;
+  details.sims_per_target = sims_per_target;
+  result.importance = std::move(details);
+  return result;
+}
+
+}  // namespace ismc

@@ -1,0 +1,105 @@
+#include "ismc/rates/mixture.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "ismc/core/error.hpp"
+
+namespace ismc {
+
+mixture_weights mixture_weights::from_dense(const std::vector<double>& dense,
+                                            std::size_t n_targets, std::size_t n_proposals) {
+  if (dense.size() != n_targets * n_proposals) {
+    throw usage_error("dense weights: " + std::to_string(dense.size()) + " values, expected " +
+                      std::to_string(n_targets) + " x " + std::to_string(n_proposals));
+  }
+  mixture_weights weights;
+  for (std::size_t j = 0; j < n_targets; ++j) {
+    for (std::size_t k = 0; k < n_proposals; ++k) {
+      const double w = dense[j * n_proposals + k];
+      if (w > 0.0) {
+        weights.proposal.push_back(static_cast<std::uint32_t>(k));
+        weights.weight.push_back(w);
+      }
+    }
+    weights.offsets.push_back(weights.proposal.size());
+  }
+  return weights;
+}
+
+void validate(const mixture_problem& problem, std::size_t dim) {
+  if (problem.weights == nullptr || problem.targets == nullptr || problem.proposals == nullptr) {
+    throw usage_error("mixture problem: targets, proposals and weights are required");
+  }
+  const mixture_weights& weights = *problem.weights;
+  if (weights.offsets.size() != problem.n_targets + 1 || weights.offsets.front() != 0 ||
+      weights.offsets.back() != weights.proposal.size() ||
+      weights.weight.size() != weights.proposal.size()) {
+    throw usage_error("mixture problem: weights do not describe " +
+                      std::to_string(problem.n_targets) + " targets");
+  }
+  if (problem.sims_per_proposal < 2) {
+    throw usage_error("mixture problem: sims_per_proposal " +
+                      std::to_string(problem.sims_per_proposal) + ", expected at least 2");
+  }
+  for (std::size_t i = 0; i < problem.n_targets * dim; ++i) {
+    if (!std::isfinite(problem.targets[i])) throw usage_error("mixture problem: a target is not finite");
+  }
+  for (std::size_t i = 0; i < problem.n_proposals * dim; ++i) {
+    if (!std::isfinite(problem.proposals[i])) throw usage_error("mixture problem: a proposal is not finite");
+  }
+  for (std::size_t j = 0; j < problem.n_targets; ++j) {
+    if (weights.offsets[j + 1] < weights.offsets[j]) throw usage_error("mixture problem: offsets decrease");
+    double total = 0.0;
+    for (std::size_t e = weights.offsets[j]; e < weights.offsets[j + 1]; ++e) {
+      if (weights.proposal[e] >= problem.n_proposals) {
+        throw usage_error("mixture problem: target " + std::to_string(j) + " names proposal " +
+                          std::to_string(weights.proposal[e]) + " of " +
+                          std::to_string(problem.n_proposals));
+      }
+      if (!(weights.weight[e] > 0.0) || !std::isfinite(weights.weight[e])) {
+        throw usage_error("mixture problem: target " + std::to_string(j) + " has weight " +
+                          std::to_string(weights.weight[e]) + ", expected > 0");
+      }
+      total += weights.weight[e];
+    }
+    if (std::fabs(total - 1.0) > 1e-9) {
+      throw usage_error("mixture problem: weights of target " + std::to_string(j) + " sum to " +
+                        std::to_string(total) + ", expected 1");
+    }
+  }
+}
+
+mixture_estimate estimate_mixture(const model& model, const mixture_problem& problem,
+                                  backend& backend, const run_hooks& hooks) {
+  validate(problem, model.dim());
+  const mixture_weights& weights = *problem.weights;
+  mixture_estimate result;
+  result.sum.assign(weights.entries(), 0.0);
+  result.sum_squares.assign(weights.entries(), 0.0);
+  hooks.begin("importance", weights.entries() * problem.sims_per_proposal);
+  backend.mixture_accumulate(model, problem, result.sum.data(), result.sum_squares.data(), hooks);
+  hooks.end();
+
+  const double n = static_cast<double>(problem.sims_per_proposal);
+  result.estimate.assign(problem.n_targets, 0.0);
+  result.variance.assign(problem.n_targets, 0.0);
+  for (std::size_t j = 0; j < problem.n_targets; ++j) {
+    double estimate = 0.0, variance = 0.0;
+    for (std::size_t e = weights.offsets[j]; e < weights.offsets[j + 1]; ++e) {
+      const double w = weights.weight[e];
+      const double mean = result.sum[e] / n;
+      // Sample variance with divisor N − 1; clamped at 0 against rounding.
+      const double sample_variance =
+          std::max(0.0, (result.sum_squares[e] - result.sum[e] * mean) / (n - 1.0));
+      estimate += w * mean;
+      variance += w * w * sample_variance / n;
+    }
+    result.estimate[j] = estimate;
+    result.variance[j] = variance;
+  }
+  return result;
+}
+
+}  // namespace ismc

@@ -1,0 +1,59 @@
+#include <cmath>
+
+#include "ismc/core/error.hpp"
+#include "ismc/rates/intervals.hpp"
+#include "ismc/rates/rates.hpp"
+
+namespace ismc {
+
+rates_result estimate_plain(const model& model, const std::vector<double>& targets,
+                            const run_spec& run, const plain_spec& plain, backend& backend,
+                            const run_hooks& hooks) {
+  const std::size_t dim = model.dim();
+  if (targets.empty() || targets.size() % dim != 0) {
+    throw usage_error("plain Monte Carlo: " + std::to_string(targets.size()) +
+                      " target values do not form rows of dimension " + std::to_string(dim));
+  }
+  if (plain.sims == 0) throw usage_error("plain Monte Carlo: plain.sims must be > 0");
+  const std::size_t n_targets = targets.size() / dim;
+
+  std::vector<std::uint64_t> counts(n_targets, 0);
+  hooks.begin("plain", plain.sims * n_targets);
+  backend.count_rejections(model, targets.data(), n_targets, plain.sims, run.seed,
+                           run.common_random_numbers, counts.data(), hooks);
+  hooks.end();
+
+  rates_result result;
+  result.backend = backend.name();
+  result.rows = plain_rows(model, targets, counts, plain.sims, run.confidence);
+  return result;
+}
+
+std::vector<rate_row> plain_rows(const model& model, const std::vector<double>& targets,
+                                 const std::vector<std::uint64_t>& counts, std::uint64_t sims,
+                                 double confidence) {
+  const std::size_t dim = model.dim();
+  const std::size_t n_targets = targets.size() / dim;
+  std::vector<rate_row> rows;
+  rows.reserve(n_targets);
+  const double n = static_cast<double>(sims);
+  for (std::size_t j = 0; j < n_targets; ++j) {
+    const double* theta = targets.data() + j * dim;
+    rate_row row;
+    row.theta.assign(theta, theta + dim);
+    row.rejections = counts[j];
+    row.estimate = static_cast<double>(counts[j]) / n;
+    row.std_error = std::sqrt(row.estimate * (1.0 - row.estimate) / n);
+    const interval ci = clopper_pearson_interval(counts[j], sims, confidence);
+    row.ci_low = ci.low;
+    row.ci_high = ci.high;
+    row.upper_bound = clopper_pearson_upper(counts[j], sims, confidence);
+    row.sims = sims;
+    row.method = rate_method::plain;
+    row.exact = model.exact_rate(theta);
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+}  // namespace ismc

@@ -1,0 +1,204 @@
+#include "ismc/rates/study.hpp"
+#include "ismc/core/number_text.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "ismc/core/error.hpp"
+
+namespace ismc {
+
+namespace {
+
+constexpr std::size_t max_dim = 64;
+// A study with more targets than this is almost surely a typo in `points`; it would also
+// need gigabytes just for the target list.
+constexpr double max_targets = 1e8;
+
+
+[[noreturn]] void fail(const std::string& field, const std::string& message) {
+  throw input_error("", 0, field, message);
+}
+
+void check_finite(const std::string& field, double value) {
+  if (!std::isfinite(value)) fail(field, "got " + number_text(value) + ", expected a finite number");
+}
+
+void check_at_least_one(const std::string& field, std::uint64_t value) {
+  if (value < 1) fail(field, "got " + std::to_string(value) + ", expected an integer > 0");
+}
+
+void check_length(const std::string& field, std::size_t length, std::size_t dim) {
+  if (length != dim) {
+    fail(field, "got " + std::to_string(length) + (length == 1 ? " value" : " values") +
+                    ", expected " + std::to_string(dim) + " (one per coordinate, model.dim = " +
+                    std::to_string(dim) + ")");
+  }
+}
+
+// The model and test sections, as both `validate` and `make_model` need them.
+void validate_model(const model_spec& model, const test_spec& test) {
+  if (model.family != "gaussian") {
+    fail("model.family", "got \"" + model.family + "\", expected \"gaussian\"");
+  }
+  if (model.dim < 1 || model.dim > max_dim) {
+    fail("model.dim", "got " + std::to_string(model.dim) + ", expected an integer in [1, 64]");
+  }
+  check_finite("test.critical", test.critical);
+}
+
+void validate_grid(const grid_spec& grid, std::size_t dim) {
+  const bool cartesian = !grid.lower.empty() || !grid.upper.empty() || !grid.points.empty();
+  if (!grid.thetas.empty()) {
+    if (cartesian) {
+      fail("grid.thetas",
+           "given together with grid.lower/upper/points; expected either an explicit list "
+           "of targets or a Cartesian grid, not both");
+    }
+    if (static_cast<double>(grid.thetas.size()) > max_targets) {
+      fail("grid.thetas", "got " + std::to_string(grid.thetas.size()) +
+                              " targets, expected at most 1e8");
+    }
+    for (std::size_t j = 0; j < grid.thetas.size(); ++j) {
+      const std::string field = "grid.thetas[" + std::to_string(j) + "]";
+      check_length(field, grid.thetas[j].size(), dim);
+      for (double value : grid.thetas[j]) check_finite(field, value);
+    }
+    return;
+  }
+  if (!cartesian) {
+    fail("grid", "missing; expected grid.thetas (a list of targets) or grid.lower, "
+                 "grid.upper and grid.points (a Cartesian grid)");
+  }
+  check_length("grid.lower", grid.lower.size(), dim);
+  check_length("grid.upper", grid.upper.size(), dim);
+  check_length("grid.points", grid.points.size(), dim);
+  double count = 1.0;
+  for (std::size_t n = 0; n < dim; ++n) {
+    check_finite("grid.lower", grid.lower[n]);
+    check_finite("grid.upper", grid.upper[n]);
+    if (grid.lower[n] > grid.upper[n]) {
+      fail("grid.lower", "got lower[" + std::to_string(n) + "] = " + number_text(grid.lower[n]) +
+                             " > upper[" + std::to_string(n) +
+                             "] = " + number_text(grid.upper[n]) + ", expected lower <= upper");
+    }
+    if (grid.points[n] < 1) {
+      fail("grid.points", "got points[" + std::to_string(n) + "] = " +
+                              std::to_string(grid.points[n]) + ", expected an integer > 0");
+    }
+    count *= static_cast<double>(grid.points[n]);
+  }
+  if (count > max_targets) {
+    fail("grid.points", "the grid has " + number_text(count) +
+                            " targets, expected at most 1e8 (the product of the points)");
+  }
+}
+
+}  // namespace
+
+std::string to_string(rate_method method) {
+  switch (method) {
+    case rate_method::plain: return "plain";
+    case rate_method::importance: return "importance";
+  }
+  return "unknown";
+}
+
+std::vector<double> grid_targets(const grid_spec& grid, std::size_t dim) {
+  if (!grid.thetas.empty()) {
+    std::vector<double> targets;
+    targets.reserve(grid.thetas.size() * dim);
+    for (std::size_t j = 0; j < grid.thetas.size(); ++j) {
+      if (grid.thetas[j].size() != dim) check_length("grid.thetas[" + std::to_string(j) + "]",
+                                                     grid.thetas[j].size(), dim);
+      targets.insert(targets.end(), grid.thetas[j].begin(), grid.thetas[j].end());
+    }
+    return targets;
+  }
+  check_length("grid.lower", grid.lower.size(), dim);
+  check_length("grid.upper", grid.upper.size(), dim);
+  check_length("grid.points", grid.points.size(), dim);
+  std::size_t count = 1;
+  for (std::size_t n = 0; n < dim; ++n) {
+    if (grid.points[n] < 1) check_at_least_one("grid.points", grid.points[n]);
+    if (static_cast<double>(count) * static_cast<double>(grid.points[n]) > max_targets) {
+      fail("grid.points", "the grid has more than 1e8 targets, expected at most 1e8");
+    }
+    count *= grid.points[n];
+  }
+
+  // The values of each coordinate, as numpy.linspace computes them (lower + k·step, the
+  // last one exactly upper), so grids match the seed's to the bit.
+  std::vector<std::vector<double>> axes(dim);
+  for (std::size_t n = 0; n < dim; ++n) {
+    const std::size_t points = grid.points[n];
+    axes[n].resize(points);
+    if (points == 1) {
+      axes[n][0] = grid.lower[n];
+      continue;
+    }
+    const double step = (grid.upper[n] - grid.lower[n]) / static_cast<double>(points - 1);
+    for (std::size_t k = 0; k + 1 < points; ++k) {
+      axes[n][k] = grid.lower[n] + static_cast<double>(k) * step;
+    }
+    axes[n][points - 1] = grid.upper[n];
+  }
+
+  std::vector<double> targets(count * dim);
+  std::vector<std::size_t> index(dim, 0);  // odometer: the last coordinate turns fastest
+  for (std::size_t j = 0; j < count; ++j) {
+    for (std::size_t n = 0; n < dim; ++n) targets[j * dim + n] = axes[n][index[n]];
+    for (std::size_t n = dim; n-- > 0;) {
+      if (++index[n] < grid.points[n]) break;
+      index[n] = 0;
+    }
+  }
+  return targets;
+}
+
+void validate(const rates_study& study) {
+  validate_model(study.model, study.test);
+  validate_grid(study.grid, study.model.dim);
+
+  const double confidence = study.run.confidence;
+  if (!(confidence > 0.0 && confidence < 1.0)) {
+    fail("run.confidence",
+         "got " + number_text(confidence) + ", expected a number strictly between 0 and 1");
+  }
+
+  // Every section is checked, also that of a method the study does not use: a bad value
+  // is bad input even where it is not read yet.
+  check_at_least_one("plain.sims", study.plain.sims);
+
+  const importance_spec& importance = study.importance;
+  check_at_least_one("importance.pilot_sims", importance.pilot_sims);
+  check_at_least_one("importance.clusters", importance.clusters);
+  if (!(importance.self_weight > 0.0 && importance.self_weight <= 1.0)) {
+    fail("importance.self_weight",
+         "got " + number_text(importance.self_weight) + ", expected a number in (0, 1]");
+  }
+  if (importance.sims_per_proposal < 2) {
+    // The variance estimate divides by N_k − 1.
+    fail("importance.sims_per_proposal",
+         "got " + std::to_string(importance.sims_per_proposal) + ", expected an integer > 1");
+  }
+  check_at_least_one("importance.kmeans_restarts", importance.kmeans_restarts);
+  check_at_least_one("importance.kmeans_max_iterations", importance.kmeans_max_iterations);
+  check_at_least_one("importance.kmeans_subsample", importance.kmeans_subsample);
+  // The doubled pilot, pilot_sims · 2^doublings, must stay a valid simulation count.
+  const std::size_t doublings = importance.max_pilot_doublings;
+  if (doublings > 62 ||
+      importance.pilot_sims > (std::numeric_limits<std::uint64_t>::max() >> 1 >> doublings)) {
+    fail("importance.max_pilot_doublings",
+         "got " + std::to_string(doublings) + ", expected pilot_sims * 2^max_pilot_doublings < 2^63");
+  }
+}
+
+std::unique_ptr<model> make_model(const model_spec& model, const test_spec& test) {
+  validate_model(model, test);
+  return std::make_unique<gaussian_test_model>(model.dim, test.kind, test.critical);
+}
+
+}  // namespace ismc

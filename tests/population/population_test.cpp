@@ -1,0 +1,873 @@
+#include "ismc/population/samples.hpp"
+#include "ismc/population/hyper_likelihood.hpp"
+#include "ismc/population/point_estimates.hpp"
+#include "ismc/population/exact_posterior.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <numeric>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "ismc/core/error.hpp"
+#include "population/hyper_likelihood_avx512.hpp"
+#include "population/population_math.hpp"
+
+namespace ismc {
+namespace {
+
+constexpr double pi = 3.14159265358979323846;
+constexpr double infinity = std::numeric_limits<double>::infinity();
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+
+// Ragged samples from per-object sizes, values N(centre_i, 1) with centres spread out.
+population_samples ragged_samples(const std::vector<std::size_t>& sizes, bool with_log_p0,
+                                  std::uint64_t seed) {
+  std::mt19937_64 engine(seed);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  std::uniform_real_distribution<double> log_density(-3.0, 1.0);
+  population_samples samples;
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    const double centre = -2.0 + 0.8 * static_cast<double>(i);
+    for (std::size_t n = 0; n < sizes[i]; ++n) {
+      samples.values.push_back(centre + normal(engine));
+      if (with_log_p0) samples.log_p0.push_back(log_density(engine));
+    }
+    samples.offsets.push_back(samples.values.size());
+  }
+  return samples;
+}
+
+// The estimator by its definition, in long double: per object the log weights, their
+// maximum, Σ e and Σ e² with e = exp(ln w − max).
+struct naive_result {
+  long double log_likelihood = 0.0L;
+  long double variance = 0.0L;
+  std::vector<long double> ess;
+};
+naive_result naive_hyper_likelihood(const population_samples& samples, double theta_mu,
+                                    double theta_sigma) {
+  naive_result result;
+  const long double m = theta_mu, s = theta_sigma;
+  for (std::size_t i = 0; i < samples.objects(); ++i) {
+    std::vector<long double> log_w;
+    for (std::size_t k = samples.offsets[i]; k < samples.offsets[i + 1]; ++k) {
+      const long double z = (static_cast<long double>(samples.values[k]) - m) / s;
+      long double value =
+          -0.5L * z * z - std::log(s) - 0.5L * std::log(2.0L * 3.14159265358979323846264338L);
+      if (!samples.log_p0.empty()) value -= samples.log_p0[k];
+      log_w.push_back(value);
+    }
+    const long double max = *std::max_element(log_w.begin(), log_w.end());
+    long double sum = 0.0L, sum2 = 0.0L;
+    for (long double value : log_w) {
+      const long double e = std::exp(value - max);
+      sum += e;
+      sum2 += e * e;
+    }
+    const long double count = static_cast<long double>(log_w.size());
+    result.log_likelihood += max + std::log(sum) - std::log(count);
+    const long double ess = sum * sum / sum2;
+    result.ess.push_back(ess);
+    result.variance += 1.0L / ess - 1.0L / count;
+  }
+  return result;
+}
+
+void expect_relative(double value, long double reference, double tolerance,
+                     const std::string& what) {
+  const long double scale = std::max(std::fabs(reference), 1e-300L);
+  EXPECT_LE(std::fabs(static_cast<long double>(value) - reference) / scale, tolerance)
+      << what << ": " << value << " vs " << static_cast<double>(reference);
+}
+
+// Runs `call` and returns the input_error it throws (fails the test when it throws none).
+template <class Call>
+input_error expect_input_error(Call call) {
+  try {
+    call();
+  } catch (const input_error& error) {
+    return error;
+  }
+  ADD_FAILURE() << "no input_error thrown";
+  return input_error("", 0, "", "");
+}
+
+// --- validate ------------------------------------------------------------------------
+
+TEST(PopulationValidate, AcceptsRaggedSamplesWithAndWithoutLogP0) {
+  EXPECT_NO_THROW(validate(ragged_samples({1, 3, 7}, false, 1)));
+  EXPECT_NO_THROW(validate(ragged_samples({1, 3, 7}, true, 1)));
+}
+
+TEST(PopulationValidate, RejectsOffsetsThatDoNotMatchTheValues) {
+  population_samples samples = ragged_samples({2, 3}, false, 2);
+  samples.values.push_back(0.5);  // 6 values, offsets end at 5
+  const input_error error = expect_input_error([&] { validate(samples); });
+  EXPECT_EQ(error.field(), "samples");
+  EXPECT_NE(error.message().find("offsets end at 5"), std::string::npos) << error.what();
+  EXPECT_NE(error.message().find("6 values"), std::string::npos) << error.what();
+
+  population_samples decreasing;
+  decreasing.offsets = {0, 4, 3, 6};
+  decreasing.values.assign(6, 0.0);
+  const input_error decrease = expect_input_error([&] { validate(decreasing); });
+  EXPECT_EQ(decrease.field(), "samples");
+  EXPECT_NE(decrease.message().find("object 1"), std::string::npos) << decrease.what();
+
+  population_samples shifted;
+  shifted.offsets = {1, 3};
+  shifted.values.assign(3, 0.0);
+  EXPECT_EQ(expect_input_error([&] { validate(shifted); }).field(), "samples");
+
+  population_samples none;  // offsets {0}: no objects
+  EXPECT_EQ(expect_input_error([&] { validate(none); }).field(), "samples");
+}
+
+TEST(PopulationValidate, RejectsAnObjectWithoutSamples) {
+  population_samples samples;
+  samples.offsets = {0, 2, 2, 4};
+  samples.values = {0.1, 0.2, 0.3, 0.4};
+  const input_error error = expect_input_error([&] { validate(samples); });
+  EXPECT_EQ(error.field(), "samples");
+  EXPECT_NE(error.message().find("object 1 has no samples"), std::string::npos) << error.what();
+}
+
+TEST(PopulationValidate, RejectsNonFiniteSamples) {
+  for (double bad : {nan, infinity, -infinity}) {
+    population_samples samples = ragged_samples({2, 4, 3}, false, 3);
+    samples.values[2 + 3] = bad;  // object 1, sample 3
+    const input_error error = expect_input_error([&] { validate(samples); });
+    EXPECT_EQ(error.field(), "samples");
+    EXPECT_NE(error.message().find("object 1, sample 3"), std::string::npos) << error.what();
+    EXPECT_NE(error.message().find(std::isnan(bad) ? "nan" : "inf"), std::string::npos)
+        << error.what();
+  }
+}
+
+TEST(PopulationValidate, RejectsANonPositiveOrNonFiniteInterimDensity) {
+  // ln p0 = −∞ is p0 = 0; NaN is, e.g., the log of a negative density; +∞ an infinite one.
+  for (double bad : {-infinity, nan, infinity}) {
+    population_samples samples = ragged_samples({2, 4, 3}, true, 4);
+    samples.log_p0[6 + 2] = bad;  // object 2, sample 2
+    const input_error error = expect_input_error([&] { validate(samples); });
+    EXPECT_EQ(error.field(), "log_p0");
+    EXPECT_NE(error.message().find("object 2, sample 2"), std::string::npos) << error.what();
+  }
+  population_samples short_log_p0 = ragged_samples({2, 4}, true, 5);
+  short_log_p0.log_p0.pop_back();
+  const input_error error = expect_input_error([&] { validate(short_log_p0); });
+  EXPECT_EQ(error.field(), "log_p0");
+  EXPECT_NE(error.message().find("has 5 values; expected 6"), std::string::npos) << error.what();
+}
+
+TEST(PopulationValidate, EveryEntryPointValidates) {
+  population_samples samples = ragged_samples({2, 3}, false, 6);
+  samples.values[1] = nan;
+  const double theta[2] = {0.0, 1.0};
+  hyper_likelihood_value value;
+  EXPECT_THROW(hyper_log_likelihood(samples, theta, 1, &value), input_error);
+  EXPECT_THROW(hyper_likelihood_posterior{samples}, input_error);
+  EXPECT_THROW(sample_medians(samples), input_error);
+  EXPECT_THROW(hyper_likelihood_posterior(ragged_samples({2}, false, 6), 0.0), usage_error);
+  EXPECT_THROW(hyper_likelihood_posterior(ragged_samples({2}, false, 6), nan), usage_error);
+}
+
+// --- the per-sample math -------------------------------------------------------------
+
+// exp2_minus to a few ulps; exp_minus = exp2_minus(y log₂e) adds the rounding of y log₂e,
+// a relative error of up to y · 2^−53 (harmless: a weight e^−y with y large is tiny).
+TEST(PopulationMath, ExpMinusIsAccurateToAFewUlps) {
+  double worst = 0.0, worst_natural = 0.0;
+  for (int k = 0; k <= 200000; ++k) {
+    const double t = 1000.0 * k / 200000.0 + 1e-7 * (k % 7);
+    const double reference = std::exp2(-t);
+    worst = std::max(worst, std::fabs(detail::exp2_minus(t) - reference) / reference);
+    const double y = 700.0 * k / 200000.0;
+    const double natural = std::exp(-y);
+    worst_natural =
+        std::max(worst_natural, std::fabs(detail::exp_minus(y) - natural) / natural / (1.0 + y));
+  }
+  EXPECT_LT(worst, 1e-15);
+  EXPECT_LT(worst_natural, 1e-15);
+  EXPECT_EQ(detail::exp2_minus(0.0), 1.0);
+  EXPECT_EQ(detail::exp_minus(0.0), 1.0);
+  // Below 2^−1021 the value only has to be negligible.
+  for (double t : {1021.5, 1100.0, 1e300, infinity}) {
+    EXPECT_GE(detail::exp2_minus(t), 0.0);
+    EXPECT_LE(detail::exp2_minus(t), 0x1p-1021);
+  }
+}
+
+#if defined(ISMC_HAVE_AVX512_LOOPS)
+// Array wrappers of the AVX-512 loops (vector arguments cannot cross into code compiled
+// without AVX-512).
+__attribute__((target("avx512f,fma"))) void avx512_exp2_minus(const double* t, double* out,
+                                                               std::size_t count) {
+  for (std::size_t n = 0; n + 8 <= count; n += 8) {
+    _mm512_storeu_pd(out + n, detail::avx512::exp2_minus(_mm512_loadu_pd(t + n)));
+  }
+}
+__attribute__((target("avx512f,fma"))) void avx512_exp_minus(const double* y, double* out,
+                                                              std::size_t count) {
+  for (std::size_t n = 0; n + 8 <= count; n += 8) {
+    _mm512_storeu_pd(out + n, detail::avx512::exp_minus(_mm512_loadu_pd(y + n)));
+  }
+}
+
+// The table-driven 2^−t of the AVX-512 loops, to the same bounds as exp2_minus, against
+// long double; the floor below 2^−1021 as documented.
+TEST(PopulationMath, Avx512ExpMinusIsAccurateToAFewUlps) {
+  if (!detail::avx512::available()) GTEST_SKIP() << "this CPU has no AVX-512F";
+  constexpr std::size_t count = 200008;
+  std::vector<double> t(count), y(count), two(count), natural(count);
+  for (std::size_t k = 0; k < count; ++k) {
+    t[k] = 1000.0 * static_cast<double>(k) / 200000.0 + 1e-7 * static_cast<double>(k % 7);
+    y[k] = 700.0 * static_cast<double>(k) / 200000.0;
+  }
+  avx512_exp2_minus(t.data(), two.data(), count);
+  avx512_exp_minus(y.data(), natural.data(), count);
+  double worst = 0.0, worst_natural = 0.0;
+  for (std::size_t k = 0; k < count; ++k) {
+    const long double reference = std::exp2(-static_cast<long double>(t[k]));
+    worst = std::max(worst, static_cast<double>(std::fabs(two[k] - reference) / reference));
+    const long double natural_reference = std::exp(-static_cast<long double>(y[k]));
+    worst_natural = std::max(
+        worst_natural, static_cast<double>(std::fabs(natural[k] - natural_reference) /
+                                           natural_reference / (1.0L + y[k])));
+  }
+  EXPECT_LT(worst, 4e-16);
+  EXPECT_LT(worst_natural, 1e-15);
+  EXPECT_EQ(two[0], 1.0);
+  EXPECT_EQ(natural[0], 1.0);
+  const double large[8] = {1021.0, 1021.5, 1100.0, 1e300, infinity, 1020.97, 0.5, 1.0 / 16.0};
+  double floors[8];
+  avx512_exp2_minus(large, floors, 8);
+  for (int k = 0; k < 5; ++k) {
+    EXPECT_GE(floors[k], 0.0);
+    EXPECT_LE(floors[k], 0x1p-1021);
+  }
+  EXPECT_NEAR(floors[5], std::exp2(-1020.97), 4e-16 * std::exp2(-1020.97));
+  EXPECT_NEAR(floors[6], std::exp2(-0.5), 4e-16);
+  EXPECT_NEAR(floors[7], std::exp2(-1.0 / 16.0), 4e-16);
+}
+
+__attribute__((target("avx512f,fma"))) void avx512_flat_weights(const double* mu, double* out,
+                                                                 std::size_t count,
+                                                                 const detail::hyper_normal& theta) {
+  const __m512d table_low = _mm512_load_pd(detail::avx512::exp2_sixteenths);
+  const __m512d table_high = _mm512_load_pd(detail::avx512::exp2_sixteenths + 8);
+  for (std::size_t n = 0; n + 8 <= count; n += 8) {
+    _mm512_storeu_pd(out + n, detail::avx512::flat_weights(
+                                  _mm512_loadu_pd(mu + n), _mm512_set1_pd(theta.mean),
+                                  _mm512_set1_pd(theta.log2_scale), table_low, table_high));
+  }
+}
+
+__attribute__((target("avx512f,fma"))) detail::log_weight_accumulator avx512_flat(
+    const double* mu, std::size_t count, const detail::hyper_normal& theta) {
+  return detail::avx512::accumulate_flat_bounded(mu, count, theta);
+}
+
+// The fused flat-prior loop (every count of samples, so every tail) against the same sums
+// in long double from the same u = (μ − θ_μ)·scale as the loop rounds it: what is left is
+// the table-driven 2^−u² (about 1.5 ulp a term) and the order of the additions.
+TEST(PopulationMath, Avx512FlatLoopMatchesLongDoubleSums) {
+  if (!detail::avx512::available()) GTEST_SKIP() << "this CPU has no AVX-512F";
+  std::mt19937_64 engine(11);
+  std::normal_distribution<double> normal(0.3, 1.5);
+  std::vector<double> mu(4003);
+  for (double& value : mu) value = normal(engine);
+  mu[5] = 0.1 + 1e6;  // u² far beyond 1021: the floor, negligible
+  // Term by term, to a few ulps (the floor aside).
+  {
+    detail::hyper_normal theta;
+    ASSERT_TRUE(detail::make_hyper_normal(0.1, 0.3, &theta));
+    std::vector<double> e(4000);
+    avx512_flat_weights(mu.data(), e.data(), e.size(), theta);
+    double worst = 0.0;
+    for (std::size_t n = 0; n < e.size(); ++n) {
+      if (n == 5) {
+        EXPECT_LE(e[n], 0x1p-1017);
+        continue;
+      }
+      const long double u = (mu[n] - theta.mean) * theta.log2_scale;
+      const long double reference = std::exp2(-u * u);
+      worst = std::max(worst, static_cast<double>(std::fabs(e[n] - reference) / reference));
+    }
+    EXPECT_LT(worst, 4e-16);
+  }
+  for (const double theta_sigma : {0.05, 0.7, 1.9}) {
+    detail::hyper_normal theta;
+    ASSERT_TRUE(detail::make_hyper_normal(0.1, theta_sigma, &theta));
+    for (std::size_t count = 1; count <= mu.size(); count += count < 40 ? 1 : 991) {
+      const detail::log_weight_accumulator sums = avx512_flat(mu.data(), count, theta);
+      long double sum = 0.0L, sum_squares = 0.0L;
+      for (std::size_t n = 0; n < count; ++n) {
+        const long double u = (mu[n] - theta.mean) * theta.log2_scale;
+        const long double e = std::exp2(-u * u);
+        sum += e;
+        sum_squares += e * e;
+      }
+      EXPECT_EQ(sums.max, theta.log_norm);
+      const double tolerance = 1e-15 + 2.0 * static_cast<double>(count) * 0x1p-53;
+      EXPECT_NEAR(sums.sum_exp / static_cast<double>(sum), 1.0, tolerance)
+          << "theta_sigma " << theta_sigma << " count " << count;
+      EXPECT_NEAR(sums.sum_exp2 / static_cast<double>(sum_squares), 1.0, tolerance)
+          << "theta_sigma " << theta_sigma << " count " << count;
+    }
+  }
+}
+#endif
+
+TEST(PopulationMath, AccumulatorMergesAsItAdds) {
+  std::mt19937_64 engine(7);
+  std::uniform_real_distribution<double> log_w(-800.0, 50.0);
+  std::vector<double> values(300);
+  for (double& value : values) value = log_w(engine);
+  detail::log_weight_accumulator one_by_one, first_half, second_half;
+  for (std::size_t n = 0; n < values.size(); ++n) {
+    one_by_one.add(values[n]);
+    (n < 150 ? first_half : second_half).add(values[n]);
+  }
+  one_by_one.add(-infinity);  // a zero weight
+  first_half.merge(second_half);
+  EXPECT_EQ(one_by_one.max, first_half.max);
+  EXPECT_NEAR(one_by_one.sum_exp, first_half.sum_exp, 1e-14 * one_by_one.sum_exp);
+  EXPECT_NEAR(one_by_one.sum_exp2, first_half.sum_exp2, 1e-14 * one_by_one.sum_exp2);
+  const detail::log_weight_accumulator empty;
+  EXPECT_EQ(empty.log_mean(3.0), -infinity);
+  EXPECT_EQ(empty.ess(), 0.0);
+  EXPECT_EQ(detail::log_likelihood_variance_term(0.0, 3.0), infinity);
+  EXPECT_DOUBLE_EQ(detail::log_normal_density(1.0, 0.0, 2.0),
+                   -0.125 - std::log(2.0) - 0.5 * std::log(2.0 * pi));
+}
+
+// --- the hyper-likelihood --------------------------------------------------------------
+
+TEST(HyperLikelihood, MatchesALongDoubleEvaluationOnRaggedSamples) {
+  const std::vector<std::size_t> sizes = {1, 3, 7, 20, 513, 1100, 2};
+  // θ near the samples (the one-pass path) and far from them in units of θ_σ (the exact
+  // shift takes over), with small and large θ_σ.
+  const std::vector<double> thetas = {0.0,  1.0, 0.3,  0.4,  -1.0, 3.0,
+                                      30.0, 0.5, -4.0, 0.05, 2.0,  0.001};
+  const std::size_t batch = thetas.size() / 2;
+  for (bool with_log_p0 : {false, true}) {
+    SCOPED_TRACE(with_log_p0 ? "with log_p0" : "flat p0");
+    const population_samples samples = ragged_samples(sizes, with_log_p0, 11);
+    std::vector<hyper_likelihood_value> values(batch);
+    std::vector<double> ess;
+    hyper_log_likelihood(samples, thetas.data(), batch, values.data(), &ess);
+    ASSERT_EQ(ess.size(), sizes.size());
+    for (std::size_t b = 0; b < batch; ++b) {
+      SCOPED_TRACE("theta " + std::to_string(b));
+      const naive_result reference =
+          naive_hyper_likelihood(samples, thetas[2 * b], thetas[2 * b + 1]);
+      expect_relative(values[b].log_likelihood, reference.log_likelihood, 1e-12, "ln L");
+      expect_relative(values[b].variance, reference.variance, 1e-12, "variance");
+      if (b == 0) {
+        for (std::size_t i = 0; i < sizes.size(); ++i) {
+          expect_relative(ess[i], reference.ess[i], 1e-12, "ESS " + std::to_string(i));
+        }
+      }
+    }
+  }
+}
+
+TEST(HyperLikelihood, TinyThetaSigmaAndDistantSamplesStayFinite) {
+  population_samples samples;
+  samples.values = {10.0, 10.5, 11.0, 12.0, -9.0, -9.5};
+  samples.offsets = {0, 4, 6};
+  const double theta[2] = {0.0, 1e-3};  // ln w ≈ −5e7: every weight underflows in double
+  hyper_likelihood_value value;
+  std::vector<double> ess;
+  hyper_log_likelihood(samples, theta, 1, &value, &ess);
+  ASSERT_TRUE(std::isfinite(value.log_likelihood));
+  ASSERT_TRUE(std::isfinite(value.variance));
+  const naive_result reference = naive_hyper_likelihood(samples, theta[0], theta[1]);
+  expect_relative(value.log_likelihood, reference.log_likelihood, 1e-12, "ln L");
+  // The nearest sample dominates each object completely: ESS = 1.
+  EXPECT_DOUBLE_EQ(ess[0], 1.0);
+  EXPECT_DOUBLE_EQ(ess[1], 1.0);
+  EXPECT_NEAR(value.variance, (1.0 - 0.25) + (1.0 - 0.5), 1e-15);
+}
+
+TEST(HyperLikelihood, InvalidThetaGivesMinusInfinityNotNaN) {
+  const population_samples samples = ragged_samples({3, 4}, false, 12);
+  const std::vector<double> thetas = {0.0, 0.0, 0.0,      -1.0, nan, 1.0,
+                                      0.0, nan, infinity, 1.0,  0.0, infinity};
+  std::vector<hyper_likelihood_value> values(6);
+  std::vector<double> ess;
+  hyper_log_likelihood(samples, thetas.data(), 6, values.data(), &ess);
+  for (const hyper_likelihood_value& value : values) {
+    EXPECT_EQ(value.log_likelihood, -infinity);
+    EXPECT_EQ(value.variance, infinity);
+  }
+  EXPECT_EQ(ess, std::vector<double>(2, 0.0));
+}
+
+TEST(HyperLikelihood, VarianceAndEssMatchAHandComputation) {
+  // One object, samples 0, 1, 2, θ = (0, 1): w_n = φ(μ_n).
+  const double phi0 = 0.398942280401432678, phi1 = 0.241970724519143349,
+               phi2 = 0.0539909665131880520;
+  population_samples samples;
+  samples.values = {0.0, 1.0, 2.0};
+  samples.offsets = {0, 3};
+  const double theta[2] = {0.0, 1.0};
+  hyper_likelihood_value value;
+  std::vector<double> ess;
+  hyper_log_likelihood(samples, theta, 1, &value, &ess);
+  const double sum = phi0 + phi1 + phi2, sum2 = phi0 * phi0 + phi1 * phi1 + phi2 * phi2;
+  EXPECT_NEAR(value.log_likelihood, std::log(sum / 3.0), 1e-15);
+  EXPECT_NEAR(ess[0], sum * sum / sum2, 1e-14);
+  EXPECT_NEAR(value.variance, sum2 / (sum * sum) - 1.0 / 3.0, 1e-15);
+
+  // With an interim prior p0 = (1/2, 1/4, 1/4): w_n = φ(μ_n) / p0_n.
+  samples.log_p0 = {std::log(0.5), std::log(0.25), std::log(0.25)};
+  hyper_log_likelihood(samples, theta, 1, &value, &ess);
+  const double w0 = 2.0 * phi0, w1 = 4.0 * phi1, w2 = 4.0 * phi2;
+  const double weighted = w0 + w1 + w2, weighted2 = w0 * w0 + w1 * w1 + w2 * w2;
+  EXPECT_NEAR(value.log_likelihood, std::log(weighted / 3.0), 1e-15);
+  EXPECT_NEAR(ess[0], weighted * weighted / weighted2, 1e-14);
+  EXPECT_NEAR(value.variance, weighted2 / (weighted * weighted) - 1.0 / 3.0, 1e-15);
+}
+
+// Moments E[w^k] of w = N(μ; θ_μ, θ_σ²) over μ ~ N(x, α²):
+// (2π θ_σ²)^(−k/2) √(2π θ_σ²/k) N(x; θ_μ, θ_σ²/k + α²).
+double weight_moment(int k, double x, double theta_mu, double theta_sigma, double alpha) {
+  const double variance = theta_sigma * theta_sigma / k + alpha * alpha;
+  const double density =
+      std::exp(-0.5 * (x - theta_mu) * (x - theta_mu) / variance) / std::sqrt(2 * pi * variance);
+  const double sigma2 = theta_sigma * theta_sigma;
+  return std::pow(2 * pi * sigma2, -0.5 * k) * std::sqrt(2 * pi * sigma2 / k) * density;
+}
+
+double mean_of(const std::vector<double>& values) {
+  return std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
+}
+double variance_of(const std::vector<double>& values) {
+  const double mean = mean_of(values);
+  double sum = 0.0;
+  for (double value : values) sum += (value - mean) * (value - mean);
+  return sum / static_cast<double>(values.size() - 1);
+}
+
+// The spec's statistics of ln L̂ with a flat p0, over fresh samples for fixed data x: with
+// r_i = E[w²]/E[w]² − 1, ln L̂ − ln L has mean ≈ −Σ r_i/(2S) and variance ≈ Σ r_i/S (delta
+// method; the next terms are O(r_i²/S²) per object, ~1e-2 in all here against standard
+// errors of ~5e-2), and E[ESS_i] = S/(1 + r_i) + O(1). The O(1) term, from the same
+// second-order expansion of (Σw)²/Σw², is included when comparing within sampling error
+// (it moves the mean ESS by ~0.2, several of its standard errors); likewise for the
+// reported σ² = Σ (1/ESS_i − 1/S). The expansion needs r_i ≪ S for every object: an
+// outlying x_i (r_i grows like exp(x_i²/6) at θ_σ = α = 1) breaks it, so the data set is
+// checked for max r_i/S < 0.1.
+TEST(HyperLikelihood, EstimatorStatisticsMatchTheSpec) {
+  population_setting setting;
+  setting.objects = 200;
+  setting.samples_per_object = 400;
+  const double alpha = setting.alpha, theta_mu = setting.theta_mu,
+               theta_sigma = setting.theta_sigma;
+  const double samples_per_object = static_cast<double>(setting.samples_per_object);
+  const std::vector<double> x = simulate_population(setting, 2024).x;
+
+  // The exact ln L and each object's r_i and E[ESS_i] (to O(1)), σ²_i's expectation.
+  double exact_log_likelihood = 0.0, r_sum = 0.0, expected_variance_estimate = 0.0;
+  double expected_mean_ess = 0.0, first_order_mean_ess = 0.0, max_r = 0.0;
+  const double variance = theta_sigma * theta_sigma + alpha * alpha;
+  for (double xi : x) {
+    exact_log_likelihood +=
+        -0.5 * (xi - theta_mu) * (xi - theta_mu) / variance - 0.5 * std::log(2 * pi * variance);
+    const double m1 = weight_moment(1, xi, theta_mu, theta_sigma, alpha);
+    const double m2 = weight_moment(2, xi, theta_mu, theta_sigma, alpha);
+    const double m3 = weight_moment(3, xi, theta_mu, theta_sigma, alpha);
+    const double m4 = weight_moment(4, xi, theta_mu, theta_sigma, alpha);
+    const double r = m2 / (m1 * m1) - 1.0;
+    r_sum += r;
+    max_r = std::max(max_r, r);
+    // ESS/S = A²/B with A, B the means of w and w²: E ≈ f + [½f_AA Var A + f_AB Cov(A, B)
+    // + ½f_BB Var B] at (m1, m2).
+    const double ess_fraction =
+        m1 * m1 / m2 + ((m2 - m1 * m1) / m2 - 2.0 * m1 * (m3 - m1 * m2) / (m2 * m2) +
+                        m1 * m1 * (m4 - m2 * m2) / (m2 * m2 * m2)) /
+                           samples_per_object;
+    expected_mean_ess += samples_per_object * ess_fraction / static_cast<double>(x.size());
+    first_order_mean_ess += samples_per_object / (1.0 + r) / static_cast<double>(x.size());
+    // S/ESS = B/A²: E ≈ m2/m1² + [3 m2 Var A/m1⁴ − 2 Cov(A, B)/m1³].
+    const double inverse_fraction =
+        m2 / (m1 * m1) +
+        (3.0 * m2 * (m2 - m1 * m1) / (m1 * m1 * m1 * m1) - 2.0 * (m3 - m1 * m2) / (m1 * m1 * m1)) /
+            samples_per_object;
+    expected_variance_estimate += (inverse_fraction - 1.0) / samples_per_object;
+  }
+  const double expected_variance = r_sum / samples_per_object;
+  ASSERT_LT(max_r / samples_per_object, 0.1) << "the delta method needs r_i ≪ S";
+
+  constexpr int repeats = 200;
+  std::vector<double> errors, reported_variance, mean_ess;
+  const double theta[2] = {theta_mu, theta_sigma};
+  for (int repeat = 0; repeat < repeats; ++repeat) {
+    const population_samples samples =
+        draw_flat_prior_samples(x, alpha, setting.samples_per_object, 5000 + repeat);
+    hyper_likelihood_value value;
+    std::vector<double> ess;
+    hyper_log_likelihood(samples, theta, 1, &value, &ess);
+    errors.push_back(value.log_likelihood - exact_log_likelihood);
+    reported_variance.push_back(value.variance);
+    mean_ess.push_back(mean_of(ess));
+  }
+  const double count = repeats;
+  // Bias: −σ²/2, |z| < 4 on the standard error of the mean error.
+  const double error_mean = mean_of(errors), error_variance = variance_of(errors);
+  EXPECT_LT(std::fabs(error_mean + 0.5 * expected_variance),
+            4.0 * std::sqrt(error_variance / count))
+      << "mean error " << error_mean << ", expected " << -0.5 * expected_variance;
+  // The bias is really there: −σ²/2 ≈ −0.25 is ~5 standard errors from 0.
+  EXPECT_LT(error_mean, 0.0);
+  // Variance: σ², |z| < 4 on the sample variance's standard error σ² √(2/(M − 1)) (the
+  // error is a sum of 200 independent terms, close to normal).
+  EXPECT_LT(std::fabs(error_variance - expected_variance),
+            4.0 * expected_variance * std::sqrt(2.0 / (count - 1.0)))
+      << "variance " << error_variance << ", expected " << expected_variance;
+  // The reported σ² estimates σ²: its mean against E[σ²] to O(1/S²), |z| < 4.
+  EXPECT_LT(std::fabs(mean_of(reported_variance) - expected_variance_estimate),
+            4.0 * std::sqrt(variance_of(reported_variance) / count))
+      << "reported " << mean_of(reported_variance) << ", expected " << expected_variance_estimate;
+  // ESS: the mean over objects against S/(1 + r_i) with its O(1) term, |z| < 4; and the
+  // first-order form alone within 1% (its O(1) term is ~0.1% here).
+  EXPECT_LT(std::fabs(mean_of(mean_ess) - expected_mean_ess),
+            4.0 * std::sqrt(variance_of(mean_ess) / count))
+      << "mean ESS " << mean_of(mean_ess) << ", expected " << expected_mean_ess;
+  EXPECT_LT(std::fabs(mean_of(mean_ess) / first_order_mean_ess - 1.0), 0.01);
+  std::printf(
+      "[ stats  ] σ² = %.4f (Σr/S), mean error %.4f ± %.4f, error variance %.4f, "
+      "reported σ² %.4f ± %.4f (expected %.4f), mean ESS %.2f ± %.2f (expected %.2f, "
+      "first order %.2f)\n",
+      expected_variance, error_mean, std::sqrt(error_variance / count), error_variance,
+      mean_of(reported_variance), std::sqrt(variance_of(reported_variance) / count),
+      expected_variance_estimate, mean_of(mean_ess), std::sqrt(variance_of(mean_ess) / count),
+      expected_mean_ess, first_order_mean_ess);
+}
+
+TEST(HyperLikelihood, BitIdenticalForAnyThreadCountAndBatch) {
+  std::vector<std::size_t> sizes(100);
+  for (std::size_t i = 0; i < sizes.size(); ++i) sizes[i] = 300 + 37 * (i % 11);
+  std::mt19937_64 engine(13);
+  std::uniform_real_distribution<double> mu(-1.0, 3.0), sigma(0.2, 3.0);
+  std::vector<double> thetas;
+  for (int b = 0; b < 40; ++b) {
+    thetas.push_back(mu(engine));
+    thetas.push_back(sigma(engine));
+  }
+  for (bool with_log_p0 : {false, true}) {
+    const population_samples samples = ragged_samples(sizes, with_log_p0, 14);
+    std::vector<hyper_likelihood_value> reference(40);
+    std::vector<double> reference_ess;
+    run_hooks hooks;
+    hooks.threads = 1;
+    hyper_log_likelihood(samples, thetas.data(), 40, reference.data(), &reference_ess, hooks);
+    for (unsigned threads : {2u, 16u}) {
+      hooks.threads = threads;
+      std::vector<hyper_likelihood_value> values(40);
+      std::vector<double> ess;
+      hyper_log_likelihood(samples, thetas.data(), 40, values.data(), &ess, hooks);
+      EXPECT_EQ(std::memcmp(values.data(), reference.data(), 40 * sizeof(values[0])), 0)
+          << threads << " threads";
+      EXPECT_EQ(ess, reference_ess);
+    }
+    // One θ alone gets the value it gets in the batch.
+    hyper_likelihood_value alone;
+    hyper_log_likelihood(samples, thetas.data() + 2 * 17, 1, &alone);
+    EXPECT_EQ(alone.log_likelihood, reference[17].log_likelihood);
+    EXPECT_EQ(alone.variance, reference[17].variance);
+  }
+}
+
+TEST(HyperLikelihood, StopsWhenInterrupted) {
+  const population_samples samples = ragged_samples({30, 40}, false, 17);
+  const double theta[2] = {0.0, 1.0};
+  std::atomic<bool> stop{true};
+  run_hooks hooks;
+  hooks.interrupt = &stop;
+  hyper_likelihood_value value;
+  EXPECT_THROW(hyper_log_likelihood(samples, theta, 1, &value, nullptr, hooks), interrupted);
+}
+
+TEST(HyperLikelihoodPosterior, PriorsAndVarianceCut) {
+  const population_samples samples = ragged_samples({50, 60, 70}, false, 15);
+  const std::vector<double> thetas = {0.0, 1.0, -5.0, 1.0, 5.0,  1.0,  0.0,
+                                      0.0, 0.0, 2.0,  4.9, 1.99, -4.9, 0.01};
+  const std::size_t batch = thetas.size() / 2;
+  std::vector<hyper_likelihood_value> values(batch);
+  hyper_log_likelihood(samples, thetas.data(), batch, values.data());
+  const std::vector<bool> inside = {true, false, false, false, false, true, true};
+
+  const hyper_likelihood_posterior posterior(samples);
+  EXPECT_EQ(posterior.dim(), 2u);
+  EXPECT_EQ(posterior.names(), (std::vector<std::string>{"theta_mu", "theta_sigma"}));
+  std::vector<double> log_density(batch);
+  posterior.log_density(thetas.data(), batch, log_density.data());
+  for (std::size_t b = 0; b < batch; ++b) {
+    EXPECT_EQ(log_density[b], inside[b] ? values[b].log_likelihood : -infinity) << b;
+  }
+  // σ² above the cut: −∞; at or below: ln L̂.
+  const double cut = values[0].variance;
+  const hyper_likelihood_posterior with_cut(samples, cut);
+  with_cut.log_density(thetas.data(), batch, log_density.data());
+  for (std::size_t b = 0; b < batch; ++b) {
+    const bool kept = inside[b] && values[b].variance <= cut;
+    EXPECT_EQ(log_density[b], kept ? values[b].log_likelihood : -infinity) << b;
+  }
+  EXPECT_EQ(log_density[0], values[0].log_likelihood);
+  EXPECT_EQ(log_density[6], -infinity);  // θ_σ = 0.01: σ² is huge
+}
+
+// --- simulation --------------------------------------------------------------------------
+
+TEST(SimulatePopulation, PureFunctionOfSettingAndSeed) {
+  population_setting setting;
+  setting.objects = 50;
+  setting.samples_per_object = 31;
+  const population_data first = simulate_population(setting, 99);
+  const population_data second = simulate_population(setting, 99);
+  EXPECT_EQ(first.mu, second.mu);
+  EXPECT_EQ(first.x, second.x);
+  EXPECT_EQ(first.samples.values, second.samples.values);
+  EXPECT_EQ(first.samples.offsets, second.samples.offsets);
+  EXPECT_TRUE(first.samples.log_p0.empty());
+  EXPECT_NO_THROW(validate(first.samples));
+  const population_data other = simulate_population(setting, 100);
+  EXPECT_NE(first.x, other.x);
+  // The samples are the flat-prior posterior samples of x under stream 3 of the seed.
+  EXPECT_EQ(draw_flat_prior_samples(first.x, setting.alpha, 31, 99).values, first.samples.values);
+}
+
+TEST(SimulatePopulation, DrawsTheSeedsModel) {
+  population_setting setting;
+  setting.objects = 4000;
+  setting.theta_mu = 0.5;
+  setting.theta_sigma = 1.5;
+  setting.alpha = 0.7;
+  setting.samples_per_object = 50;
+  const population_data data = simulate_population(setting, 7);
+  const double n = static_cast<double>(setting.objects);
+  // μ ~ N(θ_μ, θ_σ²), x − μ ~ N(0, α²), μ^(n) − x ~ N(0, α²); |z| < 4 on each mean and
+  // on each variance (standard error σ² √(2/n)).
+  std::vector<double> noise(setting.objects), spread;
+  for (std::size_t i = 0; i < setting.objects; ++i) {
+    noise[i] = data.x[i] - data.mu[i];
+    for (std::size_t k = data.samples.offsets[i]; k < data.samples.offsets[i + 1]; ++k) {
+      spread.push_back(data.samples.values[k] - data.x[i]);
+    }
+  }
+  EXPECT_LT(std::fabs(mean_of(data.mu) - 0.5), 4.0 * 1.5 / std::sqrt(n));
+  EXPECT_LT(std::fabs(variance_of(data.mu) - 2.25), 4.0 * 2.25 * std::sqrt(2.0 / n));
+  EXPECT_LT(std::fabs(mean_of(noise)), 4.0 * 0.7 / std::sqrt(n));
+  EXPECT_LT(std::fabs(variance_of(noise) - 0.49), 4.0 * 0.49 * std::sqrt(2.0 / n));
+  const double draws = static_cast<double>(spread.size());
+  EXPECT_LT(std::fabs(mean_of(spread)), 4.0 * 0.7 / std::sqrt(draws));
+  EXPECT_LT(std::fabs(variance_of(spread) - 0.49), 4.0 * 0.49 * std::sqrt(2.0 / draws));
+}
+
+TEST(SimulatePopulation, RejectsBadSettings) {
+  population_setting setting;
+  setting.alpha = 0.0;
+  EXPECT_THROW(simulate_population(setting, 1), usage_error);
+  setting = population_setting{};
+  setting.theta_sigma = -1.0;
+  EXPECT_THROW(simulate_population(setting, 1), usage_error);
+  setting = population_setting{};
+  setting.objects = 0;
+  EXPECT_THROW(simulate_population(setting, 1), usage_error);
+  setting = population_setting{};
+  setting.samples_per_object = 0;
+  EXPECT_THROW(simulate_population(setting, 1), usage_error);
+}
+
+// --- point estimates ---------------------------------------------------------------------
+
+TEST(SampleMedians, OddEvenAndSingleSamples) {
+  population_samples samples;
+  samples.values = {3.0, 1.0, 2.0, 4.0, 1.0, 3.0, 2.0, 7.0, 5.0, 5.0};
+  samples.offsets = {0, 3, 7, 8, 10};
+  EXPECT_EQ(sample_medians(samples), (std::vector<double>{2.0, 2.5, 7.0, 5.0}));
+
+  const population_samples ragged = ragged_samples({10, 11, 1, 2, 501}, false, 16);
+  const std::vector<double> medians = sample_medians(ragged);
+  for (std::size_t i = 0; i < ragged.objects(); ++i) {
+    std::vector<double> sorted(ragged.values.begin() + ragged.offsets[i],
+                               ragged.values.begin() + ragged.offsets[i + 1]);
+    std::sort(sorted.begin(), sorted.end());
+    const std::size_t count = sorted.size();
+    const double expected =
+        count % 2 == 1 ? sorted[count / 2] : 0.5 * (sorted[count / 2 - 1] + sorted[count / 2]);
+    EXPECT_EQ(medians[i], expected) << i;
+  }
+}
+
+TEST(PointEstimatePosterior, LogDensityIsTheGaussianLikelihoodOfTheMedians) {
+  const std::vector<double> medians = {0.5, -1.0, 2.0, 0.25};
+  const point_estimate_posterior posterior(medians);
+  EXPECT_EQ(posterior.dim(), 2u);
+  const std::vector<double> thetas = {0.3, 1.2, -4.0, 0.1, 0.3, 2.5, 6.0, 1.0, 0.0, 0.0, 0.0, -0.5};
+  std::vector<double> out(6);
+  posterior.log_density(thetas.data(), 6, out.data());
+  for (std::size_t b = 0; b < 2; ++b) {
+    double expected = 0.0;
+    for (double m : medians) {
+      const double z = (m - thetas[2 * b]) / thetas[2 * b + 1];
+      expected += -0.5 * z * z - std::log(thetas[2 * b + 1]) - 0.5 * std::log(2.0 * pi);
+    }
+    EXPECT_NEAR(out[b], expected, 1e-12 * std::fabs(expected)) << b;
+  }
+  for (std::size_t b = 2; b < 6; ++b) EXPECT_EQ(out[b], -infinity) << b;
+  EXPECT_THROW(point_estimate_posterior(std::vector<double>{}), input_error);
+  EXPECT_THROW(point_estimate_posterior(std::vector<double>{1.0, nan}), input_error);
+}
+
+// The seed's warning: fitting θ to per-object medians as if exact drives θ_σ to
+// √(θ_σ² + α²) = √2 at θ_σ = α = 1 (the median's own noise, π α²/(2S), adds 0.0016 to
+// the variance at S = 1000); the hyper-likelihood from the same samples recovers θ_σ ≈ 1.
+TEST(PointEstimatePosterior, ShowsTheBiasThatTheHyperLikelihoodAvoids) {
+  population_setting setting;  // 1000 objects, θ = (0, 1), α = 1, 1000 samples each
+  const population_data data = simulate_population(setting, 31);
+  const std::vector<double> medians = sample_medians(data.samples);
+  const double theta_mu = mean_of(medians);
+  std::vector<double> thetas;
+  for (int k = 0; k < 300; ++k) {
+    thetas.push_back(theta_mu);
+    thetas.push_back(0.5 + 1.49 * k / 299.0);
+  }
+  const auto argmax_sigma = [&](const batched_log_density& density) {
+    std::vector<double> out(300);
+    density.log_density(thetas.data(), 300, out.data());
+    return thetas[2 * static_cast<std::size_t>(std::max_element(out.begin(), out.end()) -
+                                               out.begin()) +
+                  1];
+  };
+  // σ̂ from the medians has standard error ≈ √2/√(2n) = 0.032; 0.1 is 3 of them.
+  const double point_estimate_sigma = argmax_sigma(point_estimate_posterior(medians));
+  EXPECT_NEAR(point_estimate_sigma, std::sqrt(2.0), 0.1);
+  // The hyper-likelihood's θ_σ: posterior sd ≈ V/√(2n θ_σ²) = 0.045; 0.18 is 4 of them.
+  const double hyper_sigma = argmax_sigma(hyper_likelihood_posterior(data.samples));
+  EXPECT_NEAR(hyper_sigma, 1.0, 0.18);
+  std::printf("[ bias   ] point estimates θ_σ = %.3f, hyper-likelihood θ_σ = %.3f\n",
+              point_estimate_sigma, hyper_sigma);
+}
+
+// --- the exact posterior -----------------------------------------------------------------
+
+// An independent 2-D midpoint quadrature over (θ_μ, θ_σ) ∈ (−5, 5) × (0, 2), the
+// likelihood Π_i N(x_i; θ_μ, θ_σ² + α²) summed over the data at every node.
+TEST(ExactPopulationPosterior, AgreesWithATwoDimensionalQuadrature) {
+  population_setting setting;
+  setting.objects = 50;
+  setting.samples_per_object = 1;
+  const std::vector<double> x = simulate_population(setting, 5).x;
+  const double alpha = 1.0;
+  const population_exact exact = exact_population_posterior(x, alpha);
+
+  constexpr int mu_cells = 1000, sigma_cells = 1000;
+  const double mu_step = 10.0 / mu_cells, sigma_step = 2.0 / sigma_cells;
+  std::vector<double> log_density(static_cast<std::size_t>(mu_cells) * sigma_cells);
+  for (int s = 0; s < sigma_cells; ++s) {
+    const double sigma = (s + 0.5) * sigma_step;
+    const double variance = sigma * sigma + alpha * alpha;
+    const double log_norm = -0.5 * std::log(2.0 * pi * variance);
+    for (int m = 0; m < mu_cells; ++m) {
+      const double mu = -5.0 + (m + 0.5) * mu_step;
+      double sum = 0.0;
+      for (double xi : x) sum += log_norm - 0.5 * (xi - mu) * (xi - mu) / variance;
+      log_density[static_cast<std::size_t>(s) * mu_cells + m] = sum;
+    }
+  }
+  const double max = *std::max_element(log_density.begin(), log_density.end());
+  double total = 0.0, mu1 = 0.0, mu2 = 0.0, sigma1 = 0.0, sigma2 = 0.0;
+  std::vector<double> mu_marginal(mu_cells, 0.0), sigma_marginal(sigma_cells, 0.0);
+  for (int s = 0; s < sigma_cells; ++s) {
+    const double sigma = (s + 0.5) * sigma_step;
+    for (int m = 0; m < mu_cells; ++m) {
+      const double mu = -5.0 + (m + 0.5) * mu_step;
+      const double w = std::exp(log_density[static_cast<std::size_t>(s) * mu_cells + m] - max);
+      total += w;
+      mu1 += w * mu;
+      mu2 += w * mu * mu;
+      sigma1 += w * sigma;
+      sigma2 += w * sigma * sigma;
+      mu_marginal[m] += w;
+      sigma_marginal[s] += w;
+    }
+  }
+  const double mean_mu = mu1 / total, mean_sigma = sigma1 / total;
+  EXPECT_NEAR(exact.mean_mu, mean_mu, 1e-5);
+  EXPECT_NEAR(exact.sd_mu, std::sqrt(mu2 / total - mean_mu * mean_mu), 1e-5);
+  EXPECT_NEAR(exact.mean_sigma, mean_sigma, 1e-5);
+  EXPECT_NEAR(exact.sd_sigma, std::sqrt(sigma2 / total - mean_sigma * mean_sigma), 1e-5);
+
+  // Quantiles from the grid's marginals (piecewise-constant densities): accurate to about
+  // the cell width squared times the density's slope, so to 1e-4 here.
+  const auto grid_quantile = [total](const std::vector<double>& marginal, double lower, double step,
+                                     double p) {
+    double cumulative = 0.0;
+    for (std::size_t k = 0; k < marginal.size(); ++k) {
+      const double mass = marginal[k] / total;
+      if (cumulative + mass >= p) return lower + (k + (p - cumulative) / mass) * step;
+      cumulative += mass;
+    }
+    return lower + marginal.size() * step;
+  };
+  EXPECT_NEAR(exact.q05_mu, grid_quantile(mu_marginal, -5.0, mu_step, 0.05), 1e-4);
+  EXPECT_NEAR(exact.q50_mu, grid_quantile(mu_marginal, -5.0, mu_step, 0.50), 1e-4);
+  EXPECT_NEAR(exact.q95_mu, grid_quantile(mu_marginal, -5.0, mu_step, 0.95), 1e-4);
+  EXPECT_NEAR(exact.q05_sigma, grid_quantile(sigma_marginal, 0.0, sigma_step, 0.05), 1e-4);
+  EXPECT_NEAR(exact.q50_sigma, grid_quantile(sigma_marginal, 0.0, sigma_step, 0.50), 1e-4);
+  EXPECT_NEAR(exact.q95_sigma, grid_quantile(sigma_marginal, 0.0, sigma_step, 0.95), 1e-4);
+  EXPECT_LT(exact.q05_mu, exact.q50_mu);
+  EXPECT_LT(exact.q50_mu, exact.q95_mu);
+}
+
+// Near the edge θ_μ = 5 the truncation of θ_μ | θ_σ matters: the same 2-D check.
+TEST(ExactPopulationPosterior, IncludesTheTruncationOfThetaMu) {
+  const std::vector<double> x = {4.9, 5.6, 4.2, 5.3, 6.1, 4.8};
+  const double alpha = 0.5;
+  const population_exact exact = exact_population_posterior(x, alpha);
+  constexpr int cells = 1500;
+  const double mu_step = 10.0 / cells, sigma_step = 2.0 / cells;
+  double total = 0.0, mu1 = 0.0, mu2 = 0.0, sigma1 = 0.0;
+  for (int s = 0; s < cells; ++s) {
+    const double sigma = (s + 0.5) * sigma_step;
+    const double variance = sigma * sigma + alpha * alpha;
+    for (int m = 0; m < cells; ++m) {
+      const double mu = -5.0 + (m + 0.5) * mu_step;
+      double log_density = 0.0;
+      for (double xi : x) {
+        log_density += -0.5 * std::log(variance) - 0.5 * (xi - mu) * (xi - mu) / variance;
+      }
+      const double w = std::exp(log_density);
+      total += w;
+      mu1 += w * mu;
+      mu2 += w * mu * mu;
+      sigma1 += w * sigma;
+    }
+  }
+  EXPECT_NEAR(exact.mean_mu, mu1 / total, 2e-5);
+  EXPECT_NEAR(exact.sd_mu, std::sqrt(mu2 / total - (mu1 / total) * (mu1 / total)), 2e-5);
+  EXPECT_NEAR(exact.mean_sigma, sigma1 / total, 2e-5);
+  EXPECT_LT(exact.q95_mu, 5.0);
+  EXPECT_LT(exact.mean_mu, 5.0);
+}
+
+TEST(ExactPopulationPosterior, RejectsBadInput) {
+  EXPECT_THROW(exact_population_posterior({}, 1.0), usage_error);
+  EXPECT_THROW(exact_population_posterior({1.0, nan}, 1.0), usage_error);
+  EXPECT_THROW(exact_population_posterior({1.0, 2.0}, 0.0), usage_error);
+}
+
+}  // namespace
+}  // namespace ismc
