@@ -1,6 +1,6 @@
 // The importance stages of a rejection-rate study on a CUDA device, for the Gaussian test
 // models. Kernels map threads to indices and reduce; the math is the shared
-// __host__ __device__ code (gaussian.hpp: simulate, rejects, log_density_ratio; mixture.hpp:
+// __host__ __device__ code (gaussian.hpp: simulate, rejects, log_density_ratio; rates/mixture_math.hpp:
 // mixture_term, nearest_centre, keep_in_pool), the same functions the CPU reference calls.
 //
 //   collect_kernel           blockIdx.y a parameter j of the slice, threads striding over its
@@ -39,6 +39,7 @@
 #include "ismc/core/error.hpp"
 #include "ismc/rates/gaussian.hpp"
 #include "ismc/rates/mixture.hpp"
+#include "rates/mixture_math.hpp"
 #include "core/parallel.hpp"
 #include "rates/backend_cuda.hpp"
 

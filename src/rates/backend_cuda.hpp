@@ -37,14 +37,14 @@ void cuda_collect_rejections(const gaussian_test_model& model, const double* par
                              std::vector<double>& samples, std::uint64_t* counts,
                              const run_hooks& hooks);
 
-/// backend::count_nearest_centre on the device (`nearest_centre` of mixture.hpp).
+/// backend::count_nearest_centre on the device (`nearest_centre` of rates/mixture_math.hpp).
 void cuda_count_nearest_centre(const gaussian_test_model& model, const double* params,
                                std::size_t n_params, std::uint64_t sims, std::uint64_t seed,
                                bool common_random_numbers, const double* centres,
                                std::size_t n_centres, std::uint64_t* counts,
                                const run_hooks& hooks);
 
-/// backend::mixture_accumulate on the device (`mixture_term` of mixture.hpp), fused and
+/// backend::mixture_accumulate on the device (`mixture_term` of rates/mixture_math.hpp), fused and
 /// streamed: no sample array; memory bounded by a tile of targets.
 void cuda_mixture_accumulate(const gaussian_test_model& model, const mixture_problem& problem,
                              double* sum, double* sum_squares, const run_hooks& hooks);
