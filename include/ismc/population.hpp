@@ -4,7 +4,7 @@
 /// Bovy 2010): μ_i ~ N(θ_μ, θ_σ), x_i ~ N(μ_i, α), flat priors θ_μ ~ U(−5, 5),
 /// θ_σ ~ U(0, 2). Three ways to the hyper-parameters: fitting per-object point estimates
 /// (biased), the importance-sampled hyper-likelihood L̂(θ) from per-object posterior
-/// samples, and the full partial-pooling model. See ../shared/spec/samplers.md.
+/// samples, and the full partial-pooling model. See docs/spec/samplers.md.
 ///
 /// The whole population layer: the samples, the hyper-likelihood, the point estimates, the
 /// exact posterior and the study that runs them all.

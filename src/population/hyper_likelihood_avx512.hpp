@@ -1,5 +1,5 @@
 #pragma once
-/// @file population_avx512.hpp (private)
+/// @file hyper_likelihood_avx512.hpp (private)
 /// @brief The hyper-likelihood's sample loops written for AVX-512 (src/population.cpp
 /// calls them when the CPU has AVX-512F; elsewhere the portable loops run).
 ///

@@ -1,5 +1,5 @@
 // Mixture importance sampling of rejection rates: the seed's pipeline, stated in
-// ../shared/spec/rejection-rates.md, with an estimate at every target.
+// docs/spec/rejection-rates.md, with an estimate at every target.
 #include <algorithm>
 #include <cmath>
 #include <limits>

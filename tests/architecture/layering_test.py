@@ -8,11 +8,12 @@ The ```dependencies``` block of docs/ARCHITECTURE.md has one line per folder,
 belongs to the library's device side of that concept and may include the private headers
 (src/<concept>/) of its concept and of core, besides kernels/'s own .cuh helpers.
 
-Besides the graph, three rules:
+Besides the graph, four rules:
   * src/cli/ includes only public headers ("ismc/...") and its own ("cli/...");
   * a public header (include/ismc/) includes only public headers;
   * nothing in the library includes the old forwarding headers (include/ismc/<name>.hpp,
-    kept for one release for users); a forwarder includes only ismc/<concept>/ headers.
+    kept for one release for users); a forwarder includes only ismc/<concept>/ headers;
+  * the umbrella include/ismc/ismc.hpp includes every public header include/ismc/<concept>/.
 
 Usage: layering_test.py [--root DIR] [--architecture FILE] | --self-test
 Exit status 0 when every include is allowed, 1 otherwise (each violation printed as
@@ -28,6 +29,7 @@ INCLUDE_RE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')
 SOURCE_SUFFIXES = (".hpp", ".h", ".cpp", ".cc", ".cu", ".cuh", ".inl")
 FORWARDERS = "forwarders"
 KERNELS = "kernels"
+UMBRELLA = "include/ismc/ismc.hpp"
 
 
 class ArchitectureError(Exception):
@@ -193,9 +195,28 @@ class Checker:
         if to_folder not in self.graph.get(folder, []):
             self.report(path, line, "%s is not allowed; %s" % (edge, self.allowed_text(folder)))
 
+    def check_umbrella(self):
+        public = sorted(path for path in self.files
+                        if self.locate(path)[1] == "public" and path.endswith(".hpp"))
+        if not public:
+            return
+        if UMBRELLA not in self.files:
+            self.report(UMBRELLA, 1, "the umbrella header is missing")
+            return
+        included = set()
+        for line in self.files[UMBRELLA].splitlines():
+            match = INCLUDE_RE.match(line)
+            if match:
+                included.add("include/" + match.group(1))
+        for path in public:
+            if path not in included:
+                self.report(UMBRELLA, 1, 'the umbrella does not include "%s"'
+                            % path[len("include/"):])
+
     def run(self):
         for path in sorted(self.files):
             self.check_file(path, self.files[path])
+        self.check_umbrella()
         return self.violations
 
 
@@ -247,13 +268,22 @@ def self_test():
         ("CLI public include passes",
          {"src/cli/a.cpp": '#include "ismc/population/s.hpp"\n#include "cli/x.hpp"\n'}, 0, None),
         ("public header including a private one fails",
-         {"include/ismc/population/s.hpp": '#include "population/m.hpp"\n'}, 1,
+         {"include/ismc/population/s.hpp": '#include "population/m.hpp"\n',
+          UMBRELLA: '#include "ismc/population/s.hpp"\n'}, 1,
          "a public header includes only public headers"),
         ("library including a forwarder fails",
          {"src/population/a.cpp": '#include "ismc/population.hpp"\n'}, 1,
          "old forwarding header"),
         ("forwarder including a public header passes",
-         {"include/ismc/population.hpp": '#include "ismc/population/s.hpp"\n'}, 0, None),
+         {"include/ismc/population.hpp": '#include "ismc/population/s.hpp"\n',
+          "include/ismc/population/s.hpp": "", UMBRELLA: '#include "ismc/population/s.hpp"\n'},
+         0, None),
+        ("umbrella missing a public header fails",
+         {"include/ismc/population/s.hpp": "", "include/ismc/core/e.hpp": "",
+          UMBRELLA: '#include "ismc/core/e.hpp"\n'}, 1,
+         'the umbrella does not include "ismc/population/s.hpp"'),
+        ("public headers without an umbrella fail",
+         {"include/ismc/core/e.hpp": ""}, 1, "the umbrella header is missing"),
         ("kernel with its concept's private header passes",
          {"kernels/population.cu": '#include "population/m.hpp"\n#include "check.cuh"\n'
                                    '#include "ismc/core/error.hpp"\n',

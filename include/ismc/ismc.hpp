@@ -1,0 +1,49 @@
+#pragma once
+/// @file ismc.hpp
+/// @brief The whole public interface of ismc in one include: every header of
+/// include/ismc/<concept>/, concept by concept from the bottom layer up (docs/ARCHITECTURE.md).
+/// The layering test checks that none is missing.
+
+// core
+#include "ismc/core/config.hpp"
+#include "ismc/core/devices.hpp"
+#include "ismc/core/error.hpp"
+#include "ismc/core/number_text.hpp"
+#include "ismc/core/progress.hpp"
+#include "ismc/core/rng.hpp"
+#include "ismc/core/streams.hpp"
+
+// backend
+#include "ismc/backend/backend_kind.hpp"
+#include "ismc/backend/batched_log_density.hpp"
+
+// rates
+#include "ismc/rates/backend.hpp"
+#include "ismc/rates/gaussian.hpp"
+#include "ismc/rates/intervals.hpp"
+#include "ismc/rates/kmeans.hpp"
+#include "ismc/rates/mixture.hpp"
+#include "ismc/rates/model.hpp"
+#include "ismc/rates/rates.hpp"
+#include "ismc/rates/study.hpp"
+
+// models
+#include "ismc/models/eight_schools.hpp"
+#include "ismc/models/partial_pooling.hpp"
+#include "ismc/models/posterior.hpp"
+
+// samplers
+#include "ismc/samplers/diagnostics.hpp"
+#include "ismc/samplers/ensemble.hpp"
+#include "ismc/samplers/nuts.hpp"
+#include "ismc/samplers/stan_csv.hpp"
+
+// population
+#include "ismc/population/exact_posterior.hpp"
+#include "ismc/population/hyper_likelihood.hpp"
+#include "ismc/population/point_estimates.hpp"
+#include "ismc/population/samples.hpp"
+
+// io
+#include "ismc/io/stan_json.hpp"
+#include "ismc/io/study_file.hpp"
