@@ -16,9 +16,9 @@
 
 #include "cli/flags.hpp"
 #include "cli/interrupt.hpp"
-#include "cli/output.hpp"
 #include "cli/population_command.hpp"
 #include "cli/progress_bar.hpp"
+#include "cli/rates_output.hpp"
 #include "cli/run_context.hpp"
 #include "cli/sample_command.hpp"
 #include "ismc/io/study_file.hpp"
