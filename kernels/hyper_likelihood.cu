@@ -8,7 +8,7 @@
 //      a fixed stride of objects and then CUB's fixed tree: deterministic.
 // No objects × samples × θ array exists: the scratch is objects × θ. The priors, the
 // variance cut and the CPU's rules for −∞ and NaN are applied on the host, as
-// hyper_likelihood_posterior applies them (src/population.cpp).
+// hyper_likelihood_posterior applies them (src/population/hyper_likelihood.cpp).
 #include <cub/block/block_reduce.cuh>
 
 #include <algorithm>

@@ -1,109 +1,26 @@
 #include "cli/commands.hpp"
 
-#include <atomic>
-#include <charconv>
-#include <chrono>
 #include <cstdio>
 #include <cstdint>
-#include <filesystem>
+#include <exception>
 #include <iostream>
-#include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "cli/flags.hpp"
-#include "cli/interrupt.hpp"
-#include "cli/output.hpp"
 #include "cli/population_command.hpp"
-#include "cli/progress_bar.hpp"
-#include "cli/run_context.hpp"
+#include "cli/rates_command.hpp"
 #include "cli/sample_command.hpp"
-#include "ismc/io/study_file.hpp"
 #include "cli/summary.hpp"
-#include "ismc/rates/backend.hpp"
 #include "ismc/core/config.hpp"
 #include "ismc/core/devices.hpp"
 #include "ismc/core/error.hpp"
-#include "ismc/rates/rates.hpp"
 
 namespace ismc::cli {
 
 namespace {
-
-/// The flags of `ismc rates`.
-struct rates_options {
-  std::string study_path;
-  std::string out_path;               ///< CSV; empty: none
-  std::string json_path;              ///< JSON; empty: none
-  std::optional<std::uint64_t> seed;  ///< overrides [run] seed
-  unsigned threads = 0;               ///< 0: all hardware threads
-  std::string backend = "auto";
-  bool quiet = false;
-};
-
-// Refuses an output path that cannot be written, before hours of computing.
-void check_output_path(const std::string& flag, const std::string& path) {
-  namespace fs = std::filesystem;
-  std::error_code ignored;
-  if (fs::is_directory(path, ignored)) {
-    throw usage_error(flag + ": '" + path + "' is a directory, expected a file path");
-  }
-  fs::path directory = fs::path(path).parent_path();
-  if (directory.empty()) directory = ".";
-  if (!fs::is_directory(directory, ignored)) {
-    throw usage_error(flag + ": directory '" + directory.string() + "' of '" + path +
-                      "' does not exist");
-  }
-}
-
-int run_rates_command(const rates_options& options) {
-  rates_study study = io::load_study(options.study_path);
-  if (options.seed) study.run.seed = *options.seed;
-
-  if (!options.out_path.empty()) check_output_path("--out", options.out_path);
-  if (!options.json_path.empty()) check_output_path("--json", options.json_path);
-  if (!options.out_path.empty() && options.out_path == options.json_path) {
-    throw usage_error("--out and --json name the same file '" + options.out_path + "'");
-  }
-  const std::optional<backend_kind> kind = parse_backend_kind(options.backend);
-  if (!kind) {
-    throw usage_error("--backend: got '" + options.backend + "', expected auto, cpu or cuda");
-  }
-
-  const std::unique_ptr<backend> machine = make_backend(*kind);
-  run_context context(options.quiet, options.threads);
-
-  const auto start = std::chrono::steady_clock::now();
-  const rates_result result = run_rates(study, *machine, context.hooks());
-  const double wall_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  // A signal that came as the study finished still means: write nothing.
-  context.finish();
-
-  const std::size_t dim = study.model.dim;
-  const std::string model_name = make_model(study.model, study.test)->name();
-  char seconds[32];
-  std::snprintf(seconds, sizeof seconds, "%.3g", wall_seconds);
-  std::cout << "# " << model_name << ", method " << to_string(study.run.method) << ", "
-            << result.rows.size() << (result.rows.size() == 1 ? " target" : " targets")
-            << ", seed " << study.run.seed << ", backend " << result.backend << ", "
-            << seconds << " s\n"
-            << format_table(result.rows, dim) << std::flush;
-  for (const std::string& warning : result.warnings) {
-    std::cerr << "ismc: warning: " << warning << "\n";
-  }
-
-  run_info info;
-  info.seed = study.run.seed;
-  info.backend = result.backend;
-  info.wall_seconds = wall_seconds;
-  if (!options.out_path.empty()) write_csv(options.out_path, result.rows, dim);
-  if (!options.json_path.empty()) write_json(options.json_path, study, result, info);
-  return 0;
-}
 
 int run_devices_command() {
   std::cout << "CPU: " << cpu_threads() << " hardware threads\n";

@@ -11,9 +11,10 @@
 #include <mutex>
 #include <sstream>
 
+#include "cli/atomic_file.hpp"
 #include "cli/interrupt.hpp"
-#include "cli/output.hpp"
 #include "cli/progress_bar.hpp"
+#include "cli/rates_output.hpp"  // format_number
 #include "cli/run_context.hpp"
 #include "io/toml_reader.hpp"
 #include "ismc/samplers/diagnostics.hpp"

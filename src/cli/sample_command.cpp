@@ -13,9 +13,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/atomic_file.hpp"
 #include "cli/flags.hpp"
 #include "cli/interrupt.hpp"
-#include "cli/output.hpp"
 #include "cli/progress_bar.hpp"
 #include "cli/run_context.hpp"
 #include "ismc/io/stan_json.hpp"

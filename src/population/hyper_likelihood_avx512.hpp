@@ -1,7 +1,8 @@
 #pragma once
 /// @file hyper_likelihood_avx512.hpp (private)
-/// @brief The hyper-likelihood's sample loops written for AVX-512 (src/population.cpp
-/// calls them when the CPU has AVX-512F; elsewhere the portable loops run).
+/// @brief The hyper-likelihood's sample loops written for AVX-512
+/// (src/population/hyper_likelihood.cpp calls them when the CPU has AVX-512F; elsewhere the
+/// portable loops run).
 ///
 /// The portable loops evaluate 2^−t with a degree-10 polynomial over a whole binade
 /// (population_math.hpp's `exp2_minus`), and that polynomial is what bounds them: on an
@@ -17,7 +18,7 @@
 /// loop (bench/results/cpu_population_numpy.json has the figures of the whole call).
 ///
 /// Like the portable loops, for t > 1021 (|u| > 31.9 in the flat loop) these return the
-/// floor 2^−1021 (2^−1017.6) instead of 2^−t; population.cpp's callers rely only on the
+/// floor 2^−1021 (2^−1017.6) instead of 2^−t; hyper_likelihood.cpp's callers rely only on the
 /// floor being negligible next to the sums it joins.
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && \
@@ -144,7 +145,7 @@ ISMC_AVX512_TARGET inline void add_lane_sums(const lane_sums& lanes, double* sum
   }
 }
 
-/// The flat-prior sums with the bounded shift log_norm (population.cpp's
+/// The flat-prior sums with the bounded shift log_norm (hyper_likelihood.cpp's
 /// accumulate_flat_bounded): e_n = 2^−u_n², Σ e and Σ e², 16 samples a step, the last
 /// step's missing samples given e = 0.
 ISMC_AVX512_TARGET inline log_weight_accumulator accumulate_flat_bounded(

@@ -1,5 +1,5 @@
 // make_hyper_likelihood: the hyper-likelihood posterior on the CPU (the reference,
-// hyper_likelihood_posterior in population.cpp) or on a CUDA device
+// hyper_likelihood_posterior in hyper_likelihood.cpp) or on a CUDA device
 // (kernels/hyper_likelihood.cu), behind one batched_log_density.
 #include <memory>
 #include <string>

@@ -55,7 +55,8 @@ ISMC_HD inline double bits_double(std::uint64_t bits) {
 /// vectorizing), so the compiler vectorizes the CPU loops over samples; and it does not
 /// depend on the C library. For t > 1021 it returns 2^−1021 ≈ 4.5e-308 instead of 2^−t:
 /// callers use it only where a weight that small is negligible next to the sum it joins
-/// (a sum ≥ 2^−800, see population.cpp). NaN gives an unspecified value: callers pass none.
+/// (a sum ≥ 2^−800, see hyper_likelihood.cpp). NaN gives an unspecified value: callers pass
+/// none.
 /// On the device: the CUDA `exp2(−t)`.
 ISMC_HD inline double exp2_minus(double t) {
 #if defined(__CUDA_ARCH__)

@@ -1,7 +1,4 @@
-#include "ismc/population/samples.hpp"
 #include "ismc/population/hyper_likelihood.hpp"
-#include "ismc/population/point_estimates.hpp"
-#include "ismc/population/exact_posterior.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,41 +6,27 @@
 #include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
-#include <limits>
-#include <numeric>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "ismc/core/error.hpp"
+#include "ismc/population/samples.hpp"
 #include "population/hyper_likelihood_avx512.hpp"
 #include "population/population_math.hpp"
+#include "population/test_support.hpp"
 
 namespace ismc {
 namespace {
 
-constexpr double pi = 3.14159265358979323846;
-constexpr double infinity = std::numeric_limits<double>::infinity();
-constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-
-// Ragged samples from per-object sizes, values N(centre_i, 1) with centres spread out.
-population_samples ragged_samples(const std::vector<std::size_t>& sizes, bool with_log_p0,
-                                  std::uint64_t seed) {
-  std::mt19937_64 engine(seed);
-  std::normal_distribution<double> normal(0.0, 1.0);
-  std::uniform_real_distribution<double> log_density(-3.0, 1.0);
-  population_samples samples;
-  for (std::size_t i = 0; i < sizes.size(); ++i) {
-    const double centre = -2.0 + 0.8 * static_cast<double>(i);
-    for (std::size_t n = 0; n < sizes[i]; ++n) {
-      samples.values.push_back(centre + normal(engine));
-      if (with_log_p0) samples.log_p0.push_back(log_density(engine));
-    }
-    samples.offsets.push_back(samples.values.size());
-  }
-  return samples;
-}
+using testing::infinity;
+using testing::mean_of;
+using testing::nan;
+using testing::pi;
+using testing::ragged_samples;
+using testing::variance_of;
 
 // The estimator by its definition, in long double: per object the log weights, their
 // maximum, Σ e and Σ e² with e = exp(ln w − max).
@@ -86,98 +69,6 @@ void expect_relative(double value, long double reference, double tolerance,
   const long double scale = std::max(std::fabs(reference), 1e-300L);
   EXPECT_LE(std::fabs(static_cast<long double>(value) - reference) / scale, tolerance)
       << what << ": " << value << " vs " << static_cast<double>(reference);
-}
-
-// Runs `call` and returns the input_error it throws (fails the test when it throws none).
-template <class Call>
-input_error expect_input_error(Call call) {
-  try {
-    call();
-  } catch (const input_error& error) {
-    return error;
-  }
-  ADD_FAILURE() << "no input_error thrown";
-  return input_error("", 0, "", "");
-}
-
-// --- validate ------------------------------------------------------------------------
-
-TEST(PopulationValidate, AcceptsRaggedSamplesWithAndWithoutLogP0) {
-  EXPECT_NO_THROW(validate(ragged_samples({1, 3, 7}, false, 1)));
-  EXPECT_NO_THROW(validate(ragged_samples({1, 3, 7}, true, 1)));
-}
-
-TEST(PopulationValidate, RejectsOffsetsThatDoNotMatchTheValues) {
-  population_samples samples = ragged_samples({2, 3}, false, 2);
-  samples.values.push_back(0.5);  // 6 values, offsets end at 5
-  const input_error error = expect_input_error([&] { validate(samples); });
-  EXPECT_EQ(error.field(), "samples");
-  EXPECT_NE(error.message().find("offsets end at 5"), std::string::npos) << error.what();
-  EXPECT_NE(error.message().find("6 values"), std::string::npos) << error.what();
-
-  population_samples decreasing;
-  decreasing.offsets = {0, 4, 3, 6};
-  decreasing.values.assign(6, 0.0);
-  const input_error decrease = expect_input_error([&] { validate(decreasing); });
-  EXPECT_EQ(decrease.field(), "samples");
-  EXPECT_NE(decrease.message().find("object 1"), std::string::npos) << decrease.what();
-
-  population_samples shifted;
-  shifted.offsets = {1, 3};
-  shifted.values.assign(3, 0.0);
-  EXPECT_EQ(expect_input_error([&] { validate(shifted); }).field(), "samples");
-
-  population_samples none;  // offsets {0}: no objects
-  EXPECT_EQ(expect_input_error([&] { validate(none); }).field(), "samples");
-}
-
-TEST(PopulationValidate, RejectsAnObjectWithoutSamples) {
-  population_samples samples;
-  samples.offsets = {0, 2, 2, 4};
-  samples.values = {0.1, 0.2, 0.3, 0.4};
-  const input_error error = expect_input_error([&] { validate(samples); });
-  EXPECT_EQ(error.field(), "samples");
-  EXPECT_NE(error.message().find("object 1 has no samples"), std::string::npos) << error.what();
-}
-
-TEST(PopulationValidate, RejectsNonFiniteSamples) {
-  for (double bad : {nan, infinity, -infinity}) {
-    population_samples samples = ragged_samples({2, 4, 3}, false, 3);
-    samples.values[2 + 3] = bad;  // object 1, sample 3
-    const input_error error = expect_input_error([&] { validate(samples); });
-    EXPECT_EQ(error.field(), "samples");
-    EXPECT_NE(error.message().find("object 1, sample 3"), std::string::npos) << error.what();
-    EXPECT_NE(error.message().find(std::isnan(bad) ? "nan" : "inf"), std::string::npos)
-        << error.what();
-  }
-}
-
-TEST(PopulationValidate, RejectsANonPositiveOrNonFiniteInterimDensity) {
-  // ln p0 = −∞ is p0 = 0; NaN is, e.g., the log of a negative density; +∞ an infinite one.
-  for (double bad : {-infinity, nan, infinity}) {
-    population_samples samples = ragged_samples({2, 4, 3}, true, 4);
-    samples.log_p0[6 + 2] = bad;  // object 2, sample 2
-    const input_error error = expect_input_error([&] { validate(samples); });
-    EXPECT_EQ(error.field(), "log_p0");
-    EXPECT_NE(error.message().find("object 2, sample 2"), std::string::npos) << error.what();
-  }
-  population_samples short_log_p0 = ragged_samples({2, 4}, true, 5);
-  short_log_p0.log_p0.pop_back();
-  const input_error error = expect_input_error([&] { validate(short_log_p0); });
-  EXPECT_EQ(error.field(), "log_p0");
-  EXPECT_NE(error.message().find("has 5 values; expected 6"), std::string::npos) << error.what();
-}
-
-TEST(PopulationValidate, EveryEntryPointValidates) {
-  population_samples samples = ragged_samples({2, 3}, false, 6);
-  samples.values[1] = nan;
-  const double theta[2] = {0.0, 1.0};
-  hyper_likelihood_value value;
-  EXPECT_THROW(hyper_log_likelihood(samples, theta, 1, &value), input_error);
-  EXPECT_THROW(hyper_likelihood_posterior{samples}, input_error);
-  EXPECT_THROW(sample_medians(samples), input_error);
-  EXPECT_THROW(hyper_likelihood_posterior(ragged_samples({2}, false, 6), 0.0), usage_error);
-  EXPECT_THROW(hyper_likelihood_posterior(ragged_samples({2}, false, 6), nan), usage_error);
 }
 
 // --- the per-sample math -------------------------------------------------------------
@@ -449,16 +340,6 @@ double weight_moment(int k, double x, double theta_mu, double theta_sigma, doubl
   return std::pow(2 * pi * sigma2, -0.5 * k) * std::sqrt(2 * pi * sigma2 / k) * density;
 }
 
-double mean_of(const std::vector<double>& values) {
-  return std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
-}
-double variance_of(const std::vector<double>& values) {
-  const double mean = mean_of(values);
-  double sum = 0.0;
-  for (double value : values) sum += (value - mean) * (value - mean);
-  return sum / static_cast<double>(values.size() - 1);
-}
-
 // The spec's statistics of ln L̂ with a flat p0, over fresh samples for fixed data x: with
 // r_i = E[w²]/E[w]² − 1, ln L̂ − ln L has mean ≈ −Σ r_i/(2S) and variance ≈ Σ r_i/S (delta
 // method; the next terms are O(r_i²/S²) per object, ~1e-2 in all here against standard
@@ -626,247 +507,6 @@ TEST(HyperLikelihoodPosterior, PriorsAndVarianceCut) {
   }
   EXPECT_EQ(log_density[0], values[0].log_likelihood);
   EXPECT_EQ(log_density[6], -infinity);  // θ_σ = 0.01: σ² is huge
-}
-
-// --- simulation --------------------------------------------------------------------------
-
-TEST(SimulatePopulation, PureFunctionOfSettingAndSeed) {
-  population_setting setting;
-  setting.objects = 50;
-  setting.samples_per_object = 31;
-  const population_data first = simulate_population(setting, 99);
-  const population_data second = simulate_population(setting, 99);
-  EXPECT_EQ(first.mu, second.mu);
-  EXPECT_EQ(first.x, second.x);
-  EXPECT_EQ(first.samples.values, second.samples.values);
-  EXPECT_EQ(first.samples.offsets, second.samples.offsets);
-  EXPECT_TRUE(first.samples.log_p0.empty());
-  EXPECT_NO_THROW(validate(first.samples));
-  const population_data other = simulate_population(setting, 100);
-  EXPECT_NE(first.x, other.x);
-  // The samples are the flat-prior posterior samples of x under stream 3 of the seed.
-  EXPECT_EQ(draw_flat_prior_samples(first.x, setting.alpha, 31, 99).values, first.samples.values);
-}
-
-TEST(SimulatePopulation, DrawsTheSeedsModel) {
-  population_setting setting;
-  setting.objects = 4000;
-  setting.theta_mu = 0.5;
-  setting.theta_sigma = 1.5;
-  setting.alpha = 0.7;
-  setting.samples_per_object = 50;
-  const population_data data = simulate_population(setting, 7);
-  const double n = static_cast<double>(setting.objects);
-  // μ ~ N(θ_μ, θ_σ²), x − μ ~ N(0, α²), μ^(n) − x ~ N(0, α²); |z| < 4 on each mean and
-  // on each variance (standard error σ² √(2/n)).
-  std::vector<double> noise(setting.objects), spread;
-  for (std::size_t i = 0; i < setting.objects; ++i) {
-    noise[i] = data.x[i] - data.mu[i];
-    for (std::size_t k = data.samples.offsets[i]; k < data.samples.offsets[i + 1]; ++k) {
-      spread.push_back(data.samples.values[k] - data.x[i]);
-    }
-  }
-  EXPECT_LT(std::fabs(mean_of(data.mu) - 0.5), 4.0 * 1.5 / std::sqrt(n));
-  EXPECT_LT(std::fabs(variance_of(data.mu) - 2.25), 4.0 * 2.25 * std::sqrt(2.0 / n));
-  EXPECT_LT(std::fabs(mean_of(noise)), 4.0 * 0.7 / std::sqrt(n));
-  EXPECT_LT(std::fabs(variance_of(noise) - 0.49), 4.0 * 0.49 * std::sqrt(2.0 / n));
-  const double draws = static_cast<double>(spread.size());
-  EXPECT_LT(std::fabs(mean_of(spread)), 4.0 * 0.7 / std::sqrt(draws));
-  EXPECT_LT(std::fabs(variance_of(spread) - 0.49), 4.0 * 0.49 * std::sqrt(2.0 / draws));
-}
-
-TEST(SimulatePopulation, RejectsBadSettings) {
-  population_setting setting;
-  setting.alpha = 0.0;
-  EXPECT_THROW(simulate_population(setting, 1), usage_error);
-  setting = population_setting{};
-  setting.theta_sigma = -1.0;
-  EXPECT_THROW(simulate_population(setting, 1), usage_error);
-  setting = population_setting{};
-  setting.objects = 0;
-  EXPECT_THROW(simulate_population(setting, 1), usage_error);
-  setting = population_setting{};
-  setting.samples_per_object = 0;
-  EXPECT_THROW(simulate_population(setting, 1), usage_error);
-}
-
-// --- point estimates ---------------------------------------------------------------------
-
-TEST(SampleMedians, OddEvenAndSingleSamples) {
-  population_samples samples;
-  samples.values = {3.0, 1.0, 2.0, 4.0, 1.0, 3.0, 2.0, 7.0, 5.0, 5.0};
-  samples.offsets = {0, 3, 7, 8, 10};
-  EXPECT_EQ(sample_medians(samples), (std::vector<double>{2.0, 2.5, 7.0, 5.0}));
-
-  const population_samples ragged = ragged_samples({10, 11, 1, 2, 501}, false, 16);
-  const std::vector<double> medians = sample_medians(ragged);
-  for (std::size_t i = 0; i < ragged.objects(); ++i) {
-    std::vector<double> sorted(ragged.values.begin() + ragged.offsets[i],
-                               ragged.values.begin() + ragged.offsets[i + 1]);
-    std::sort(sorted.begin(), sorted.end());
-    const std::size_t count = sorted.size();
-    const double expected =
-        count % 2 == 1 ? sorted[count / 2] : 0.5 * (sorted[count / 2 - 1] + sorted[count / 2]);
-    EXPECT_EQ(medians[i], expected) << i;
-  }
-}
-
-TEST(PointEstimatePosterior, LogDensityIsTheGaussianLikelihoodOfTheMedians) {
-  const std::vector<double> medians = {0.5, -1.0, 2.0, 0.25};
-  const point_estimate_posterior posterior(medians);
-  EXPECT_EQ(posterior.dim(), 2u);
-  const std::vector<double> thetas = {0.3, 1.2, -4.0, 0.1, 0.3, 2.5, 6.0, 1.0, 0.0, 0.0, 0.0, -0.5};
-  std::vector<double> out(6);
-  posterior.log_density(thetas.data(), 6, out.data());
-  for (std::size_t b = 0; b < 2; ++b) {
-    double expected = 0.0;
-    for (double m : medians) {
-      const double z = (m - thetas[2 * b]) / thetas[2 * b + 1];
-      expected += -0.5 * z * z - std::log(thetas[2 * b + 1]) - 0.5 * std::log(2.0 * pi);
-    }
-    EXPECT_NEAR(out[b], expected, 1e-12 * std::fabs(expected)) << b;
-  }
-  for (std::size_t b = 2; b < 6; ++b) EXPECT_EQ(out[b], -infinity) << b;
-  EXPECT_THROW(point_estimate_posterior(std::vector<double>{}), input_error);
-  EXPECT_THROW(point_estimate_posterior(std::vector<double>{1.0, nan}), input_error);
-}
-
-// The seed's warning: fitting θ to per-object medians as if exact drives θ_σ to
-// √(θ_σ² + α²) = √2 at θ_σ = α = 1 (the median's own noise, π α²/(2S), adds 0.0016 to
-// the variance at S = 1000); the hyper-likelihood from the same samples recovers θ_σ ≈ 1.
-TEST(PointEstimatePosterior, ShowsTheBiasThatTheHyperLikelihoodAvoids) {
-  population_setting setting;  // 1000 objects, θ = (0, 1), α = 1, 1000 samples each
-  const population_data data = simulate_population(setting, 31);
-  const std::vector<double> medians = sample_medians(data.samples);
-  const double theta_mu = mean_of(medians);
-  std::vector<double> thetas;
-  for (int k = 0; k < 300; ++k) {
-    thetas.push_back(theta_mu);
-    thetas.push_back(0.5 + 1.49 * k / 299.0);
-  }
-  const auto argmax_sigma = [&](const batched_log_density& density) {
-    std::vector<double> out(300);
-    density.log_density(thetas.data(), 300, out.data());
-    return thetas[2 * static_cast<std::size_t>(std::max_element(out.begin(), out.end()) -
-                                               out.begin()) +
-                  1];
-  };
-  // σ̂ from the medians has standard error ≈ √2/√(2n) = 0.032; 0.1 is 3 of them.
-  const double point_estimate_sigma = argmax_sigma(point_estimate_posterior(medians));
-  EXPECT_NEAR(point_estimate_sigma, std::sqrt(2.0), 0.1);
-  // The hyper-likelihood's θ_σ: posterior sd ≈ V/√(2n θ_σ²) = 0.045; 0.18 is 4 of them.
-  const double hyper_sigma = argmax_sigma(hyper_likelihood_posterior(data.samples));
-  EXPECT_NEAR(hyper_sigma, 1.0, 0.18);
-  std::printf("[ bias   ] point estimates θ_σ = %.3f, hyper-likelihood θ_σ = %.3f\n",
-              point_estimate_sigma, hyper_sigma);
-}
-
-// --- the exact posterior -----------------------------------------------------------------
-
-// An independent 2-D midpoint quadrature over (θ_μ, θ_σ) ∈ (−5, 5) × (0, 2), the
-// likelihood Π_i N(x_i; θ_μ, θ_σ² + α²) summed over the data at every node.
-TEST(ExactPopulationPosterior, AgreesWithATwoDimensionalQuadrature) {
-  population_setting setting;
-  setting.objects = 50;
-  setting.samples_per_object = 1;
-  const std::vector<double> x = simulate_population(setting, 5).x;
-  const double alpha = 1.0;
-  const population_exact exact = exact_population_posterior(x, alpha);
-
-  constexpr int mu_cells = 1000, sigma_cells = 1000;
-  const double mu_step = 10.0 / mu_cells, sigma_step = 2.0 / sigma_cells;
-  std::vector<double> log_density(static_cast<std::size_t>(mu_cells) * sigma_cells);
-  for (int s = 0; s < sigma_cells; ++s) {
-    const double sigma = (s + 0.5) * sigma_step;
-    const double variance = sigma * sigma + alpha * alpha;
-    const double log_norm = -0.5 * std::log(2.0 * pi * variance);
-    for (int m = 0; m < mu_cells; ++m) {
-      const double mu = -5.0 + (m + 0.5) * mu_step;
-      double sum = 0.0;
-      for (double xi : x) sum += log_norm - 0.5 * (xi - mu) * (xi - mu) / variance;
-      log_density[static_cast<std::size_t>(s) * mu_cells + m] = sum;
-    }
-  }
-  const double max = *std::max_element(log_density.begin(), log_density.end());
-  double total = 0.0, mu1 = 0.0, mu2 = 0.0, sigma1 = 0.0, sigma2 = 0.0;
-  std::vector<double> mu_marginal(mu_cells, 0.0), sigma_marginal(sigma_cells, 0.0);
-  for (int s = 0; s < sigma_cells; ++s) {
-    const double sigma = (s + 0.5) * sigma_step;
-    for (int m = 0; m < mu_cells; ++m) {
-      const double mu = -5.0 + (m + 0.5) * mu_step;
-      const double w = std::exp(log_density[static_cast<std::size_t>(s) * mu_cells + m] - max);
-      total += w;
-      mu1 += w * mu;
-      mu2 += w * mu * mu;
-      sigma1 += w * sigma;
-      sigma2 += w * sigma * sigma;
-      mu_marginal[m] += w;
-      sigma_marginal[s] += w;
-    }
-  }
-  const double mean_mu = mu1 / total, mean_sigma = sigma1 / total;
-  EXPECT_NEAR(exact.mean_mu, mean_mu, 1e-5);
-  EXPECT_NEAR(exact.sd_mu, std::sqrt(mu2 / total - mean_mu * mean_mu), 1e-5);
-  EXPECT_NEAR(exact.mean_sigma, mean_sigma, 1e-5);
-  EXPECT_NEAR(exact.sd_sigma, std::sqrt(sigma2 / total - mean_sigma * mean_sigma), 1e-5);
-
-  // Quantiles from the grid's marginals (piecewise-constant densities): accurate to about
-  // the cell width squared times the density's slope, so to 1e-4 here.
-  const auto grid_quantile = [total](const std::vector<double>& marginal, double lower, double step,
-                                     double p) {
-    double cumulative = 0.0;
-    for (std::size_t k = 0; k < marginal.size(); ++k) {
-      const double mass = marginal[k] / total;
-      if (cumulative + mass >= p) return lower + (k + (p - cumulative) / mass) * step;
-      cumulative += mass;
-    }
-    return lower + marginal.size() * step;
-  };
-  EXPECT_NEAR(exact.q05_mu, grid_quantile(mu_marginal, -5.0, mu_step, 0.05), 1e-4);
-  EXPECT_NEAR(exact.q50_mu, grid_quantile(mu_marginal, -5.0, mu_step, 0.50), 1e-4);
-  EXPECT_NEAR(exact.q95_mu, grid_quantile(mu_marginal, -5.0, mu_step, 0.95), 1e-4);
-  EXPECT_NEAR(exact.q05_sigma, grid_quantile(sigma_marginal, 0.0, sigma_step, 0.05), 1e-4);
-  EXPECT_NEAR(exact.q50_sigma, grid_quantile(sigma_marginal, 0.0, sigma_step, 0.50), 1e-4);
-  EXPECT_NEAR(exact.q95_sigma, grid_quantile(sigma_marginal, 0.0, sigma_step, 0.95), 1e-4);
-  EXPECT_LT(exact.q05_mu, exact.q50_mu);
-  EXPECT_LT(exact.q50_mu, exact.q95_mu);
-}
-
-// Near the edge θ_μ = 5 the truncation of θ_μ | θ_σ matters: the same 2-D check.
-TEST(ExactPopulationPosterior, IncludesTheTruncationOfThetaMu) {
-  const std::vector<double> x = {4.9, 5.6, 4.2, 5.3, 6.1, 4.8};
-  const double alpha = 0.5;
-  const population_exact exact = exact_population_posterior(x, alpha);
-  constexpr int cells = 1500;
-  const double mu_step = 10.0 / cells, sigma_step = 2.0 / cells;
-  double total = 0.0, mu1 = 0.0, mu2 = 0.0, sigma1 = 0.0;
-  for (int s = 0; s < cells; ++s) {
-    const double sigma = (s + 0.5) * sigma_step;
-    const double variance = sigma * sigma + alpha * alpha;
-    for (int m = 0; m < cells; ++m) {
-      const double mu = -5.0 + (m + 0.5) * mu_step;
-      double log_density = 0.0;
-      for (double xi : x) {
-        log_density += -0.5 * std::log(variance) - 0.5 * (xi - mu) * (xi - mu) / variance;
-      }
-      const double w = std::exp(log_density);
-      total += w;
-      mu1 += w * mu;
-      mu2 += w * mu * mu;
-      sigma1 += w * sigma;
-    }
-  }
-  EXPECT_NEAR(exact.mean_mu, mu1 / total, 2e-5);
-  EXPECT_NEAR(exact.sd_mu, std::sqrt(mu2 / total - (mu1 / total) * (mu1 / total)), 2e-5);
-  EXPECT_NEAR(exact.mean_sigma, sigma1 / total, 2e-5);
-  EXPECT_LT(exact.q95_mu, 5.0);
-  EXPECT_LT(exact.mean_mu, 5.0);
-}
-
-TEST(ExactPopulationPosterior, RejectsBadInput) {
-  EXPECT_THROW(exact_population_posterior({}, 1.0), usage_error);
-  EXPECT_THROW(exact_population_posterior({1.0, nan}, 1.0), usage_error);
-  EXPECT_THROW(exact_population_posterior({1.0, 2.0}, 0.0), usage_error);
 }
 
 }  // namespace

@@ -1,15 +1,11 @@
 #pragma once
-/// @file output.hpp
+/// @file rates_output.hpp
 /// @brief What `ismc rates` writes: the CSV of rows, the JSON report and the table on
-/// stdout. Files are written atomically: a reader sees the old file or the whole new one,
-/// never a part, and a failed or interrupted run leaves no file behind.
+/// stdout. The files are written atomically (cli/atomic_file.hpp).
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
-#include <iosfwd>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -31,39 +27,6 @@ struct run_info {
 /// Shortest decimal text that reads back as exactly `value` (so every number in the CSV
 /// and the table round-trips); `nan`, `inf` and `-inf` for non-finite values.
 std::string format_number(double value);
-
-/// Writes a file atomically: `write` fills a temporary file `path + ".tmp.<pid>"` in the
-/// same directory, which is flushed, closed, checked and renamed onto `path`.
-/// @throws ismc::runtime_failure naming `path` on any failure; the temporary file is
-///         removed and `path` is left untouched. Exceptions from `write` propagate after
-///         the same cleanup.
-void write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& write);
-
-/// Several files that appear together or not at all: each is written under a temporary
-/// name (`path + ".tmp.<pid>"`, as write_file_atomically uses) and `commit` renames them
-/// all onto their paths; whatever is not committed when the object goes (an error, an
-/// interrupt) is removed.
-class staged_files {
- public:
-  staged_files() = default;
-  staged_files(const staged_files&) = delete;
-  staged_files& operator=(const staged_files&) = delete;
-  ~staged_files();
-
-  /// Registers `path` and returns the temporary path its content goes to.
-  std::string stage(const std::string& path);
-
-  /// Stages `path` with `text` as its content.
-  /// @throws ismc::runtime_failure naming the temporary file when it cannot be written.
-  void write(const std::string& path, const std::string& text);
-
-  /// Renames every staged file onto its path, in the order staged.
-  /// @throws ismc::runtime_failure naming both paths when a rename fails.
-  void commit();
-
- private:
-  std::vector<std::pair<std::string, std::string>> pending_;  // (temporary, path)
-};
 
 /// The CSV text of `rows`: header `theta_0,…,theta_{dim-1},estimate,std_error,ci_low,
 /// ci_high,upper_bound,sims,method`, then `exact` when any row has an exact rate, then

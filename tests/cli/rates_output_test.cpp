@@ -1,6 +1,7 @@
-// The CSV, the JSON report and the table: columns, round-tripping numbers, atomic writes.
+// The CSV, the JSON report and the table: columns, round-tripping numbers, files written
+// atomically.
 
-#include "cli/output.hpp"
+#include "cli/rates_output.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +9,6 @@
 #include <cstdlib>
 #include <limits>
 #include <sstream>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -50,7 +50,7 @@ rates_study small_study() {
   return study;
 }
 
-TEST(Output, NumbersRoundTrip) {
+TEST(RatesOutput, NumbersRoundTrip) {
   for (double value : {0.1, 1.0 / 3.0, -0.7999999999999998, 1e-300, 6.02214076e23, 0.0,
                        std::numeric_limits<double>::denorm_min(), 0.024997895148220435}) {
     const std::string text = format_number(value);
@@ -62,7 +62,7 @@ TEST(Output, NumbersRoundTrip) {
   EXPECT_EQ(format_number(-std::numeric_limits<double>::infinity()), "-inf");
 }
 
-TEST(Output, CsvColumnsForPlainRows) {
+TEST(RatesOutput, CsvColumnsForPlainRows) {
   const std::vector<rate_row> rows = {plain_row({-1.0, 0.5}, 0.25), plain_row({0.0, 0.5}, 0.75)};
   const std::vector<std::string> lines = lines_of(csv_text(rows, 2));
   ASSERT_EQ(lines.size(), 3u);
@@ -71,7 +71,7 @@ TEST(Output, CsvColumnsForPlainRows) {
   EXPECT_EQ(lines[2], "0,0.5,0.75,0.125,0.0625,0.5,0.4375,1000,plain");
 }
 
-TEST(Output, CsvAddsExactAndEssColumnsWhenAnyRowHasThem) {
+TEST(RatesOutput, CsvAddsExactAndEssColumnsWhenAnyRowHasThem) {
   std::vector<rate_row> rows = {plain_row({0.0}, 0.25), plain_row({1.0}, 0.5)};
   rows[0].exact = 0.2;
   rows[1].method = rate_method::importance;
@@ -85,7 +85,7 @@ TEST(Output, CsvAddsExactAndEssColumnsWhenAnyRowHasThem) {
   EXPECT_EQ(lines[2], "1,0.5,0.125,0.0625,0.5,0.4375,1000,importance,,1500.5,1.5");
 }
 
-TEST(Output, WriteCsvLeavesOnlyTheFile) {
+TEST(RatesOutput, WriteCsvLeavesOnlyTheFile) {
   testing::temp_dir dir;
   const std::string path = dir.file("rates.csv");
   const std::vector<rate_row> rows = {plain_row({0.0}, 0.25)};
@@ -98,7 +98,7 @@ TEST(Output, WriteCsvLeavesOnlyTheFile) {
   EXPECT_EQ(dir.entries(), std::set<std::string>{"rates.csv"});
 }
 
-TEST(Output, FailedWriteNamesThePathAndLeavesNothing) {
+TEST(RatesOutput, FailedWriteNamesThePathAndLeavesNothing) {
   testing::temp_dir dir;
   const std::string path = dir.file("no_such_dir/rates.csv");
   try {
@@ -115,21 +115,7 @@ TEST(Output, FailedWriteNamesThePathAndLeavesNothing) {
   EXPECT_EQ(dir.entries(), std::set<std::string>{"taken"});
 }
 
-TEST(Output, WriterExceptionKeepsTheOldFile) {
-  testing::temp_dir dir;
-  const std::string path = dir.file("rates.csv");
-  testing::write_text(path, "old\n");
-  EXPECT_THROW(write_file_atomically(path,
-                                     [](std::ostream& out) {
-                                       out << "partial";
-                                       throw std::runtime_error("boom");
-                                     }),
-               std::runtime_error);
-  EXPECT_EQ(testing::read_text(path), "old\n");
-  EXPECT_EQ(dir.entries(), std::set<std::string>{"rates.csv"});
-}
-
-TEST(Output, StudyJsonHasEveryResolvedFieldAndTheTargets) {
+TEST(RatesOutput, StudyJsonHasEveryResolvedFieldAndTheTargets) {
   const nlohmann::json json = to_json(small_study());
   EXPECT_EQ(json["model"]["family"], "gaussian");
   EXPECT_EQ(json["model"]["dim"], 2);
@@ -161,7 +147,7 @@ TEST(Output, StudyJsonHasEveryResolvedFieldAndTheTargets) {
   EXPECT_FALSE(listed_json["grid"].contains("lower"));
 }
 
-TEST(Output, ReportJsonRoundTrips) {
+TEST(RatesOutput, ReportJsonRoundTrips) {
   rates_result result;
   result.rows = {plain_row({0.0, 10.0}, 1.0 / 3.0)};
   result.rows[0].exact = 0.3;
@@ -191,7 +177,7 @@ TEST(Output, ReportJsonRoundTrips) {
   EXPECT_EQ(dir.entries(), std::set<std::string>{"rates.json"});
 }
 
-TEST(Output, TableIsAligned) {
+TEST(RatesOutput, TableIsAligned) {
   std::vector<rate_row> rows = {plain_row({-2.0}, 6e-05), plain_row({0.4}, 0.123456789)};
   std::string table = format_table(rows, 1);
   std::vector<std::string> lines = lines_of(table);
@@ -211,7 +197,7 @@ TEST(Output, TableIsAligned) {
 
 // An importance run's JSON says how it chose its proposals: one per target and one per
 // cluster, cluster sizes that add up to the pilot rejections, weights summing to 1.
-TEST(Output, ImportanceReportHoldsProposalsWeightsAndClusters) {
+TEST(RatesOutput, ImportanceReportHoldsProposalsWeightsAndClusters) {
   rates_study study;
   study.run.method = rate_method::importance;
   study.grid.lower = {-3.0};

@@ -1,0 +1,88 @@
+#include "cli/rates_command.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+
+#include "cli/rates_output.hpp"
+#include "cli/run_context.hpp"
+#include "ismc/backend/backend_kind.hpp"
+#include "ismc/core/error.hpp"
+#include "ismc/io/study_file.hpp"
+#include "ismc/rates/backend.hpp"
+#include "ismc/rates/rates.hpp"
+#include "ismc/rates/study.hpp"
+
+namespace ismc::cli {
+
+namespace {
+
+// Refuses an output path that cannot be written, before hours of computing.
+void check_output_path(const std::string& flag, const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ignored;
+  if (fs::is_directory(path, ignored)) {
+    throw usage_error(flag + ": '" + path + "' is a directory, expected a file path");
+  }
+  fs::path directory = fs::path(path).parent_path();
+  if (directory.empty()) directory = ".";
+  if (!fs::is_directory(directory, ignored)) {
+    throw usage_error(flag + ": directory '" + directory.string() + "' of '" + path +
+                      "' does not exist");
+  }
+}
+
+}  // namespace
+
+int run_rates_command(const rates_options& options) {
+  rates_study study = io::load_study(options.study_path);
+  if (options.seed) study.run.seed = *options.seed;
+
+  if (!options.out_path.empty()) check_output_path("--out", options.out_path);
+  if (!options.json_path.empty()) check_output_path("--json", options.json_path);
+  if (!options.out_path.empty() && options.out_path == options.json_path) {
+    throw usage_error("--out and --json name the same file '" + options.out_path + "'");
+  }
+  const std::optional<backend_kind> kind = parse_backend_kind(options.backend);
+  if (!kind) {
+    throw usage_error("--backend: got '" + options.backend + "', expected auto, cpu or cuda");
+  }
+
+  const std::unique_ptr<backend> machine = make_backend(*kind);
+  run_context context(options.quiet, options.threads);
+
+  const auto start = std::chrono::steady_clock::now();
+  const rates_result result = run_rates(study, *machine, context.hooks());
+  const double wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  // A signal that came as the study finished still means: write nothing.
+  context.finish();
+
+  const std::size_t dim = study.model.dim;
+  const std::string model_name = make_model(study.model, study.test)->name();
+  char seconds[32];
+  std::snprintf(seconds, sizeof seconds, "%.3g", wall_seconds);
+  std::cout << "# " << model_name << ", method " << to_string(study.run.method) << ", "
+            << result.rows.size() << (result.rows.size() == 1 ? " target" : " targets")
+            << ", seed " << study.run.seed << ", backend " << result.backend << ", "
+            << seconds << " s\n"
+            << format_table(result.rows, dim) << std::flush;
+  for (const std::string& warning : result.warnings) {
+    std::cerr << "ismc: warning: " << warning << "\n";
+  }
+
+  run_info info;
+  info.seed = study.run.seed;
+  info.backend = result.backend;
+  info.wall_seconds = wall_seconds;
+  if (!options.out_path.empty()) write_csv(options.out_path, result.rows, dim);
+  if (!options.json_path.empty()) write_json(options.json_path, study, result, info);
+  return 0;
+}
+
+}  // namespace ismc::cli

@@ -1,0 +1,25 @@
+#pragma once
+// `ismc rates STUDY.toml ...`: a rejection-rate study; the table on stdout, then the CSV and
+// the JSON report when asked, written atomically and only after the whole study succeeded.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace ismc::cli {
+
+/// The flags of `ismc rates`.
+struct rates_options {
+  std::string study_path;
+  std::string out_path;               ///< CSV; empty: none
+  std::string json_path;              ///< JSON; empty: none
+  std::optional<std::uint64_t> seed;  ///< overrides [run] seed
+  unsigned threads = 0;               ///< 0: all hardware threads
+  std::string backend = "auto";
+  bool quiet = false;
+};
+
+/// Runs `ismc rates`; returns the exit code.
+int run_rates_command(const rates_options& options);
+
+}  // namespace ismc::cli

@@ -1,0 +1,100 @@
+// Atomic files: one written whole or not at all, several that appear together or not at
+// all; failures name the path and leave nothing behind.
+
+#include "cli/atomic_file.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <ostream>
+#include <set>
+#include <stdexcept>
+#include <string>
+
+#include "ismc/core/error.hpp"
+#include "support/test_files.hpp"
+
+namespace ismc::cli {
+namespace {
+
+TEST(AtomicFile, WritesTheWholeFileAndNothingElse) {
+  testing::temp_dir dir;
+  const std::string path = dir.file("out.txt");
+  write_file_atomically(path, [](std::ostream& out) { out << "first\n"; });
+  EXPECT_EQ(testing::read_text(path), "first\n");
+  write_file_atomically(path, [](std::ostream& out) { out << "second\n"; });
+  EXPECT_EQ(testing::read_text(path), "second\n");
+  EXPECT_EQ(dir.entries(), std::set<std::string>{"out.txt"});
+}
+
+TEST(AtomicFile, FailedWriteNamesThePathAndLeavesNothing) {
+  testing::temp_dir dir;
+  const std::string path = dir.file("no_such_dir/out.txt");
+  try {
+    write_file_atomically(path, [](std::ostream& out) { out << "text"; });
+    ADD_FAILURE() << "no error";
+  } catch (const runtime_failure& e) {
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(dir.entries().empty());
+}
+
+TEST(AtomicFile, WriterExceptionKeepsTheOldFile) {
+  testing::temp_dir dir;
+  const std::string path = dir.file("rates.csv");
+  testing::write_text(path, "old\n");
+  EXPECT_THROW(write_file_atomically(path,
+                                     [](std::ostream& out) {
+                                       out << "partial";
+                                       throw std::runtime_error("boom");
+                                     }),
+               std::runtime_error);
+  EXPECT_EQ(testing::read_text(path), "old\n");
+  EXPECT_EQ(dir.entries(), std::set<std::string>{"rates.csv"});
+}
+
+TEST(AtomicFile, StagedFilesAppearTogetherOnCommit) {
+  testing::temp_dir dir;
+  testing::write_text(dir.file("b.csv"), "old\n");
+  staged_files files;
+  files.write(dir.file("a.csv"), "a\n");
+  const std::string temporary = files.stage(dir.file("b.csv"));
+  testing::write_text(temporary, "b\n");
+  // Before the commit: the old file and the temporaries, no new file.
+  EXPECT_FALSE(std::filesystem::exists(dir.file("a.csv")));
+  EXPECT_EQ(testing::read_text(dir.file("b.csv")), "old\n");
+  EXPECT_EQ(dir.entries().size(), 3u);
+  files.commit();
+  EXPECT_EQ(testing::read_text(dir.file("a.csv")), "a\n");
+  EXPECT_EQ(testing::read_text(dir.file("b.csv")), "b\n");
+  EXPECT_EQ(dir.entries(), (std::set<std::string>{"a.csv", "b.csv"}));
+}
+
+TEST(AtomicFile, UncommittedStagedFilesAreRemoved) {
+  testing::temp_dir dir;
+  testing::write_text(dir.file("b.csv"), "old\n");
+  {
+    staged_files files;
+    files.write(dir.file("a.csv"), "a\n");
+    files.write(dir.file("b.csv"), "b\n");
+    EXPECT_EQ(dir.entries().size(), 3u);
+  }  // an error or an interrupt: no commit
+  EXPECT_EQ(dir.entries(), std::set<std::string>{"b.csv"});
+  EXPECT_EQ(testing::read_text(dir.file("b.csv")), "old\n");
+}
+
+TEST(AtomicFile, StagedWriteFailureNamesTheTemporaryFile) {
+  testing::temp_dir dir;
+  staged_files files;
+  try {
+    files.write(dir.file("no_such_dir/a.csv"), "a\n");
+    ADD_FAILURE() << "no error";
+  } catch (const runtime_failure& e) {
+    EXPECT_NE(std::string(e.what()).find(dir.file("no_such_dir/a.csv.tmp.")), std::string::npos)
+        << e.what();
+  }
+  EXPECT_TRUE(dir.entries().empty());
+}
+
+}  // namespace
+}  // namespace ismc::cli
