@@ -225,7 +225,7 @@ detail::log_weight_accumulator accumulate_with_log_p0(const double* mu, const do
 }
 
 // On a CPU with AVX-512F the same two loops with the table-driven 2^−t of
-// population_avx512.hpp (about 25% fewer fused multiply-adds per term).
+// hyper_likelihood_avx512.hpp (about 25% fewer fused multiply-adds per term).
 #if defined(ISMC_HAVE_AVX512_LOOPS)
 __attribute__((target("avx512f,fma"))) detail::log_weight_accumulator accumulate_flat_avx512(
     const double* mu, const double* /*log_p0*/, std::size_t count,
