@@ -19,9 +19,9 @@
 #include "ismc/samplers/diagnostics.hpp"
 #include "ismc/samplers/ensemble.hpp"
 #include "ismc/core/error.hpp"
+#include "ismc/samplers/chains.hpp"
 #include "ismc/samplers/nuts.hpp"
 #include "ismc/core/rng.hpp"
-#include "core/parallel.hpp"
 #include "population/population_math.hpp"
 
 namespace ismc::cli {
@@ -230,21 +230,12 @@ method_draws run_nuts_method(const posterior_model& model, const population_stud
     return static_cast<std::size_t>(std::find(names.begin(), names.end(), name) - names.begin());
   };
   std::vector<hyper_recorder> recorders(study.chains, hyper_recorder(index("theta_mu"), index("theta_sigma")));
-  // Chains run concurrently: one bar for all of them.
-  hooks.begin("nuts", study.chains * (study.warmup + study.draws));
-  shared_progress progress(hooks.progress);
-  run_hooks chain_hooks = hooks;
-  chain_hooks.progress = &progress;
-  detail::parallel_for(study.chains, hooks.threads == 0 ? static_cast<unsigned>(study.chains) : hooks.threads,
-                       [&](std::size_t c) {
-                         nuts_config config;
-                         config.warmup = study.warmup;
-                         config.draws = study.draws;
-                         config.seed = study.seed;
-                         config.chain = static_cast<std::uint32_t>(c + 1);
-                         run_nuts(model, config, recorders[c], chain_hooks);
-                       });
-  hooks.end();
+  nuts_config config;
+  config.warmup = study.warmup;
+  config.draws = study.draws;
+  config.seed = study.seed;
+  run_nuts_chains(model, config, study.chains, [&](std::size_t c) -> draw_writer& { return recorders[c]; },
+                  hooks, "nuts");
   method_draws draws{"nuts", {}, {}};
   std::ostringstream text;
   text << "chain,draw,lp__,theta_mu,theta_sigma\n";
