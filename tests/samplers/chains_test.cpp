@@ -205,8 +205,9 @@ TEST(NutsChains, BadSettingsAndInterruptsReachTheCaller) {
   const std::atomic<bool> stop{true};
   run_hooks hooks;
   hooks.interrupt = &stop;
-  EXPECT_THROW(run_nuts_chains(model, small_config(metric_kind::diag), chains.size(), writer_of, hooks),
-               interrupted);
+  EXPECT_THROW(
+      run_nuts_chains(model, small_config(metric_kind::diag), chains.size(), writer_of, hooks),
+      interrupted);
 }
 
 }  // namespace
