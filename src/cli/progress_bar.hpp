@@ -62,19 +62,4 @@ class progress_bar : public progress_sink {
   std::size_t last_width_ = 0;
 };
 
-/// Lets several concurrent runs (chains) report into one bar: their begin and end are
-/// the command's business, so only `advance` is passed on.
-class shared_progress : public progress_sink {
- public:
-  explicit shared_progress(progress_sink* target) : target_(target) {}
-  void begin(const std::string&, std::uint64_t) override {}
-  void advance(std::uint64_t done) override {
-    if (target_ != nullptr) target_->advance(done);
-  }
-  void end() override {}
-
- private:
-  progress_sink* target_;
-};
-
 }  // namespace ismc::cli

@@ -26,7 +26,7 @@ bool any_ess(const std::vector<rate_row>& rows) {
 }
 
 std::string optional_number(const std::optional<double>& value) {
-  return value ? format_number(*value) : std::string();
+  return value ? number_text(*value) : std::string();
 }
 
 // Six significant digits: what a person reads in a table (the files keep every digit).
@@ -39,7 +39,6 @@ std::string short_number(double value) {
 
 }  // namespace
 
-std::string format_number(double value) { return number_text(value); }
 
 std::string csv_text(const std::vector<rate_row>& rows, std::size_t dim) {
   const bool exact = any_exact(rows);
@@ -55,10 +54,10 @@ std::string csv_text(const std::vector<rate_row>& rows, std::size_t dim) {
       throw runtime_failure("internal error: a row has " + std::to_string(row.theta.size()) +
                             " coordinates, expected " + std::to_string(dim));
     }
-    for (double value : row.theta) text += format_number(value) + ",";
-    text += format_number(row.estimate) + "," + format_number(row.std_error) + "," +
-            format_number(row.ci_low) + "," + format_number(row.ci_high) + "," +
-            format_number(row.upper_bound) + "," + std::to_string(row.sims) + "," +
+    for (double value : row.theta) text += number_text(value) + ",";
+    text += number_text(row.estimate) + "," + number_text(row.std_error) + "," +
+            number_text(row.ci_low) + "," + number_text(row.ci_high) + "," +
+            number_text(row.upper_bound) + "," + std::to_string(row.sims) + "," +
             to_string(row.method);
     if (exact) text += "," + optional_number(row.exact);
     if (ess) text += "," + optional_number(row.ess) + "," + optional_number(row.ess_per_sim);

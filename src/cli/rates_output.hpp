@@ -24,10 +24,6 @@ struct run_info {
   double wall_seconds = 0.0;            ///< wall-clock time of the study, in seconds
 };
 
-/// Shortest decimal text that reads back as exactly `value` (so every number in the CSV
-/// and the table round-trips); `nan`, `inf` and `-inf` for non-finite values.
-std::string format_number(double value);
-
 /// The CSV text of `rows`: header `theta_0,…,theta_{dim-1},estimate,std_error,ci_low,
 /// ci_high,upper_bound,sims,method`, then `exact` when any row has an exact rate, then
 /// `ess,ess_per_sim` when any row has an effective sample size; one line per row in

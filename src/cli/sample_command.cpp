@@ -21,22 +21,23 @@
 #include "ismc/io/stan_json.hpp"
 #include "cli/summary.hpp"
 #include "ismc/core/error.hpp"
+#include "ismc/samplers/chains.hpp"
 #include "ismc/samplers/nuts.hpp"
 #include "ismc/models/posterior.hpp"
 #include "ismc/samplers/stan_csv.hpp"
-#include "core/parallel.hpp"
 
 namespace ismc::cli {
 
 namespace {
 
-// Forwards each draw to the chain's CSV and keeps the sampling draws in memory for the
-// summary.
+// Writes a chain's Stan CSV, on the chain's thread: the file is opened when the chain
+// starts and closed (and checked) when it ends, so that no more files are open than chains
+// run at once. Keeps the sampling draws in memory for the summary.
 class recording_writer : public draw_writer {
  public:
-  recording_writer(std::ostream& csv, const stan_csv_header& header,
+  recording_writer(const std::string& path, const stan_csv_header& header,
                    const std::vector<std::string>& names)
-      : csv_(csv, header, names), n_outputs_(names.size()) {
+      : path_(path), out_(open(path)), csv_(out_, header, names), n_outputs_(names.size()) {
     record_.columns = stan_sampler_columns();
     record_.columns.insert(record_.columns.end(), names.begin(), names.end());
     record_.config["model"] = header.model;
@@ -58,14 +59,25 @@ class recording_writer : public draw_writer {
     record_.stepsize = stepsize;
     record_.inverse_metric = inverse_metric;
   }
+  // The chain's last call.
   void timing(double warmup_seconds, double sampling_seconds) override {
     csv_.timing(warmup_seconds, sampling_seconds);
     record_.warmup_seconds = warmup_seconds;
     record_.sampling_seconds = sampling_seconds;
+    out_.close();
+    if (!out_) throw runtime_failure("cannot write '" + path_ + "'");
   }
   stan_csv& record() { return record_; }
 
  private:
+  static std::ofstream open(const std::string& path) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    if (!out) throw runtime_failure("cannot write '" + path + "'");
+    return out;
+  }
+
+  std::string path_;
+  std::ofstream out_;
   stan_csv_writer csv_;
   std::size_t n_outputs_;
   stan_csv record_;
@@ -180,39 +192,26 @@ int run_sample_command(const sample_options& options) {
   }
 
   run_context context(options.quiet, 0);
-  // Chains run concurrently: one bar for all of them, begun and ended here.
-  shared_progress progress(context.hooks().progress);
   run_hooks hooks = context.hooks();
-  hooks.progress = &progress;
+  hooks.threads = options.threads;
 
   const std::vector<std::string> names = model->output_names();
-  std::vector<stan_csv> chains(options.chains);
-  const unsigned threads =
-      options.threads > 0 ? options.threads : static_cast<unsigned>(options.chains);
-  context.hooks().begin("sampling", options.chains * (options.warmup + options.draws));
-  try {
-    detail::parallel_for(options.chains, threads, [&](std::size_t index) {
-      std::ofstream out(temporary_paths[index], std::ios::binary | std::ios::trunc);
-      if (!out) throw runtime_failure("cannot write '" + temporary_paths[index] + "'");
-      stan_csv_header header;
-      header.model = options.model;
-      header.data_file = options.data_path;
-      header.init = options.init;
-      header.output_file = final_paths[index];
-      header.config = base;
-      header.config.chain = static_cast<std::uint32_t>(index + 1);
-      recording_writer writer(out, header, names);
-      run_nuts(*model, header.config, writer, hooks);
-      out.close();
-      if (!out) throw runtime_failure("cannot write '" + temporary_paths[index] + "'");
-      chains[index] = std::move(writer.record());
-    });
-    hooks.check_interrupt();
-  } catch (...) {
-    context.hooks().end();
-    throw;
-  }
-  context.hooks().end();
+  std::vector<std::unique_ptr<recording_writer>> writers(options.chains);
+  const auto writer_of = [&](std::size_t index) -> draw_writer& {
+    stan_csv_header header;
+    header.model = options.model;
+    header.data_file = options.data_path;
+    header.init = options.init;
+    header.output_file = final_paths[index];
+    header.config = base;
+    header.config.chain = static_cast<std::uint32_t>(index + 1);
+    writers[index] = std::make_unique<recording_writer>(temporary_paths[index], header, names);
+    return *writers[index];
+  };
+  run_nuts_chains(*model, base, options.chains, writer_of, hooks, "sampling");
+  hooks.check_interrupt();
+  std::vector<stan_csv> chains;
+  for (const auto& writer : writers) chains.push_back(std::move(writer->record()));
   context.finish();
   files.commit();
   std::cout << "Wrote " << options.chains << " Stan CSV files: " << final_paths.front()

@@ -2,7 +2,8 @@
 // src/stan/mcmc/hmc/nuts/base_nuts.hpp (multinomial sampling, generalized U-turn criterion
 // with the checks across the subtree seam), hmc/base_hmc.hpp (init_stepsize),
 // hmc/nuts/adapt_{diag,dense}_e_nuts.hpp and services/util/run_adaptive_sampler.hpp (the
-// warmup loop). The adaptation classes live in nuts_adaptation.hpp.
+// warmup loop). The metrics live in nuts_metric.hpp, the adaptation classes in
+// nuts_adaptation.hpp, the chain's random stream in chain_random.hpp.
 
 #include "ismc/samplers/nuts.hpp"
 #include "ismc/core/number_text.hpp"
@@ -20,8 +21,9 @@
 #include <vector>
 
 #include "ismc/core/error.hpp"
-#include "ismc/core/rng.hpp"
+#include "samplers/chain_random.hpp"
 #include "samplers/nuts_adaptation.hpp"
+#include "samplers/nuts_metric.hpp"
 
 namespace ismc {
 
@@ -35,8 +37,10 @@ std::string to_string(metric_kind metric) {
 
 namespace {
 
-using Eigen::MatrixXd;
 using Eigen::VectorXd;
+using nuts_detail::chain_random;
+using nuts_detail::dense_metric;
+using nuts_detail::diag_metric;
 
 constexpr double infinity = std::numeric_limits<double>::infinity();
 // Stan's max_deltaH_: an energy error above this marks the trajectory divergent.
@@ -96,38 +100,6 @@ void validate(const posterior_model& model, const nuts_config& config) {
   }
 }
 
-// The chain's randomness: consecutive counters of the Philox stream keyed by (seed, chain),
-// so a chain's draws depend only on (seed, chain id), never on other chains or threads.
-class chain_random {
- public:
-  chain_random(std::uint64_t seed, std::uint32_t chain) : stream_{seed, chain} {}
-
-  /// A uniform in [0, 1).
-  double uniform() {
-    const philox_block bits = random_bits(stream_, counter_++, 0);
-    return uniform_closed_open(bits.v[0], bits.v[1]);
-  }
-
-  /// `count` uniforms in [0, 1), two per Philox block of one counter.
-  void uniforms(double* u, std::size_t count) {
-    const std::uint64_t counter = counter_++;
-    for (std::size_t n = 0; n < count; n += 2) {
-      const philox_block bits = random_bits(stream_, counter, static_cast<std::uint32_t>(n / 2));
-      u[n] = uniform_closed_open(bits.v[0], bits.v[1]);
-      if (n + 1 < count) u[n + 1] = uniform_closed_open(bits.v[2], bits.v[3]);
-    }
-  }
-
-  /// `count` standard normals (Box–Muller) from one counter.
-  void normals(double* z, std::size_t count) {
-    standard_normals(stream_, counter_++, z, static_cast<int>(count));
-  }
-
- private:
-  random_stream stream_;
-  std::uint64_t counter_ = 0;
-};
-
 // A point in phase space (Stan's ps_point): position, momentum, potential V = −log p(q) and
 // its gradient ∂V/∂q.
 struct phase_point {
@@ -158,87 +130,6 @@ void swap(phase_point& a, phase_point& b) {
   a.g.swap(b.g);
   std::swap(a.V, b.V);
 }
-
-// Diagonal Euclidean metric: kinetic energy ½ pᵀ M⁻¹ p with M⁻¹ = diag(inverse_).
-class diag_metric {
- public:
-  using adaptation = nuts_detail::var_adaptation;
-
-  explicit diag_metric(std::size_t dim)
-      : inverse_(VectorXd::Ones(static_cast<Eigen::Index>(dim))), sqrt_inverse_(inverse_) {}
-
-  // The kinetic energy ½ pᵀ p♯ from p and p♯ = M⁻¹p: callers have p♯ at hand, or need it.
-  static double tau(const VectorXd& p, const VectorXd& p_sharp) { return 0.5 * p.dot(p_sharp); }
-  // p♯ = M⁻¹p, written into a buffer of the caller's so that no step allocates.
-  void dtau_dp(const VectorXd& p, VectorXd& p_sharp) const {
-    p_sharp = inverse_.cwiseProduct(p);
-  }
-
-  // p ~ N(0, M): p_i = z_i / sqrt(M⁻¹_ii).
-  void sample_p(VectorXd& p, chain_random& random) const {
-    random.normals(p.data(), static_cast<std::size_t>(p.size()));
-    p = p.cwiseQuotient(sqrt_inverse_);
-  }
-
-  bool learn(adaptation& adapt, const VectorXd& q) {
-    if (!adapt.learn_variance(inverse_, q)) return false;
-    sqrt_inverse_ = inverse_.cwiseSqrt();
-    return true;
-  }
-
-  std::vector<double> inverse_values() const {
-    return std::vector<double>(inverse_.data(), inverse_.data() + inverse_.size());
-  }
-
- private:
-  VectorXd inverse_;
-  VectorXd sqrt_inverse_;
-};
-
-// Dense Euclidean metric: kinetic energy ½ pᵀ M⁻¹ p with a full M⁻¹.
-class dense_metric {
- public:
-  using adaptation = nuts_detail::covar_adaptation;
-
-  explicit dense_metric(std::size_t dim)
-      : inverse_(MatrixXd::Identity(static_cast<Eigen::Index>(dim),
-                                    static_cast<Eigen::Index>(dim))),
-        cholesky_(inverse_) {}
-
-  // The kinetic energy ½ pᵀ p♯ from p and p♯ = M⁻¹p: callers have p♯ at hand, or need it.
-  static double tau(const VectorXd& p, const VectorXd& p_sharp) { return 0.5 * p.dot(p_sharp); }
-  // p♯ = M⁻¹p, written into a buffer of the caller's so that no step allocates.
-  void dtau_dp(const VectorXd& p, VectorXd& p_sharp) const { p_sharp.noalias() = inverse_ * p; }
-
-  // p ~ N(0, M): with M⁻¹ = UᵀU, p = U⁻¹ z has covariance (UᵀU)⁻¹ = M (as Stan's
-  // dense_e_metric::sample_p).
-  void sample_p(VectorXd& p, chain_random& random) const {
-    random.normals(p.data(), static_cast<std::size_t>(p.size()));
-    cholesky_.matrixU().solveInPlace(p);  // `p = ….solve(p)` would go through a temporary
-  }
-
-  bool learn(adaptation& adapt, const VectorXd& q) {
-    if (!adapt.learn_covariance(inverse_, q)) return false;
-    cholesky_.compute(inverse_);
-    if (cholesky_.info() != Eigen::Success) {
-      throw runtime_failure("NUTS: the adapted dense inverse metric is not positive definite");
-    }
-    return true;
-  }
-
-  std::vector<double> inverse_values() const {
-    std::vector<double> values;
-    values.reserve(static_cast<std::size_t>(inverse_.size()));
-    for (Eigen::Index r = 0; r < inverse_.rows(); ++r) {
-      for (Eigen::Index c = 0; c < inverse_.cols(); ++c) values.push_back(inverse_(r, c));
-    }
-    return values;
-  }
-
- private:
-  MatrixXd inverse_;
-  Eigen::LLT<MatrixXd> cholesky_;
-};
 
 double log_sum_exp(double a, double b) {
   if (a == -infinity) return b;

@@ -50,18 +50,6 @@ rates_study small_study() {
   return study;
 }
 
-TEST(RatesOutput, NumbersRoundTrip) {
-  for (double value : {0.1, 1.0 / 3.0, -0.7999999999999998, 1e-300, 6.02214076e23, 0.0,
-                       std::numeric_limits<double>::denorm_min(), 0.024997895148220435}) {
-    const std::string text = format_number(value);
-    EXPECT_EQ(std::strtod(text.c_str(), nullptr), value) << text;
-  }
-  EXPECT_EQ(format_number(0.1), "0.1");
-  EXPECT_EQ(format_number(2.0), "2");
-  EXPECT_EQ(format_number(std::nan("")), "nan");
-  EXPECT_EQ(format_number(-std::numeric_limits<double>::infinity()), "-inf");
-}
-
 TEST(RatesOutput, CsvColumnsForPlainRows) {
   const std::vector<rate_row> rows = {plain_row({-1.0, 0.5}, 0.25), plain_row({0.0, 0.5}, 0.75)};
   const std::vector<std::string> lines = lines_of(csv_text(rows, 2));

@@ -1,20 +1,21 @@
-// The seed-000 study's three methods against exact answers: NUTS on the full
-// partial-pooling model against the exact posterior; the ensemble sampler on the
-// importance-sampled hyper-likelihood L̂ against a 2-D quadrature of the same L̂; and L̂'s
-// posterior with S = 4000 samples per object against the exact posterior.
+// The seed-000 study's three methods, as run_population_study runs them, against exact
+// answers: NUTS on the full partial-pooling model against the exact posterior; the ensemble
+// sampler on the importance-sampled hyper-likelihood L̂ against a 2-D quadrature of the
+// same L̂; the point estimates' bias; and L̂'s posterior with S = 4000 samples per object
+// against the exact posterior.
+#include "ismc/population/study.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <vector>
 
+#include "ismc/core/error.hpp"
 #include "ismc/samplers/diagnostics.hpp"
 #include "ismc/samplers/ensemble.hpp"
-#include "ismc/samplers/nuts.hpp"
 #include "ismc/population/samples.hpp"
 #include "ismc/population/hyper_likelihood.hpp"
-#include "ismc/population/point_estimates.hpp"
 #include "ismc/population/exact_posterior.hpp"
-#include "ismc/models/partial_pooling.hpp"
 
 namespace ismc {
 namespace {
@@ -55,39 +56,31 @@ moments quadrature_of_hyper_likelihood(const population_samples& samples, const 
   return {mu1, std::sqrt(mu2 / total - mu1 * mu1), s1, std::sqrt(s2 / total - s1 * s1)};
 }
 
-class hyper_recorder : public draw_writer {
- public:
-  void draw(const nuts_draw&, const double* outputs, bool warmup) override {
-    if (warmup) return;
-    mu.push_back(outputs[0]);
-    sigma.push_back(outputs[1]);
-  }
-  void adaptation(double, const std::vector<double>&) override {}
-  void timing(double, double) override {}
-  std::vector<double> mu, sigma;
-};
+// A study of one method on simulated data.
+population_study one_method(population_method method, std::size_t objects,
+                            std::size_t samples_per_object, std::uint64_t seed) {
+  population_study study;
+  study.setting.objects = objects;
+  study.setting.samples_per_object = samples_per_object;
+  study.seed = seed;
+  study.point = method == population_method::point;
+  study.importance = method == population_method::importance;
+  study.nuts = method == population_method::nuts;
+  return study;
+}
 
 TEST(PopulationStudy, NutsOnTheFullModelMatchesTheExactPosterior) {
-  population_setting setting;
-  setting.objects = 300;
-  setting.samples_per_object = 1;
-  const population_data data = simulate_population(setting, 2026);
-  const population_exact exact = exact_population_posterior(data.x, setting.alpha);
-  const auto model = make_partial_pooling(data.x, setting.alpha);
-  ASSERT_EQ(model->output_names()[0], "theta_mu");
-  ASSERT_EQ(model->output_names()[1], "theta_sigma");
-  std::vector<std::vector<double>> mu, sigma;
-  for (std::uint32_t chain = 1; chain <= 4; ++chain) {
-    nuts_config config;
-    config.seed = 5;
-    config.chain = chain;
-    hyper_recorder recorder;
-    run_nuts(*model, config, recorder);
-    mu.push_back(recorder.mu);
-    sigma.push_back(recorder.sigma);
-  }
-  const parameter_summary s_mu = summarize("theta_mu", mu);
-  const parameter_summary s_sigma = summarize("theta_sigma", sigma);
+  // 300 objects of one sample each (only x matters to NUTS); 4 chains of 1000 + 1000.
+  const population_study study = one_method(population_method::nuts, 300, 1, 2026);
+  const population_study_result result = run_population_study(study);
+  ASSERT_EQ(result.methods.size(), 1u);
+  ASSERT_EQ(result.methods[0].method, population_method::nuts);
+  ASSERT_TRUE(result.exact.has_value());
+  const population_exact& exact = *result.exact;
+  const parameter_summary& s_mu = result.methods[0].summary_mu;
+  const parameter_summary& s_sigma = result.methods[0].summary_sigma;
+  ASSERT_EQ(result.methods[0].theta_mu.size(), 4u);
+  ASSERT_EQ(result.methods[0].theta_mu[0].size(), 1000u);
   EXPECT_LT(std::fabs(s_mu.mean - exact.mean_mu), 4.0 * s_mu.mcse_mean)
       << s_mu.mean << " vs " << exact.mean_mu << ", mcse " << s_mu.mcse_mean;
   EXPECT_LT(std::fabs(s_sigma.mean - exact.mean_sigma), 4.0 * s_sigma.mcse_mean)
@@ -97,30 +90,21 @@ TEST(PopulationStudy, NutsOnTheFullModelMatchesTheExactPosterior) {
 }
 
 TEST(PopulationStudy, EnsembleOnTheHyperLikelihoodMatchesItsQuadrature) {
-  population_setting setting;
-  setting.objects = 200;
-  setting.samples_per_object = 400;
-  const population_data data = simulate_population(setting, 7);
-  const population_exact exact = exact_population_posterior(data.x, setting.alpha);
+  population_study study = one_method(population_method::importance, 200, 400, 7);
+  study.walkers = 16;
+  study.steps = 1500;
+  study.burn = 300;
+  const population_study_result result = run_population_study(study);
+  ASSERT_EQ(result.methods.size(), 1u);
+  ASSERT_EQ(result.methods[0].method, population_method::importance);
+  // The same data as the study's (a pure function of setting and seed).
+  const population_data data = simulate_population(study.setting, study.seed);
+  const population_exact exact = exact_population_posterior(data.x, study.setting.alpha);
   const moments reference = quadrature_of_hyper_likelihood(data.samples, exact, 81);
-  const hyper_likelihood_posterior target(data.samples);
-  ensemble_config config;
-  config.walkers = 16;
-  config.steps = 1500;
-  config.seed = 3;
-  for (std::size_t w = 0; w < config.walkers; ++w) {
-    config.initial.push_back(exact.mean_mu + 0.01 * (static_cast<double>(w % 4) - 1.5));
-    config.initial.push_back(exact.mean_sigma + 0.01 * (static_cast<double>(w / 4) - 1.5));
-  }
-  const ensemble_result result = run_ensemble(target, config);
-  const std::size_t burn = 300;
-  std::vector<std::vector<double>> mu(config.walkers), sigma(config.walkers);
-  for (std::size_t step = burn; step < result.steps; ++step) {
-    for (std::size_t w = 0; w < result.walkers; ++w) {
-      mu[w].push_back(result.chain[(step * result.walkers + w) * 2]);
-      sigma[w].push_back(result.chain[(step * result.walkers + w) * 2 + 1]);
-    }
-  }
+  const std::vector<std::vector<double>>& mu = result.methods[0].theta_mu;
+  const std::vector<std::vector<double>>& sigma = result.methods[0].theta_sigma;
+  ASSERT_EQ(mu.size(), 16u);
+  ASSERT_EQ(mu[0].size(), 1500u - 300u);
   // MCSE from emcee's autocorrelation time: sd · sqrt(τ / draws).
   const auto check = [&](const std::vector<std::vector<double>>& series, double expected, double sd,
                          const char* name) {
@@ -135,6 +119,39 @@ TEST(PopulationStudy, EnsembleOnTheHyperLikelihoodMatchesItsQuadrature) {
   };
   check(mu, reference.mean_mu, reference.sd_mu, "theta_mu");
   check(sigma, reference.mean_sigma, reference.sd_sigma, "theta_sigma");
+}
+
+// Data handed in (as io::read_population_data reads them) run as the same data simulated.
+TEST(PopulationStudy, ReadDataRunAsTheSameDataSimulated) {
+  population_study simulated = one_method(population_method::importance, 40, 50, 21);
+  simulated.point = true;
+  simulated.walkers = 8;
+  simulated.steps = 60;
+  simulated.burn = 10;
+  const population_study_result expected = run_population_study(simulated);
+
+  population_study read = simulated;
+  read.simulate = false;
+  read.samples_path = "samples.csv";  // named only: the data come in `data`
+  read.x_path = "x.csv";
+  read.alpha_given = true;
+  population_data data = simulate_population(simulated.setting, simulated.seed);
+  data.mu.clear();
+  const population_study_result result = run_population_study(read, {}, backend_kind::cpu, data);
+  ASSERT_EQ(result.methods.size(), 2u);
+  EXPECT_EQ(result.objects, 40u);
+  EXPECT_EQ(result.x, expected.x);
+  for (std::size_t m = 0; m < 2; ++m) {
+    EXPECT_EQ(result.methods[m].method, expected.methods[m].method);
+    EXPECT_EQ(result.methods[m].lp, expected.methods[m].lp);
+    EXPECT_EQ(result.methods[m].theta_mu, expected.methods[m].theta_mu);
+    EXPECT_EQ(result.methods[m].theta_sigma, expected.methods[m].theta_sigma);
+  }
+
+  // Observations that do not match the objects; data for a simulated study.
+  data.x.pop_back();
+  EXPECT_THROW(prepare_population_study(read, backend_kind::cpu, data), input_error);
+  EXPECT_THROW(prepare_population_study(simulated, backend_kind::cpu, data), usage_error);
 }
 
 // With S = 4000 samples per object (n = 1000, the seed's setting) ln L̂'s variance is
@@ -153,26 +170,22 @@ TEST(PopulationStudy, HyperLikelihoodWithFourThousandSamplesIsCloseToExact) {
 
 // The point estimates' posterior is biased: θ_σ near √(θ_σ² + α²) = √2, not 1.
 TEST(PopulationStudy, PointEstimatesBiasThetaSigmaTowardsRootTwo) {
-  population_setting setting;
-  setting.samples_per_object = 1000;
-  const population_data data = simulate_population(setting, 13);
-  const point_estimate_posterior target(sample_medians(data.samples));
-  ensemble_config config;
-  config.walkers = 8;
-  config.steps = 800;
-  config.seed = 1;
-  for (std::size_t w = 0; w < config.walkers; ++w) {
-    config.initial.push_back(0.01 * (static_cast<double>(w) - 3.5));
-    config.initial.push_back(1.4 + 0.01 * static_cast<double>(w % 3));
-  }
-  const ensemble_result result = run_ensemble(target, config);
+  population_study study = one_method(population_method::point, 1000, 1000, 13);
+  study.walkers = 8;
+  study.steps = 800;
+  study.burn = 200;
+  const population_study_result result = run_population_study(study);
+  ASSERT_EQ(result.methods.size(), 1u);
+  ASSERT_EQ(result.methods[0].method, population_method::point);
   double total = 0.0;
   std::size_t count = 0;
-  for (std::size_t step = 200; step < result.steps; ++step)
-    for (std::size_t w = 0; w < result.walkers; ++w) total += result.chain[(step * result.walkers + w) * 2 + 1], ++count;
+  for (const auto& walker : result.methods[0].theta_sigma)
+    for (double value : walker) total += value, ++count;
+  ASSERT_EQ(count, 8u * 600u);
   const double mean_sigma = total / static_cast<double>(count);
   EXPECT_NEAR(mean_sigma, std::sqrt(2.0), 0.1);
-  const population_exact exact = exact_population_posterior(data.x, setting.alpha);
+  ASSERT_TRUE(result.exact.has_value());
+  const population_exact& exact = *result.exact;
   EXPECT_GT(mean_sigma - exact.mean_sigma, 5.0 * exact.sd_sigma);
 }
 

@@ -1,0 +1,51 @@
+#include "ismc/samplers/chains.hpp"
+
+#include <cstdint>
+
+#include "core/parallel.hpp"
+#include "ismc/core/error.hpp"
+
+namespace ismc {
+
+namespace {
+
+// What each chain reports to: only its advances are passed on, into the one stage that
+// run_nuts_chains begins and ends for all chains together.
+class chains_progress : public progress_sink {
+ public:
+  explicit chains_progress(progress_sink* target) : target_(target) {}
+  void begin(const std::string&, std::uint64_t) override {}
+  void advance(std::uint64_t done) override {
+    if (target_ != nullptr) target_->advance(done);
+  }
+  void end() override {}
+
+ private:
+  progress_sink* target_;
+};
+
+}  // namespace
+
+void run_nuts_chains(const posterior_model& model, const nuts_config& config,
+                     std::size_t chains, const chain_writer_source& writer_of,
+                     const run_hooks& hooks, const std::string& stage) {
+  if (chains == 0) throw usage_error("NUTS setting chains: got 0, expected an integer >= 1");
+  hooks.begin(stage, chains * (config.warmup + config.draws));
+  chains_progress progress(hooks.progress);
+  run_hooks chain_hooks = hooks;
+  chain_hooks.progress = &progress;
+  const unsigned threads = hooks.threads > 0 ? hooks.threads : static_cast<unsigned>(chains);
+  try {
+    detail::parallel_for(chains, threads, [&](std::size_t index) {
+      nuts_config chain_config = config;
+      chain_config.chain = static_cast<std::uint32_t>(index + 1);
+      run_nuts(model, chain_config, writer_of(index), chain_hooks);
+    });
+  } catch (...) {
+    hooks.end();
+    throw;
+  }
+  hooks.end();
+}
+
+}  // namespace ismc
