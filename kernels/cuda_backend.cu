@@ -22,7 +22,7 @@ namespace ismc::detail {
 namespace {
 
 constexpr int threads_per_block = 256;
-constexpr int max_dim = 64;
+using gaussian::max_dim;
 
 // Plain Monte Carlo for the Gaussian tests, fused: simulate, decide, count. No sample is
 // written to memory. blockIdx.y is the target; threads stride over simulations

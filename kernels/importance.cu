@@ -48,7 +48,7 @@ namespace ismc::detail {
 namespace {
 
 constexpr int threads_per_block = 256;
-constexpr int max_dim = 64;                 // gaussian_family's bound on d
+using gaussian::max_dim;
 constexpr std::size_t max_grid_y = 65535;
 // Dynamic shared memory a block stages (centres, or a target's support), leaving room under
 // the 48 KiB default for CUB's reduction storage. Beyond it, kernels read global memory.

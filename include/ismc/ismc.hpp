@@ -33,6 +33,7 @@
 #include "ismc/models/posterior.hpp"
 
 // samplers
+#include "ismc/samplers/chains.hpp"
 #include "ismc/samplers/diagnostics.hpp"
 #include "ismc/samplers/ensemble.hpp"
 #include "ismc/samplers/nuts.hpp"
@@ -43,7 +44,9 @@
 #include "ismc/population/hyper_likelihood.hpp"
 #include "ismc/population/point_estimates.hpp"
 #include "ismc/population/samples.hpp"
+#include "ismc/population/study.hpp"
 
 // io
+#include "ismc/io/population_study_file.hpp"
 #include "ismc/io/stan_json.hpp"
 #include "ismc/io/study_file.hpp"

@@ -11,7 +11,7 @@
 namespace ismc {
 
 namespace {
-constexpr int max_dim = 64;
+using gaussian::max_dim;
 
 // Upper tail 1 − Φ(x), accurate far into the tail.
 double normal_upper_tail(double x) { return 0.5 * std::erfc(x / std::sqrt(2.0)); }

@@ -12,7 +12,7 @@ namespace ismc {
 
 namespace {
 
-constexpr std::size_t max_dim = 64;
+constexpr std::size_t max_dim = static_cast<std::size_t>(gaussian::max_dim);
 // A study with more targets than this is almost surely a typo in `points`; it would also
 // need gigabytes just for the target list.
 constexpr double max_targets = 1e8;

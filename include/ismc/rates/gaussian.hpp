@@ -28,6 +28,10 @@ std::optional<test_kind> parse_test_kind(const std::string& name);
 
 namespace gaussian {
 
+/// The largest dimension d of the family: per-sample arrays on the host and the device are
+/// this long, and a study or model asking for more is refused.
+inline constexpr int max_dim = 64;
+
 /// Sample `sim` of stream `s` at `theta`: x = θ + z, z standard normal in `dim` coordinates.
 ISMC_HD inline void simulate(const double* theta, int dim, random_stream s, std::uint64_t sim,
                              double* x) {
