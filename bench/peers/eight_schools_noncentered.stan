@@ -1,5 +1,5 @@
 // Eight schools, non-centered: the same model as ismc's `eight_schools_noncentered`
-// (src/eight_schools.cpp). Used by bench/peers/rstan_eight_schools.R and
+// (src/models/eight_schools.cpp). Used by bench/peers/rstan_eight_schools.R and
 // tests/data/stan_csv/rstan_eight_schools.csv.
 data {
   int<lower=0> J;

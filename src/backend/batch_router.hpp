@@ -2,7 +2,7 @@
 /// @file batch_router.hpp (private)
 /// @brief "Small problems stay on the CPU": a batched density that sends each call to one
 /// of two implementations of the same density by the call's size. `automatic` backends
-/// (src/population_backend.cpp, src/partial_pooling.cpp) put the CPU reference and the
+/// (src/population/hyper_likelihood_backend.cpp, src/models/partial_pooling.cpp) put the CPU reference and the
 /// device behind one of these.
 ///
 /// A call of `batch` rows is `batch · work_per_row` units of work (terms of the

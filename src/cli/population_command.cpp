@@ -7,7 +7,10 @@
 #include <sstream>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
 #include "cli/atomic_file.hpp"
+#include "cli/flags.hpp"
 #include "cli/run_context.hpp"
 #include "ismc/backend/backend_kind.hpp"
 #include "ismc/core/error.hpp"
@@ -75,6 +78,32 @@ std::vector<std::string> notes_of(const population_method_result& method, std::s
 }
 
 }  // namespace
+
+CLI::App* add_population_command(CLI::App& app, population_options& options) {
+  CLI::App* population = app.add_subcommand(
+      "population", "Population inference: point estimates, the hyper-likelihood, the full model");
+  population->add_option("study", options.study_path, "The study file (TOML)")
+      ->required()
+      ->type_name("STUDY.toml");
+  population->add_option("--out-dir", options.out_dir, "Directory for the CSV files")
+      ->type_name("DIR")
+      ->capture_default_str();
+  population
+      ->add_option_function<std::uint64_t>(
+          "--seed", [&options](const std::uint64_t& seed) { options.seed = seed; },
+          "Random seed; overrides [run] seed")
+      ->type_name("N")
+      ->check(check_unsigned);
+  population->add_option("--backend", options.backend, "Where the hyper-likelihood and NUTS's gradient run: auto (the device for large calls when one is present), cpu or cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
+      ->capture_default_str();
+  population->add_option("--threads", options.threads, "CPU threads; 0 = all hardware threads")
+      ->type_name("N")
+      ->check(check_unsigned)
+      ->check(CLI::Range(0u, 4096u));
+  population->add_flag("-q,--quiet", options.quiet, "No progress bar");
+  return population;
+}
 
 int run_population_command(const population_options& options) {
   population_study study = io::load_population_study(options.study_path);

@@ -9,6 +9,10 @@
 #include <optional>
 #include <string>
 
+namespace CLI {
+class App;
+}
+
 namespace ismc::cli {
 
 /// The flags of `ismc population`.
@@ -20,6 +24,9 @@ struct population_options {
   unsigned threads = 0;
   bool quiet = false;
 };
+
+/// Adds the `population` subcommand with its flags bound to `options`.
+CLI::App* add_population_command(CLI::App& app, population_options& options);
 
 /// Runs `ismc population`; returns the exit code.
 int run_population_command(const population_options& options);

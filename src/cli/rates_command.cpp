@@ -9,6 +9,9 @@
 #include <string>
 #include <system_error>
 
+#include <CLI/CLI.hpp>
+
+#include "cli/flags.hpp"
 #include "cli/rates_output.hpp"
 #include "cli/run_context.hpp"
 #include "ismc/backend/backend_kind.hpp"
@@ -38,6 +41,33 @@ void check_output_path(const std::string& flag, const std::string& path) {
 }
 
 }  // namespace
+
+CLI::App* add_rates_command(CLI::App& app, rates_options& options) {
+  CLI::App* rates = app.add_subcommand("rates", "Estimate rejection rates over a grid of targets");
+  rates->add_option("study", options.study_path, "The study file (TOML)")
+      ->required()
+      ->type_name("STUDY.toml");
+  rates->add_option("-o,--out", options.out_path, "Write the rows as CSV to this file")
+      ->type_name("FILE");
+  rates->add_option("--json", options.json_path,
+                    "Write a JSON report (resolved study, rows, warnings) to this file")
+      ->type_name("FILE");
+  rates
+      ->add_option_function<std::uint64_t>(
+          "--seed", [&options](const std::uint64_t& seed) { options.seed = seed; },
+          "Random seed; overrides [run] seed")
+      ->type_name("N")
+      ->check(check_unsigned);
+  rates->add_option("--threads", options.threads, "CPU threads; 0 = all hardware threads")
+      ->type_name("N")
+      ->check(check_unsigned)
+      ->check(CLI::Range(0u, 4096u));
+  rates->add_option("--backend", options.backend, "Where to run: auto, cpu or cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
+      ->capture_default_str();
+  rates->add_flag("-q,--quiet", options.quiet, "No progress bar");
+  return rates;
+}
 
 int run_rates_command(const rates_options& options) {
   rates_study study = io::load_study(options.study_path);

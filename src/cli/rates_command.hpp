@@ -6,6 +6,10 @@
 #include <optional>
 #include <string>
 
+namespace CLI {
+class App;
+}
+
 namespace ismc::cli {
 
 /// The flags of `ismc rates`.
@@ -18,6 +22,9 @@ struct rates_options {
   std::string backend = "auto";
   bool quiet = false;
 };
+
+/// Adds the `rates` subcommand with its flags bound to `options`.
+CLI::App* add_rates_command(CLI::App& app, rates_options& options);
 
 /// Runs `ismc rates`; returns the exit code.
 int run_rates_command(const rates_options& options);

@@ -7,6 +7,9 @@
 #include <map>
 #include <utility>
 #include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
 
 #include "ismc/samplers/diagnostics.hpp"
 #include "ismc/core/error.hpp"
@@ -187,6 +190,13 @@ std::vector<stan_csv> split_chains(const stan_csv& file) {
     return chains;
   }
   return {file};
+}
+
+CLI::App* add_summary_command(CLI::App& app, std::vector<std::string>& files) {
+  CLI::App* summary =
+      app.add_subcommand("summary", "Summarize Stan CSV files (ours or CmdStan's), one chain each");
+  summary->add_option("files", files, "Stan CSV files")->required()->type_name("FILE.csv...");
+  return summary;
 }
 
 int run_summary_command(const std::vector<std::string>& files) {

@@ -10,6 +10,10 @@
 #include "ismc/samplers/diagnostics.hpp"
 #include "ismc/samplers/stan_csv.hpp"
 
+namespace CLI {
+class App;
+}
+
 namespace ismc::cli {
 
 /// The problems found in a set of chains, one paragraph each; empty when none.
@@ -26,6 +30,9 @@ void print_summary(std::ostream& out, const std::vector<stan_csv>& chains);
 /// A file of draws as chains: an ensemble's walkers (columns `walker`, `step`) or a file
 /// of several chains (`chain`, `draw`) split by that column; any other file is one chain.
 std::vector<stan_csv> split_chains(const stan_csv& file);
+
+/// Adds the `summary` subcommand with its file arguments bound to `files`.
+CLI::App* add_summary_command(CLI::App& app, std::vector<std::string>& files);
 
 /// `ismc summary FILE.csv...`: reads each file (one chain each, or split as
 /// `split_chains` does) and prints the summary.

@@ -1,7 +1,7 @@
 #pragma once
 /// @file partial_pooling_math.hpp (private)
 /// @brief The arithmetic of the partial-pooling log density and its gradient
-/// (src/partial_pooling.cpp), written once for the CPU reference and the CUDA kernel
+/// (src/models/partial_pooling.cpp), written once for the CPU reference and the CUDA kernel
 /// (kernels/partial_pooling.cu): everything here is `ISMC_HD` and uses plain
 /// arithmetic, `exp`, `log` and `log1p` only.
 ///

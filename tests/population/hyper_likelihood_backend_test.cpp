@@ -1,7 +1,7 @@
-// make_hyper_likelihood on the CPU path (src/population_backend.cpp): the `cpu` kind is the
+// make_hyper_likelihood on the CPU path (src/population/hyper_likelihood_backend.cpp): the `cpu` kind is the
 // hyper_likelihood_posterior itself, `automatic` falls back to it without a device, and
 // `cuda` throws where it cannot be had; the router that keeps small calls on the CPU
-// (src/batch_router.hpp). No label: runs on every machine.
+// (src/backend/batch_router.hpp). No label: runs on every machine.
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -1,4 +1,4 @@
-// The ensemble sampler (src/ensemble.cpp): invariance of known Gaussians with tolerances
+// The ensemble sampler (src/samplers/ensemble.cpp): invariance of known Gaussians with tolerances
 // from the Monte Carlo standard error, exact affine invariance, emcee's integrated
 // autocorrelation time on AR(1) series and hand-computed cases, determinism, −∞ regions,
 // the batching contract, progress hooks and bad configurations.

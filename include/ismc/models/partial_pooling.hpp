@@ -16,7 +16,7 @@ namespace ismc {
 /// μ_1 … μ_n (n + 2 of them), θ_μ and θ_σ on logit scales of their uniform priors with
 /// Jacobians; outputs `theta_mu`, `theta_sigma`, `mu.1` … `mu.n`; initial values
 /// {theta_mu, theta_sigma, mu[n]}. The log density is Stan's lp__ for the same program:
-/// the normalized log joint plus ln 20 + n ln 2π + n ln α (src/partial_pooling.cpp).
+/// the normalized log joint plus ln 20 + n ln 2π + n ln α (src/models/partial_pooling.cpp).
 /// Throws `input_error` (field `x[i]`, 1-based, or `alpha`) for an empty x, a non-finite
 /// x_i, or α not finite and > 0.
 ///
