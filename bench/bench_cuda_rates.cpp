@@ -166,11 +166,24 @@ bool query_device_peak(device_peak& peak, std::string& why) {
   peak.int32_lanes = 64.0;
   peak.known = true;
   switch (cc) {
-    case 70: peak.fp64_lanes = 32.0; break;  // V100
-    case 80: peak.fp64_lanes = 32.0; break;  // A100
-    case 90: peak.fp64_lanes = 64.0; break;  // H100, H200
-    case 75: case 86: case 87: case 89: peak.fp64_lanes = 2.0; break;  // consumer parts
-    default: peak.known = false; break;
+    case 70:
+      peak.fp64_lanes = 32.0;
+      break;  // V100
+    case 80:
+      peak.fp64_lanes = 32.0;
+      break;  // A100
+    case 90:
+      peak.fp64_lanes = 64.0;
+      break;  // H100, H200
+    case 75:
+    case 86:
+    case 87:
+    case 89:
+      peak.fp64_lanes = 2.0;
+      break;  // consumer parts
+    default:
+      peak.known = false;
+      break;
   }
   return true;
 }
@@ -235,7 +248,8 @@ void BM_CudaPlainOneSided(benchmark::State& state) {
   state.counters["issued_ops_per_sim"] = issued_ops_per_sim;
   if (!peak.known || seconds <= 0.0) return;
   const double rate = total_sims / seconds;
-  const double int_share = rate * int_ops_per_sim / (peak.sm_clocks_per_second() * peak.int32_lanes);
+  const double int_share =
+      rate * int_ops_per_sim / (peak.sm_clocks_per_second() * peak.int32_lanes);
   const double fp64_share =
       rate * fp64_ops_per_sim / (peak.sm_clocks_per_second() * peak.fp64_lanes);
   state.counters["fraction_of_fp64_or_int_peak"] = std::max(int_share, fp64_share);
@@ -258,8 +272,8 @@ const std::vector<double> eight_centres{2.05, 2.2, 2.4, 2.6, 2.85, 3.15, 3.5, 4.
 
 /// Counters shared by the mixture benchmarks: nominal and rejected-draw ratios, and their
 /// fractions of the exp-and-FMA limit.
-void report_mixture(benchmark::State& state, const seed_like_problem& dense,
-                    std::uint64_t sims, double seconds, const device_peak& peak) {
+void report_mixture(benchmark::State& state, const seed_like_problem& dense, std::uint64_t sims,
+                    double seconds, const device_peak& peak) {
   const double iterations = static_cast<double>(state.iterations());
   const double ratios = streamed_ratios(dense.weights, sims);
   const double rejected = rejected_draw_ratios(dense.weights, dense.proposals.data(), sims);
@@ -378,9 +392,7 @@ class device_memory_sampler {
     stop_.store(true);
     if (thread_.joinable()) thread_.join();
   }
-  double peak_increase_bytes() const {
-    return std::max(0.0, peak_used_.load() - baseline_used_);
-  }
+  double peak_increase_bytes() const { return std::max(0.0, peak_used_.load() - baseline_used_); }
   static double used_bytes() {
     std::size_t free_bytes = 0, total_bytes = 0;
     if (cudaMemGetInfo(&free_bytes, &total_bytes) != cudaSuccess) return 0.0;
@@ -451,7 +463,8 @@ void BM_CudaImportanceStudy(benchmark::State& state) {
 
 /// ISMC_CUDA_DENSE_SIZES="J:N,J:N": further sizes of BM_CudaDenseSeedProblem.
 void register_dense_sizes_from_environment() {
-  for (const auto& [n_targets, sims] : ismc::bench::sizes_from_environment("ISMC_CUDA_DENSE_SIZES")) {
+  for (const auto& [n_targets, sims] :
+       ismc::bench::sizes_from_environment("ISMC_CUDA_DENSE_SIZES")) {
     benchmark::RegisterBenchmark("BM_CudaDenseSeedProblem", BM_CudaDenseSeedProblem)
         ->Args({n_targets, sims})
         ->Apply(dense_sizes);
@@ -461,10 +474,10 @@ void register_dense_sizes_from_environment() {
 void register_cuda_benchmarks() {
   benchmark::RegisterBenchmark("BM_CudaPlainOneSided", BM_CudaPlainOneSided)
       ->ArgNames({"targets", "sims"})
-      ->Args({11, 1000000})          // smoke size
-      ->Args({11, 1000000000})       // the seed's targets, 1.1e10 simulations a call
-      ->Args({100000, 10000})        // 1e5 targets, 1e9 simulations a call
-      ->Args({100000, 1000000})      // 1e5 targets, 1e11 simulations a call
+      ->Args({11, 1000000})      // smoke size
+      ->Args({11, 1000000000})   // the seed's targets, 1.1e10 simulations a call
+      ->Args({100000, 10000})    // 1e5 targets, 1e9 simulations a call
+      ->Args({100000, 1000000})  // 1e5 targets, 1e11 simulations a call
       ->Unit(benchmark::kMillisecond)
       ->UseManualTime();
   benchmark::RegisterBenchmark("BM_CudaMixtureAccumulate", BM_CudaMixtureAccumulate)

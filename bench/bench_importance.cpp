@@ -58,8 +58,8 @@ void run_importance_study(benchmark::State& state, const std::vector<double>& ta
       static_cast<double>(state.iterations()) * static_cast<double>(targets.size());
   state.counters["targets_per_second"] =
       benchmark::Counter(targets_done, benchmark::Counter::kIsRate);
-  state.counters["seconds_per_target"] = benchmark::Counter(
-      targets_done, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["seconds_per_target"] =
+      benchmark::Counter(targets_done, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
   state.counters["log_density_ratios_per_second"] =
       benchmark::Counter(ratios, benchmark::Counter::kIsRate);
   state.counters["peak_rss_mb"] = peak_rss_mb();

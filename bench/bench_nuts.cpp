@@ -93,8 +93,9 @@ class counting_writer : public ismc::draw_writer {
 
 // 4 chains × (warmup + draws) of `model`, one after another; counters on `output`'s
 // bulk-ESS, sampler time and gradients (leapfrog steps, warmup included).
-void run_chains(benchmark::State& state, const ismc::posterior_model& model, const std::string& output,
-                std::uint64_t seed, std::size_t warmup, std::size_t draws) {
+void run_chains(benchmark::State& state, const ismc::posterior_model& model,
+                const std::string& output, std::uint64_t seed, std::size_t warmup,
+                std::size_t draws) {
   const std::vector<std::string> names = model.output_names();
   const auto found = std::find(names.begin(), names.end(), output);
   if (found == names.end()) {
@@ -209,8 +210,8 @@ void partial_pooling_gradient(benchmark::State& state, ismc::backend_kind kind) 
   const double rows = static_cast<double>(batch) * static_cast<double>(state.iterations());
   state.counters["gradients_per_second"] = benchmark::Counter(rows, benchmark::Counter::kIsRate);
   state.SetItemsProcessed(static_cast<std::int64_t>(rows * static_cast<double>(objects)));
-  state.SetBytesProcessed(static_cast<std::int64_t>(
-      rows * static_cast<double>(2 * dim + objects) * static_cast<double>(sizeof(double))));
+  state.SetBytesProcessed(static_cast<std::int64_t>(rows * static_cast<double>(2 * dim + objects) *
+                                                    static_cast<double>(sizeof(double))));
   if (kind == ismc::backend_kind::cpu) {
     // The bound; the density starts one thread per 65,536 objects of work at most.
     state.counters["thread_limit"] =

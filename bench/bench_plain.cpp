@@ -33,7 +33,11 @@ void BM_PlainOneSided1D(benchmark::State& state) {
   for (int j = 0; j <= 10; ++j) targets.push_back(-2.0 + 0.4 * j);
   run_plain_benchmark(state, model, targets);
 }
-BENCHMARK(BM_PlainOneSided1D)->Arg(10000)->Arg(1000000)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_PlainOneSided1D)
+    ->Arg(10000)
+    ->Arg(1000000)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 void BM_PlainNorm3D(benchmark::State& state) {
   const ismc::gaussian_test_model model(3, ismc::test_kind::norm, 7.8);

@@ -69,8 +69,7 @@ std::vector<double> theta_grid(std::size_t count) {
   return thetas;
 }
 
-void report(benchmark::State& state, std::size_t objects, std::size_t samples,
-            std::size_t thetas) {
+void report(benchmark::State& state, std::size_t objects, std::size_t samples, std::size_t thetas) {
   const double terms = static_cast<double>(objects) * static_cast<double>(samples) *
                        static_cast<double>(thetas) * static_cast<double>(state.iterations());
   state.counters["terms_per_second"] = benchmark::Counter(terms, benchmark::Counter::kIsRate);
@@ -86,8 +85,8 @@ void BM_HyperLikelihoodCpu(benchmark::State& state) {
   const auto batch = static_cast<std::size_t>(state.range(2));
   ismc::run_hooks hooks;
   hooks.threads = static_cast<unsigned>(state.range(3));
-  const auto density = ismc::make_hyper_likelihood(seed_samples(objects, samples),
-                                                   no_variance_cut, ismc::backend_kind::cpu);
+  const auto density = ismc::make_hyper_likelihood(seed_samples(objects, samples), no_variance_cut,
+                                                   ismc::backend_kind::cpu);
   const std::vector<double> thetas = theta_grid(batch);
   std::vector<double> out(batch);
   for (auto _ : state) {
@@ -110,9 +109,9 @@ BENCHMARK(BM_HyperLikelihoodCpu)
     ->UseRealTime();
 
 /// The crossover sweep's sizes (objects, samples, θ per call): 10³ … 10⁸ terms.
-constexpr std::int64_t crossover_sizes[][3] = {
-    {10, 100, 1},   {100, 100, 1},    {100, 100, 10},   {100, 1000, 10},
-    {1000, 1000, 10}, {1000, 1000, 100}};
+constexpr std::int64_t crossover_sizes[][3] = {{10, 100, 1},     {100, 100, 1},
+                                               {100, 100, 10},   {100, 1000, 10},
+                                               {1000, 1000, 10}, {1000, 1000, 100}};
 
 /// Wall-clock time of one call on `kind` (everything a caller waits for: copies, launches,
 /// threads, synchronization).
@@ -120,9 +119,9 @@ void hyper_likelihood_wall_time(benchmark::State& state, ismc::backend_kind kind
   const auto objects = static_cast<std::size_t>(state.range(1));
   const auto samples = static_cast<std::size_t>(state.range(2));
   const auto batch = static_cast<std::size_t>(state.range(3));
-  const auto density = ismc::detail::make_hyper_likelihood(seed_samples(objects, samples),
-                                                           no_variance_cut, kind,
-                                                           /*device_min_terms=*/0.0);
+  const auto density =
+      ismc::detail::make_hyper_likelihood(seed_samples(objects, samples), no_variance_cut, kind,
+                                          /*device_min_terms=*/0.0);
   const std::vector<double> thetas = theta_grid(batch);
   std::vector<double> out(batch);
   density->log_density(thetas.data(), batch, out.data());  // warm-up
@@ -140,8 +139,8 @@ void BM_HyperLikelihoodCrossover(benchmark::State& state) {
 }
 
 void register_crossover(int backend) {
-  auto* bench = benchmark::RegisterBenchmark("BM_HyperLikelihoodCrossover",
-                                             BM_HyperLikelihoodCrossover);
+  auto* bench =
+      benchmark::RegisterBenchmark("BM_HyperLikelihoodCrossover", BM_HyperLikelihoodCrossover);
   bench->ArgNames({"backend", "objects", "samples", "thetas"})
       ->Unit(benchmark::kMicrosecond)
       ->UseRealTime();
@@ -161,8 +160,8 @@ void BM_HyperLikelihoodCuda(benchmark::State& state) {
   const auto objects = static_cast<std::size_t>(state.range(0));
   const auto samples = static_cast<std::size_t>(state.range(1));
   const auto batch = static_cast<std::size_t>(state.range(2));
-  const auto density = ismc::make_hyper_likelihood(seed_samples(objects, samples),
-                                                   no_variance_cut, ismc::backend_kind::cuda);
+  const auto density = ismc::make_hyper_likelihood(seed_samples(objects, samples), no_variance_cut,
+                                                   ismc::backend_kind::cuda);
   const std::vector<double> thetas = theta_grid(batch);
   std::vector<double> out(batch);
   density->log_density(thetas.data(), batch, out.data());  // warm-up: first launch, scratch
@@ -193,8 +192,8 @@ void BM_HyperLikelihoodCudaCallOverhead(benchmark::State& state) {
     density->log_density(theta, 1, &out);
     benchmark::DoNotOptimize(out);
   }
-  state.counters["calls_per_second"] = benchmark::Counter(
-      static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["calls_per_second"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
 // Registered at start-up, only where a device is present.

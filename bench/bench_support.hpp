@@ -37,7 +37,8 @@ inline double peak_rss_mb() {
 }
 
 /// Σ_j |S_j| · N · |S_j|: the nominal log-density ratios of the streamed estimator.
-inline double streamed_ratios(const ismc::mixture_weights& weights, std::uint64_t sims_per_proposal) {
+inline double streamed_ratios(const ismc::mixture_weights& weights,
+                              std::uint64_t sims_per_proposal) {
   double ratios = 0.0;
   for (std::size_t j = 0; j < weights.targets(); ++j) {
     const double support = static_cast<double>(weights.offsets[j + 1] - weights.offsets[j]);
@@ -139,9 +140,8 @@ inline bool cuda_device_present(const char* skip_name) {
   const ismc::cuda_devices found = ismc::list_cuda_devices();
   if (!found.devices.empty()) return true;
   const std::string message = "no CUDA device: " + found.why_none;
-  benchmark::RegisterBenchmark(skip_name, [message](benchmark::State& state) {
-    state.SkipWithError(message.c_str());
-  });
+  benchmark::RegisterBenchmark(
+      skip_name, [message](benchmark::State& state) { state.SkipWithError(message.c_str()); });
   return false;
 }
 

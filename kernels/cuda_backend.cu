@@ -29,9 +29,9 @@ using gaussian::max_dim;
 // [sim_begin, sim_end). `Dim` > 0 fixes the dimension at compile time, so the sample
 // stays in registers; `Dim` = 0 takes `dim` at run time (up to max_dim, in local memory).
 template <int Dim>
-__global__ void count_gaussian_rejections_kernel(const double* targets, int dim,
-                                                 test_kind kind, double critical,
-                                                 std::uint64_t seed, bool common_random_numbers,
+__global__ void count_gaussian_rejections_kernel(const double* targets, int dim, test_kind kind,
+                                                 double critical, std::uint64_t seed,
+                                                 bool common_random_numbers,
                                                  std::uint64_t sim_begin, std::uint64_t sim_end,
                                                  std::uint32_t target_offset,
                                                  unsigned long long* counts) {
@@ -44,8 +44,8 @@ __global__ void count_gaussian_rejections_kernel(const double* targets, int dim,
   double x[Dim > 0 ? Dim : max_dim];
   unsigned long long rejections = 0;
   const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
-  for (std::uint64_t i = sim_begin + static_cast<std::uint64_t>(blockIdx.x) * blockDim.x +
-                         threadIdx.x;
+  for (std::uint64_t i =
+           sim_begin + static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
        i < sim_end; i += stride) {
     gaussian::simulate(theta, d, stream, i, x);
     rejections += gaussian::rejects(kind, critical, x, d) ? 1ull : 0ull;
@@ -59,11 +59,16 @@ using count_kernel = void (*)(const double*, int, test_kind, double, std::uint64
                               std::uint64_t, std::uint64_t, std::uint32_t, unsigned long long*);
 count_kernel count_kernel_for(int dim) {
   switch (dim) {
-    case 1: return count_gaussian_rejections_kernel<1>;
-    case 2: return count_gaussian_rejections_kernel<2>;
-    case 3: return count_gaussian_rejections_kernel<3>;
-    case 4: return count_gaussian_rejections_kernel<4>;
-    default: return count_gaussian_rejections_kernel<0>;
+    case 1:
+      return count_gaussian_rejections_kernel<1>;
+    case 2:
+      return count_gaussian_rejections_kernel<2>;
+    case 3:
+      return count_gaussian_rejections_kernel<3>;
+    case 4:
+      return count_gaussian_rejections_kernel<4>;
+    default:
+      return count_gaussian_rejections_kernel<0>;
   }
 }
 
@@ -127,9 +132,8 @@ class cuda_backend final : public backend {
     // Launch in slices of simulations so that progress and interruption stay responsive.
     constexpr std::uint64_t sims_per_launch = std::uint64_t{1} << 28;
     constexpr std::size_t max_grid_y = 65535;
-    const unsigned grid_x =
-        std::min<unsigned>(blocks_for(std::min(sims, sims_per_launch)),
-                           static_cast<unsigned>(multiprocessors_) * 32u);
+    const unsigned grid_x = std::min<unsigned>(blocks_for(std::min(sims, sims_per_launch)),
+                                               static_cast<unsigned>(multiprocessors_) * 32u);
     for (std::size_t first = 0; first < n_targets; first += max_grid_y) {
       const std::size_t tile = std::min(max_grid_y, n_targets - first);
       for (std::uint64_t begin = 0; begin < sims; begin += sims_per_launch) {
@@ -154,11 +158,11 @@ class cuda_backend final : public backend {
   // reference), so a study with a custom model still runs under `--backend cuda`.
   void collect_rejections(const model& model, const double* params, std::size_t n_params,
                           std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
-                          double keep_fraction, std::vector<double>& samples,
-                          std::uint64_t* counts, const run_hooks& hooks) override {
+                          double keep_fraction, std::vector<double>& samples, std::uint64_t* counts,
+                          const run_hooks& hooks) override {
     if (const gaussian_test_model* gaussian_model = on_device(model)) {
-      cuda_collect_rejections(*gaussian_model, params, n_params, sims, seed,
-                              common_random_numbers, keep_fraction, samples, counts, hooks);
+      cuda_collect_rejections(*gaussian_model, params, n_params, sims, seed, common_random_numbers,
+                              keep_fraction, samples, counts, hooks);
       return;
     }
     host_.collect_rejections(model, params, n_params, sims, seed, common_random_numbers,
@@ -173,8 +177,8 @@ class cuda_backend final : public backend {
                                 common_random_numbers, centres, n_centres, counts, hooks);
       return;
     }
-    host_.count_nearest_centre(model, params, n_params, sims, seed, common_random_numbers,
-                               centres, n_centres, counts, hooks);
+    host_.count_nearest_centre(model, params, n_params, sims, seed, common_random_numbers, centres,
+                               n_centres, counts, hooks);
   }
   void mixture_accumulate(const model& model, const mixture_problem& problem, double* sum,
                           double* sum_squares, const run_hooks& hooks) override {

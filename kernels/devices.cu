@@ -11,8 +11,8 @@ cuda_devices query_cuda_devices() {
   int count = 0;
   const cudaError_t status = cudaGetDeviceCount(&count);
   if (status != cudaSuccess) {
-    found.why_none = std::string("the CUDA runtime found no usable device (") +
-                     cudaGetErrorString(status) + ")";
+    found.why_none =
+        std::string("the CUDA runtime found no usable device (") + cudaGetErrorString(status) + ")";
     cudaGetLastError();  // clear the sticky error for later calls
     return found;
   }

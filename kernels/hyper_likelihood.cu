@@ -143,8 +143,7 @@ class cuda_hyper_likelihood final : public batched_log_density {
                                samples.values.size() * sizeof(double), cudaMemcpyHostToDevice));
     if (with_log_p0_) {
       ISMC_CUDA_CHECK(cudaMemcpy(d_log_p0_.get(), samples.log_p0.data(),
-                                 samples.log_p0.size() * sizeof(double),
-                                 cudaMemcpyHostToDevice));
+                                 samples.log_p0.size() * sizeof(double), cudaMemcpyHostToDevice));
     }
     const std::vector<std::uint64_t> offsets(samples.offsets.begin(), samples.offsets.end());
     ISMC_CUDA_CHECK(cudaMemcpy(d_offsets_.get(), offsets.data(),

@@ -1,7 +1,8 @@
 // The importance stages of a rejection-rate study on a CUDA device, for the Gaussian test
 // models. Kernels map threads to indices and reduce; the math is the shared
-// __host__ __device__ code (gaussian.hpp: simulate, rejects, log_density_ratio; rates/mixture_math.hpp:
-// mixture_term, nearest_centre, keep_in_pool), the same functions the CPU reference calls.
+// __host__ __device__ code (gaussian.hpp: simulate, rejects, log_density_ratio;
+// rates/mixture_math.hpp: mixture_term, nearest_centre, keep_in_pool), the same functions the CPU
+// reference calls.
 //
 //   collect_kernel           blockIdx.y a parameter j of the slice, threads striding over its
 //                            simulations: simulate, decide, draw the keep decision, write one
@@ -117,8 +118,8 @@ __global__ void __launch_bounds__(threads_per_block)
   double x[max_dim];
   unsigned long long rejections = 0;
   const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
-  for (std::uint64_t i = sim_begin + static_cast<std::uint64_t>(blockIdx.x) * blockDim.x +
-                         threadIdx.x;
+  for (std::uint64_t i =
+           sim_begin + static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
        i < sim_end; i += stride) {
     gaussian::simulate(theta, dim, stream, i, x);
     bool kept = false;
@@ -178,8 +179,8 @@ void cuda_collect_rejections(const gaussian_test_model& model, const double* par
       const dim3 grid(blocks_per_row(tile, span), static_cast<unsigned>(tile));
       collect_kernel<<<grid, threads_per_block>>>(
           d_params.get(), static_cast<int>(dim), model.kind(), model.critical(), seed,
-          d_sim_streams.get(), d_keep_streams.get(), keep_fraction, first, begin, end,
-          d_keep.get(), d_counts.get());
+          d_sim_streams.get(), d_keep_streams.get(), keep_fraction, first, begin, end, d_keep.get(),
+          d_counts.get());
       ISMC_CUDA_CHECK(cudaGetLastError());
 
       // Stable compaction of the flat indices f = y · span + (i − begin) that are flagged.
@@ -235,8 +236,8 @@ __global__ void __launch_bounds__(threads_per_block)
                           double critical, std::uint64_t seed,
                           const std::uint32_t* __restrict__ sim_streams,
                           const double* __restrict__ centres, int n_centres, bool staged,
-                          std::size_t param_begin, std::uint64_t sim_begin,
-                          std::uint64_t sim_end, unsigned long long* __restrict__ counts) {
+                          std::size_t param_begin, std::uint64_t sim_begin, std::uint64_t sim_end,
+                          unsigned long long* __restrict__ counts) {
   extern __shared__ double staged_memory[];
   const std::size_t j = param_begin + blockIdx.y;
   const double* theta = params + j * static_cast<std::size_t>(dim);
@@ -255,8 +256,8 @@ __global__ void __launch_bounds__(threads_per_block)
   }
   double x[max_dim];
   const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
-  for (std::uint64_t i = sim_begin + static_cast<std::uint64_t>(blockIdx.x) * blockDim.x +
-                         threadIdx.x;
+  for (std::uint64_t i =
+           sim_begin + static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
        i < sim_end; i += stride) {
     gaussian::simulate(theta, dim, stream, i, x);
     if (!gaussian::rejects(kind, critical, x, dim)) continue;
@@ -310,8 +311,8 @@ void cuda_count_nearest_centre(const gaussian_test_model& model, const double* p
       const std::uint64_t end = std::min(sims, begin + sims_per_launch);
       nearest_centre_kernel<<<grid, threads_per_block, staged ? staged_bytes : 0>>>(
           d_params.get(), static_cast<int>(dim), model.kind(), model.critical(), seed,
-          d_sim_streams.get(), d_centres.get(), static_cast<int>(n_centres), staged, first,
-          begin, end, d_counts.get());
+          d_sim_streams.get(), d_centres.get(), static_cast<int>(n_centres), staged, first, begin,
+          end, d_counts.get());
       finish_launches();
       hooks.advance((end - begin) * tile);
     }
@@ -347,16 +348,12 @@ struct add_term_sums {
 // simulations [sim_begin, sim_end) of proposal k. Writes the block's sums to
 // partials[y · gridDim.x + blockIdx.x]. `staged`: the target's log weights, support
 // parameters and θ_j live in dynamic shared memory (support · (dim + 1) + dim doubles).
-__global__ void __launch_bounds__(threads_per_block)
-    mixture_kernel(const double* __restrict__ targets,
-                   const std::uint32_t* __restrict__ support_offsets,
-                   const std::uint32_t* __restrict__ entry_target,
-                   const std::uint32_t* __restrict__ entry_stream,
-                   const double* __restrict__ entry_log_weight,
-                   const double* __restrict__ entry_theta, int dim, test_kind kind,
-                   double critical, std::uint64_t seed, bool staged, std::uint32_t entry_begin,
-                   std::uint64_t sim_begin, std::uint64_t sim_end,
-                   term_sums* __restrict__ partials) {
+__global__ void __launch_bounds__(threads_per_block) mixture_kernel(
+    const double* __restrict__ targets, const std::uint32_t* __restrict__ support_offsets,
+    const std::uint32_t* __restrict__ entry_target, const std::uint32_t* __restrict__ entry_stream,
+    const double* __restrict__ entry_log_weight, const double* __restrict__ entry_theta, int dim,
+    test_kind kind, double critical, std::uint64_t seed, bool staged, std::uint32_t entry_begin,
+    std::uint64_t sim_begin, std::uint64_t sim_end, term_sums* __restrict__ partials) {
   using block_reduce = cub::BlockReduce<term_sums, threads_per_block>;
   __shared__ typename block_reduce::TempStorage reduce_storage;
   extern __shared__ double staged_memory[];
@@ -389,8 +386,8 @@ __global__ void __launch_bounds__(threads_per_block)
   double x[max_dim];
   term_sums mine{0.0, 0.0};
   const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
-  for (std::uint64_t i = sim_begin + static_cast<std::uint64_t>(blockIdx.x) * blockDim.x +
-                         threadIdx.x;
+  for (std::uint64_t i =
+           sim_begin + static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
        i < sim_end; i += stride) {
     gaussian::simulate(theta_k, dim, stream, i, x);
     if (!gaussian::rejects(kind, critical, x, dim)) continue;  // φ = 0: the term is 0
@@ -513,8 +510,8 @@ void cuda_mixture_accumulate(const gaussian_test_model& model, const mixture_pro
         mixture_kernel<<<grid, threads_per_block, staged ? staged_bytes : 0>>>(
             d_targets.get(), d_support_offsets.get(), d_entry_target.get(), d_entry_stream.get(),
             d_entry_log_weight.get(), d_entry_theta.get(), static_cast<int>(dim), model.kind(),
-            model.critical(), problem.seed, staged, static_cast<std::uint32_t>(chunk_begin),
-            begin, end, d_partials.get());
+            model.critical(), problem.seed, staged, static_cast<std::uint32_t>(chunk_begin), begin,
+            end, d_partials.get());
         ISMC_CUDA_CHECK(cudaGetLastError());
         add_partials_kernel<<<static_cast<unsigned>(blocks_for(chunk)), threads_per_block>>>(
             d_partials.get(), blocks_x, static_cast<std::uint32_t>(chunk),

@@ -64,9 +64,9 @@ __global__ void __launch_bounds__(pooling_threads)
   }
   const pooling_sums total = block_reduce(reduce_storage).Reduce(partial, add_sums{});
   if (threadIdx.x == 0) {
-    lp[row] = finish_pooling_log_density(a, b, hyper, total, static_cast<double>(objects),
-                                         inv_alpha2,
-                                         with_gradient ? gradients + row * dim : nullptr);
+    lp[row] =
+        finish_pooling_log_density(a, b, hyper, total, static_cast<double>(objects), inv_alpha2,
+                                   with_gradient ? gradients + row * dim : nullptr);
   }
 }
 
@@ -96,8 +96,8 @@ class cuda_partial_pooling_density final : public batched_log_density {
     evaluate(thetas, batch, out, nullptr, hooks);
   }
 
-  void log_density_gradient(const double* thetas, std::size_t batch, double* out,
-                            double* gradients, const run_hooks& hooks) const override {
+  void log_density_gradient(const double* thetas, std::size_t batch, double* out, double* gradients,
+                            const run_hooks& hooks) const override {
     evaluate(thetas, batch, out, gradients, hooks);
   }
 

@@ -2,8 +2,8 @@
 /// @file batch_router.hpp (private)
 /// @brief "Small problems stay on the CPU": a batched density that sends each call to one
 /// of two implementations of the same density by the call's size. `automatic` backends
-/// (src/population/hyper_likelihood_backend.cpp, src/models/partial_pooling.cpp) put the CPU reference and the
-/// device behind one of these.
+/// (src/population/hyper_likelihood_backend.cpp, src/models/partial_pooling.cpp) put the CPU
+/// reference and the device behind one of these.
 ///
 /// A call of `batch` rows is `batch · work_per_row` units of work (terms of the
 /// hyper-likelihood, objects of the partial-pooling gradient); below `min_large_work` it
@@ -47,8 +47,8 @@ class batch_router final : public batched_log_density {
 
   bool has_gradient() const override { return small_->has_gradient() && large_->has_gradient(); }
 
-  void log_density_gradient(const double* thetas, std::size_t batch, double* out,
-                            double* gradients, const run_hooks& hooks) const override {
+  void log_density_gradient(const double* thetas, std::size_t batch, double* out, double* gradients,
+                            const run_hooks& hooks) const override {
     route(batch).log_density_gradient(thetas, batch, out, gradients, hooks);
   }
 

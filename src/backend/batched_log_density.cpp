@@ -16,8 +16,8 @@ void batched_log_density::log_density_gradient(const double* /*thetas*/, std::si
     which += (d > 0 ? ", " : "") + parameters[d];
   }
   if (parameters.size() > 3) which += ", ...";
-  throw usage_error("log_density_gradient: this batched log density (" +
-                    std::to_string(dim()) + " parameters: " + which +
+  throw usage_error("log_density_gradient: this batched log density (" + std::to_string(dim()) +
+                    " parameters: " + which +
                     ") has no gradient (has_gradient() is false); expected a density that "
                     "implements log_density_gradient");
 }

@@ -35,7 +35,8 @@ void write_file_atomically(const std::string& path,
     out.flush();
     if (!out) throw runtime_failure("cannot write '" + path + "': " + system_message());
     out.close();
-    if (!out) throw runtime_failure("cannot write '" + path + "': closing failed: " + system_message());
+    if (!out)
+      throw runtime_failure("cannot write '" + path + "': closing failed: " + system_message());
     if (std::rename(temporary.c_str(), path.c_str()) != 0) {
       throw runtime_failure("cannot write '" + path + "': renaming '" + temporary +
                             "' onto it failed: " + system_message());

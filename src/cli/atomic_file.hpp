@@ -17,7 +17,8 @@ namespace ismc::cli {
 /// @throws ismc::runtime_failure naming `path` on any failure; the temporary file is
 ///         removed and `path` is left untouched. Exceptions from `write` propagate after
 ///         the same cleanup.
-void write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& write);
+void write_file_atomically(const std::string& path,
+                           const std::function<void(std::ostream&)>& write);
 
 /// Several files that appear together or not at all: each is written under a temporary
 /// name (`path + ".tmp.<pid>"`, as write_file_atomically uses) and `commit` renames them

@@ -69,7 +69,8 @@ std::vector<std::string> notes_of(const population_method_result& method, std::s
     if (!tau->reliable) {
       std::snprintf(note, sizeof note,
                     "%s: the chain is shorter than 50 autocorrelation times (tau = %.1f steps); "
-                    "run more steps before trusting it", name.c_str(), tau->tau);
+                    "run more steps before trusting it",
+                    name.c_str(), tau->tau);
       notes.push_back(note);
       break;
     }
@@ -94,7 +95,10 @@ CLI::App* add_population_command(CLI::App& app, population_options& options) {
           "Random seed; overrides [run] seed")
       ->type_name("N")
       ->check(check_unsigned);
-  population->add_option("--backend", options.backend, "Where the hyper-likelihood and NUTS's gradient run: auto (the device for large calls when one is present), cpu or cuda")
+  population
+      ->add_option("--backend", options.backend,
+                   "Where the hyper-likelihood and NUTS's gradient run: auto (the device for large "
+                   "calls when one is present), cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
       ->capture_default_str();
   population->add_option("--threads", options.threads, "CPU threads; 0 = all hardware threads")
@@ -109,7 +113,8 @@ int run_population_command(const population_options& options) {
   population_study study = io::load_population_study(options.study_path);
   if (options.seed) study.seed = *options.seed;
   const std::optional<backend_kind> kind = parse_backend_kind(options.backend);
-  if (!kind) throw usage_error("--backend: got '" + options.backend + "', expected auto, cpu or cuda");
+  if (!kind)
+    throw usage_error("--backend: got '" + options.backend + "', expected auto, cpu or cuda");
 
   // The data (simulated, or the user's samples and observations) and the backends of the
   // hyper-likelihood and of NUTS's gradient, before any sampling: bad data or a --backend
@@ -122,18 +127,22 @@ int run_population_command(const population_options& options) {
   namespace fs = std::filesystem;
   std::error_code error;
   fs::create_directories(options.out_dir, error);
-  if (!fs::is_directory(options.out_dir)) throw usage_error("--out-dir: cannot create directory '" + options.out_dir + "'");
+  if (!fs::is_directory(options.out_dir))
+    throw usage_error("--out-dir: cannot create directory '" + options.out_dir + "'");
 
   run_context context(options.quiet, options.threads);
   const population_study_result result = run_population_study(prepared, context.hooks());
   context.finish();
 
   staged_files files;  // renamed together at the end
-  const auto in_out_dir = [&](const std::string& name) { return (fs::path(options.out_dir) / name).string(); };
+  const auto in_out_dir = [&](const std::string& name) {
+    return (fs::path(options.out_dir) / name).string();
+  };
   std::vector<std::string> notes;
   for (const population_method_result& method : result.methods) {
     files.write(in_out_dir(to_string(method.method) + "_draws.csv"), draws_csv(method));
-    for (std::string& note : notes_of(method, study.chains * study.draws)) notes.push_back(std::move(note));
+    for (std::string& note : notes_of(method, study.chains * study.draws))
+      notes.push_back(std::move(note));
   }
 
   // summary.csv and the table.
@@ -144,8 +153,8 @@ int run_population_command(const population_options& options) {
   std::cout << "# population: " << result.objects << " objects, seed " << result.seed
             << (has_exact ? "" : " (no observations: no exact posterior)") << "\n";
   char line[256];
-  std::snprintf(line, sizeof line, "%-11s %-12s %9s %9s %9s %9s %9s %11s %9s\n", "method", "parameter", "mean",
-                "sd", "q05", "q50", "q95", "exact_mean", "exact_sd");
+  std::snprintf(line, sizeof line, "%-11s %-12s %9s %9s %9s %9s %9s %11s %9s\n", "method",
+                "parameter", "mean", "sd", "q05", "q50", "q95", "exact_mean", "exact_sd");
   std::cout << line;
   for (const population_method_result& method : result.methods) {
     const std::string name = to_string(method.method);
@@ -154,11 +163,13 @@ int run_population_command(const population_options& options) {
       const parameter_summary& s = is_mu ? method.summary_mu : method.summary_sigma;
       const double exact_mean = is_mu ? exact.mean_mu : exact.mean_sigma;
       const double exact_sd = is_mu ? exact.sd_mu : exact.sd_sigma;
-      summary << name << "," << parameter << "," << number_text(s.mean) << "," << number_text(s.sd) << ","
-              << number_text(s.q5) << "," << number_text(s.q50) << "," << number_text(s.q95) << ","
-              << (has_exact ? number_text(exact_mean) : "") << "," << (has_exact ? number_text(exact_sd) : "") << "\n";
-      std::snprintf(line, sizeof line, "%-11s %-12s %9.4f %9.4f %9.4f %9.4f %9.4f %11s %9s\n", name.c_str(),
-                    parameter, s.mean, s.sd, s.q5, s.q50, s.q95, has_exact ? number_text(std::round(exact_mean * 1e4) / 1e4).c_str() : "-",
+      summary << name << "," << parameter << "," << number_text(s.mean) << "," << number_text(s.sd)
+              << "," << number_text(s.q5) << "," << number_text(s.q50) << "," << number_text(s.q95)
+              << "," << (has_exact ? number_text(exact_mean) : "") << ","
+              << (has_exact ? number_text(exact_sd) : "") << "\n";
+      std::snprintf(line, sizeof line, "%-11s %-12s %9.4f %9.4f %9.4f %9.4f %9.4f %11s %9s\n",
+                    name.c_str(), parameter, s.mean, s.sd, s.q5, s.q50, s.q95,
+                    has_exact ? number_text(std::round(exact_mean * 1e4) / 1e4).c_str() : "-",
                     has_exact ? number_text(std::round(exact_sd * 1e4) / 1e4).c_str() : "-");
       std::cout << line;
     }

@@ -17,7 +17,8 @@ std::string duration_text(double seconds) {
   const long total = static_cast<long>(seconds + 0.5);
   char buffer[32];
   if (total >= 3600) {
-    std::snprintf(buffer, sizeof buffer, "%ld:%02ld:%02ld", total / 3600, total / 60 % 60, total % 60);
+    std::snprintf(buffer, sizeof buffer, "%ld:%02ld:%02ld", total / 3600, total / 60 % 60,
+                  total % 60);
   } else {
     std::snprintf(buffer, sizeof buffer, "%ld:%02ld", total / 60, total % 60);
   }

@@ -56,9 +56,9 @@ class progress_bar : public progress_sink {
   std::atomic<std::int64_t> last_draw_ns_{0};
   std::atomic<bool> active_{false};
 
-  std::mutex mutex_;      // guards the fields below and the drawing itself
+  std::mutex mutex_;  // guards the fields below and the drawing itself
   std::string stage_;
-  bool drawn_ = false;    // whether this stage has drawn anything yet
+  bool drawn_ = false;  // whether this stage has drawn anything yet
   std::size_t last_width_ = 0;
 };
 

@@ -49,8 +49,9 @@ CLI::App* add_rates_command(CLI::App& app, rates_options& options) {
       ->type_name("STUDY.toml");
   rates->add_option("-o,--out", options.out_path, "Write the rows as CSV to this file")
       ->type_name("FILE");
-  rates->add_option("--json", options.json_path,
-                    "Write a JSON report (resolved study, rows, warnings) to this file")
+  rates
+      ->add_option("--json", options.json_path,
+                   "Write a JSON report (resolved study, rows, warnings) to this file")
       ->type_name("FILE");
   rates
       ->add_option_function<std::uint64_t>(
@@ -98,9 +99,8 @@ int run_rates_command(const rates_options& options) {
   char seconds[32];
   std::snprintf(seconds, sizeof seconds, "%.3g", wall_seconds);
   std::cout << "# " << model_name << ", method " << to_string(study.run.method) << ", "
-            << result.rows.size() << (result.rows.size() == 1 ? " target" : " targets")
-            << ", seed " << study.run.seed << ", backend " << result.backend << ", "
-            << seconds << " s\n"
+            << result.rows.size() << (result.rows.size() == 1 ? " target" : " targets") << ", seed "
+            << study.run.seed << ", backend " << result.backend << ", " << seconds << " s\n"
             << format_table(result.rows, dim) << std::flush;
   for (const std::string& warning : result.warnings) {
     std::cerr << "ismc: warning: " << warning << "\n";

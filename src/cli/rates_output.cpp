@@ -16,7 +16,8 @@ namespace ismc::cli {
 namespace {
 
 bool any_exact(const std::vector<rate_row>& rows) {
-  return std::any_of(rows.begin(), rows.end(), [](const rate_row& row) { return row.exact.has_value(); });
+  return std::any_of(rows.begin(), rows.end(),
+                     [](const rate_row& row) { return row.exact.has_value(); });
 }
 
 bool any_ess(const std::vector<rate_row>& rows) {
@@ -84,8 +85,9 @@ nlohmann::json to_json(const rates_study& study) {
   const std::vector<double> flat = grid_targets(study.grid, dim);
   nlohmann::json targets = nlohmann::json::array();
   for (std::size_t j = 0; j * dim < flat.size(); ++j) {
-    targets.push_back(std::vector<double>(flat.begin() + static_cast<std::ptrdiff_t>(j * dim),
-                                          flat.begin() + static_cast<std::ptrdiff_t>((j + 1) * dim)));
+    targets.push_back(
+        std::vector<double>(flat.begin() + static_cast<std::ptrdiff_t>(j * dim),
+                            flat.begin() + static_cast<std::ptrdiff_t>((j + 1) * dim)));
   }
   grid["targets"] = std::move(targets);
 
@@ -114,15 +116,9 @@ nlohmann::json to_json(const rates_study& study) {
 
 nlohmann::json to_json(const rate_row& row) {
   nlohmann::json json = {
-      {"theta", row.theta},
-      {"estimate", row.estimate},
-      {"std_error", row.std_error},
-      {"ci_low", row.ci_low},
-      {"ci_high", row.ci_high},
-      {"upper_bound", row.upper_bound},
-      {"sims", row.sims},
-      {"method", to_string(row.method)},
-      {"rejections", row.rejections},
+      {"theta", row.theta},   {"estimate", row.estimate},        {"std_error", row.std_error},
+      {"ci_low", row.ci_low}, {"ci_high", row.ci_high},          {"upper_bound", row.upper_bound},
+      {"sims", row.sims},     {"method", to_string(row.method)}, {"rejections", row.rejections},
   };
   if (row.exact) json["exact"] = *row.exact;
   if (row.ess) json["ess"] = *row.ess;
@@ -139,8 +135,9 @@ nlohmann::json to_json(const importance_details& details, std::size_t dim) {
     nlohmann::json proposal = {
         {"index", k},
         {"kind", own ? "target" : "cluster"},
-        {"theta", std::vector<double>(details.proposals.begin() + static_cast<std::ptrdiff_t>(k * dim),
-                                      details.proposals.begin() + static_cast<std::ptrdiff_t>((k + 1) * dim))},
+        {"theta", std::vector<double>(
+                      details.proposals.begin() + static_cast<std::ptrdiff_t>(k * dim),
+                      details.proposals.begin() + static_cast<std::ptrdiff_t>((k + 1) * dim))},
     };
     if (own) {
       proposal["target"] = k;
@@ -154,12 +151,14 @@ nlohmann::json to_json(const importance_details& details, std::size_t dim) {
   for (std::size_t j = 0; j + 1 < details.weights.offsets.size(); ++j) {
     nlohmann::json entries = nlohmann::json::array();
     for (std::size_t e = details.weights.offsets[j]; e < details.weights.offsets[j + 1]; ++e) {
-      entries.push_back({{"proposal", details.weights.proposal[e]}, {"weight", details.weights.weight[e]}});
+      entries.push_back(
+          {{"proposal", details.weights.proposal[e]}, {"weight", details.weights.weight[e]}});
     }
-    weights.push_back({{"target", j},
-                       {"pilot_rejections", details.pilot_rejections[j]},
-                       {"weight_source", j < details.weight_source.size() ? details.weight_source[j] : j},
-                       {"entries", std::move(entries)}});
+    weights.push_back(
+        {{"target", j},
+         {"pilot_rejections", details.pilot_rejections[j]},
+         {"weight_source", j < details.weight_source.size() ? details.weight_source[j] : j},
+         {"entries", std::move(entries)}});
   }
   return {
       {"pilot_sims", details.pilot_sims},
@@ -178,16 +177,13 @@ nlohmann::json report_json(const rates_study& study, const rates_result& result,
   nlohmann::json rows = nlohmann::json::array();
   for (const rate_row& row : result.rows) rows.push_back(to_json(row));
   nlohmann::json report = {
-      {"ismc_version", info.version},
-      {"seed", info.seed},
-      {"backend", info.backend},
-      {"wall_seconds", info.wall_seconds},
-      {"study", to_json(study)},
-      {"rows", std::move(rows)},
+      {"ismc_version", info.version},      {"seed", info.seed},       {"backend", info.backend},
+      {"wall_seconds", info.wall_seconds}, {"study", to_json(study)}, {"rows", std::move(rows)},
       {"warnings", result.warnings},
   };
   if (result.importance) {
-    const std::size_t dim = result.rows.empty() ? study.model.dim : result.rows.front().theta.size();
+    const std::size_t dim =
+        result.rows.empty() ? study.model.dim : result.rows.front().theta.size();
     report["importance"] = to_json(*result.importance, dim);
   }
   return report;

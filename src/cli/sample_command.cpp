@@ -47,9 +47,12 @@ class recording_writer : public draw_writer {
   void draw(const nuts_draw& info, const double* outputs, bool warmup) override {
     csv_.draw(info, outputs, warmup);
     if (warmup) return;
-    std::vector<double> row = {info.lp, info.accept_stat, info.stepsize,
+    std::vector<double> row = {info.lp,
+                               info.accept_stat,
+                               info.stepsize,
                                static_cast<double>(info.treedepth),
-                               static_cast<double>(info.n_leapfrog), info.divergent ? 1.0 : 0.0,
+                               static_cast<double>(info.n_leapfrog),
+                               info.divergent ? 1.0 : 0.0,
                                info.energy};
     row.insert(row.end(), outputs, outputs + n_outputs_);
     record_.draws.push_back(std::move(row));
@@ -96,18 +99,32 @@ bool parse_radius(const std::string& text, double* radius) {
 }  // namespace
 
 CLI::App* add_sample_command(CLI::App& app, sample_options& options) {
-  CLI::App* sample = app.add_subcommand("sample", "Sample a model's posterior with NUTS (Stan's algorithm)");
-  sample->add_option("model", options.model, "The model: " + [] {
-    std::string names;
-    for (const std::string& name : posterior_model_names()) names += (names.empty() ? "" : ", ") + name;
-    return names;
-  }())->required()->type_name("MODEL");
+  CLI::App* sample =
+      app.add_subcommand("sample", "Sample a model's posterior with NUTS (Stan's algorithm)");
+  sample
+      ->add_option(
+          "model", options.model,
+          "The model: " +
+              [] {
+                std::string names;
+                for (const std::string& name : posterior_model_names())
+                  names += (names.empty() ? "" : ", ") + name;
+                return names;
+              }())
+      ->required()
+      ->type_name("MODEL");
   sample->add_option("--data", options.data_path, "Data in Stan's JSON format")
       ->required()
       ->type_name("FILE.json");
-  sample->add_option("--chains", options.chains, "Number of chains")->check(check_unsigned)->capture_default_str();
-  sample->add_option("--warmup", options.warmup, "Warmup iterations per chain")->check(check_unsigned)->capture_default_str();
-  sample->add_option("--draws", options.draws, "Sampling iterations per chain")->check(check_unsigned)->capture_default_str();
+  sample->add_option("--chains", options.chains, "Number of chains")
+      ->check(check_unsigned)
+      ->capture_default_str();
+  sample->add_option("--warmup", options.warmup, "Warmup iterations per chain")
+      ->check(check_unsigned)
+      ->capture_default_str();
+  sample->add_option("--draws", options.draws, "Sampling iterations per chain")
+      ->check(check_unsigned)
+      ->capture_default_str();
   sample->add_option("--seed", options.seed, "Random seed (chain c uses the stream (seed, c))")
       ->type_name("N")
       ->check(check_unsigned)
@@ -117,14 +134,21 @@ CLI::App* add_sample_command(CLI::App& app, sample_options& options) {
       ->capture_default_str();
   sample->add_option("--adapt-delta", options.adapt_delta, "Target acceptance statistic, in (0, 1)")
       ->capture_default_str();
-  sample->add_option("--max-depth", options.max_depth, "Maximum tree depth")->check(check_unsigned)->capture_default_str();
-  sample->add_option("--thin", options.thin, "Keep every n-th draw")->check(check_unsigned)->capture_default_str();
+  sample->add_option("--max-depth", options.max_depth, "Maximum tree depth")
+      ->check(check_unsigned)
+      ->capture_default_str();
+  sample->add_option("--thin", options.thin, "Keep every n-th draw")
+      ->check(check_unsigned)
+      ->capture_default_str();
   sample->add_flag("--save-warmup", options.save_warmup, "Also write the warmup draws");
-  sample->add_option("--init", options.init,
-                     "Inits: a radius R (uniform in (-R, R) on the unconstrained scale) or a JSON file")
+  sample
+      ->add_option(
+          "--init", options.init,
+          "Inits: a radius R (uniform in (-R, R) on the unconstrained scale) or a JSON file")
       ->type_name("RADIUS|FILE.json")
       ->capture_default_str();
-  sample->add_option("--output-dir", options.output_dir, "Directory for MODEL-1.csv ... MODEL-C.csv")
+  sample
+      ->add_option("--output-dir", options.output_dir, "Directory for MODEL-1.csv ... MODEL-C.csv")
       ->type_name("DIR")
       ->capture_default_str();
   sample->add_option("--threads", options.threads, "Threads running chains; 0 = one per chain")
@@ -142,7 +166,8 @@ int run_sample_command(const sample_options& options) {
   if (options.thin == 0) throw usage_error("--thin: got 0, expected at least 1");
   if (options.max_depth == 0) throw usage_error("--max-depth: got 0, expected at least 1");
   if (!(options.adapt_delta > 0.0 && options.adapt_delta < 1.0)) {
-    throw usage_error("--adapt-delta: got " + std::to_string(options.adapt_delta) + ", expected a value in (0, 1)");
+    throw usage_error("--adapt-delta: got " + std::to_string(options.adapt_delta) +
+                      ", expected a value in (0, 1)");
   }
 
   const stan_data data = io::read_stan_json(options.data_path);
@@ -165,7 +190,8 @@ int run_sample_command(const sample_options& options) {
   base.seed = options.seed_given ? options.seed : std::random_device{}();
   double radius = 0.0;
   if (parse_radius(options.init, &radius)) {
-    if (!(radius >= 0.0)) throw usage_error("--init: got " + options.init + ", expected a radius >= 0 or a file");
+    if (!(radius >= 0.0))
+      throw usage_error("--init: got " + options.init + ", expected a radius >= 0 or a file");
     base.init_radius = radius;
   } else {
     const stan_data init = io::read_stan_json(options.init);
@@ -186,7 +212,8 @@ int run_sample_command(const sample_options& options) {
   staged_files files;
   std::vector<std::string> final_paths, temporary_paths;
   for (std::size_t c = 1; c <= options.chains; ++c) {
-    const fs::path path = fs::path(options.output_dir) / (options.model + "-" + std::to_string(c) + ".csv");
+    const fs::path path =
+        fs::path(options.output_dir) / (options.model + "-" + std::to_string(c) + ".csv");
     final_paths.push_back(path.string());
     temporary_paths.push_back(files.stage(path.string()));
   }

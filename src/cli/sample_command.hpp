@@ -27,7 +27,7 @@ struct sample_options {
   bool save_warmup = false;
   std::string init = "2";  ///< a radius, or a Stan JSON file of initial values
   std::string output_dir = ".";
-  unsigned threads = 0;    ///< threads running chains; 0 = one per chain up to the hardware
+  unsigned threads = 0;  ///< threads running chains; 0 = one per chain up to the hardware
   bool quiet = false;
 };
 

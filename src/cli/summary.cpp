@@ -32,7 +32,8 @@ bool is_sampler_column(const std::string& name) {
 
 std::string percent(std::size_t count, std::size_t total) {
   char text[32];
-  std::snprintf(text, sizeof text, "%.2g%%", 100.0 * static_cast<double>(count) / static_cast<double>(total));
+  std::snprintf(text, sizeof text, "%.2g%%",
+                100.0 * static_cast<double>(count) / static_cast<double>(total));
   return text;
 }
 
@@ -40,9 +41,11 @@ void check_alike(const std::vector<stan_csv>& chains) {
   if (chains.empty()) throw usage_error("summary: no chains");
   for (const stan_csv& chain : chains) {
     if (chain.columns != chains.front().columns) {
-      throw input_error(chain.path, 0, "", "its columns differ from those of " + chains.front().path);
+      throw input_error(chain.path, 0, "",
+                        "its columns differ from those of " + chains.front().path);
     }
-    if (chain.draws.empty()) throw input_error(chain.path, 0, "", "the file holds no sampling draws");
+    if (chain.draws.empty())
+      throw input_error(chain.path, 0, "", "the file holds no sampling draws");
   }
 }
 
@@ -68,23 +71,26 @@ std::vector<std::string> sampler_problems(const std::vector<stan_csv>& chains,
       for (double value : chain.values("divergent__")) divergent += value != 0.0 ? 1 : 0;
     }
     if (has("treedepth__")) {
-      for (double value : chain.values("treedepth__")) at_max_depth += value >= static_cast<double>(max_depth) ? 1 : 0;
+      for (double value : chain.values("treedepth__"))
+        at_max_depth += value >= static_cast<double>(max_depth) ? 1 : 0;
     }
   }
   if (at_max_depth > 0) {
-    problems.push_back(std::to_string(at_max_depth) + " of " + std::to_string(total) + " (" +
-                       percent(at_max_depth, total) + ") transitions hit the maximum treedepth limit of " +
-                       std::to_string(max_depth) +
-                       ".\nTrajectories that are prematurely terminated due to this limit will result in "
-                       "slow exploration.\nFor optimal performance, increase this limit.");
+    problems.push_back(
+        std::to_string(at_max_depth) + " of " + std::to_string(total) + " (" +
+        percent(at_max_depth, total) + ") transitions hit the maximum treedepth limit of " +
+        std::to_string(max_depth) +
+        ".\nTrajectories that are prematurely terminated due to this limit will result in "
+        "slow exploration.\nFor optimal performance, increase this limit.");
   }
   if (divergent > 0) {
-    problems.push_back(std::to_string(divergent) + " of " + std::to_string(total) + " (" +
-                       percent(divergent, total) +
-                       ") transitions ended with a divergence.\nThese divergent transitions indicate "
-                       "that HMC is not fully able to explore the posterior distribution.\nTry "
-                       "increasing adapt delta closer to 1.\nIf this doesn't remove all divergences, "
-                       "try to reparameterize the model.");
+    problems.push_back(
+        std::to_string(divergent) + " of " + std::to_string(total) + " (" +
+        percent(divergent, total) +
+        ") transitions ended with a divergence.\nThese divergent transitions indicate "
+        "that HMC is not fully able to explore the posterior distribution.\nTry "
+        "increasing adapt delta closer to 1.\nIf this doesn't remove all divergences, "
+        "try to reparameterize the model.");
   }
   if (has("energy__")) {
     std::string low;
@@ -97,9 +103,10 @@ std::vector<std::string> sampler_problems(const std::vector<stan_csv>& chains,
       }
     }
     if (!low.empty()) {
-      problems.push_back("The E-BFMI of these chains is below the nominal threshold of 0.3, which "
-                         "suggests that HMC may have trouble exploring the target distribution:\n" +
-                         low + "If possible, try to reparameterize the model.");
+      problems.push_back(
+          "The E-BFMI of these chains is below the nominal threshold of 0.3, which "
+          "suggests that HMC may have trouble exploring the target distribution:\n" +
+          low + "If possible, try to reparameterize the model.");
     }
   }
   std::string high_rhat, low_ess;
@@ -109,16 +116,20 @@ std::vector<std::string> sampler_problems(const std::vector<stan_csv>& chains,
     if (s.ess_bulk < min_ess || s.ess_tail < min_ess) low_ess += "  " + s.name + "\n";
   }
   if (!high_rhat.empty()) {
-    problems.push_back("The following parameters had rank-normalized split R-hat greater than 1.01:\n" +
-                       high_rhat + "Such high values indicate incomplete mixing and biased estimation.\n"
-                       "You should consider regularizing your model with additional prior information "
-                       "or a more effective parameterization.");
+    problems.push_back(
+        "The following parameters had rank-normalized split R-hat greater than 1.01:\n" +
+        high_rhat +
+        "Such high values indicate incomplete mixing and biased estimation.\n"
+        "You should consider regularizing your model with additional prior information "
+        "or a more effective parameterization.");
   }
   if (!low_ess.empty()) {
-    problems.push_back("The following parameters had fewer than 100 effective draws per chain "
-                       "(bulk or tail):\n" + low_ess +
-                       "Such low values indicate that the effective sample size estimators may be "
-                       "biased high and actual performance may be substantially lower than quoted.");
+    problems.push_back(
+        "The following parameters had fewer than 100 effective draws per chain "
+        "(bulk or tail):\n" +
+        low_ess +
+        "Such low values indicate that the effective sample size estimators may be "
+        "biased high and actual performance may be substantially lower than quoted.");
   }
   return problems;
 }
@@ -134,15 +145,18 @@ void print_summary(std::ostream& out, const std::vector<stan_csv>& chains) {
   char line[256];
   std::size_t width = 4;
   for (const std::string& name : first.columns) width = std::max(width, name.size());
-  std::snprintf(line, sizeof line, "%-*s %10s %9s %9s %9s %9s %9s %9s %9s %7s\n", static_cast<int>(width),
-                "", "Mean", "MCSE", "StdDev", "5%", "50%", "95%", "ESS_bulk", "ESS_tail", "R_hat");
+  std::snprintf(line, sizeof line, "%-*s %10s %9s %9s %9s %9s %9s %9s %9s %7s\n",
+                static_cast<int>(width), "", "Mean", "MCSE", "StdDev", "5%", "50%", "95%",
+                "ESS_bulk", "ESS_tail", "R_hat");
   out << line;
   // Each column is summarized once: the table and the R-hat and ESS checks share them.
   std::vector<parameter_summary> summaries;
   for (const std::string& name : first.columns) {
     if (is_sampler_column(name) && name != "lp__") continue;
-    const parameter_summary& s = summaries.emplace_back(summarize(name, column_chains(chains, name)));
-    std::snprintf(line, sizeof line, "%-*s %10.4g %9.3g %9.4g %9.4g %9.4g %9.4g %9.0f %9.0f %7.4g\n",
+    const parameter_summary& s =
+        summaries.emplace_back(summarize(name, column_chains(chains, name)));
+    std::snprintf(line, sizeof line,
+                  "%-*s %10.4g %9.3g %9.4g %9.4g %9.4g %9.4g %9.0f %9.0f %7.4g\n",
                   static_cast<int>(width), name.c_str(), s.mean, s.mcse_mean, s.sd, s.q5, s.q50,
                   s.q95, s.ess_bulk, s.ess_tail, s.rhat);
     out << line;
@@ -183,8 +197,8 @@ std::vector<stan_csv> split_chains(const stan_csv& file) {
     for (auto& entry : by_id) chains.push_back(std::move(entry.second));
     for (const stan_csv& chain : chains) {
       if (chain.draws.size() != chains.front().draws.size()) {
-        throw input_error(file.path, 0, id_column, "the " + std::string(id_column) +
-                                                       "s have different numbers of draws");
+        throw input_error(file.path, 0, id_column,
+                          "the " + std::string(id_column) + "s have different numbers of draws");
       }
     }
     return chains;
@@ -202,7 +216,8 @@ CLI::App* add_summary_command(CLI::App& app, std::vector<std::string>& files) {
 int run_summary_command(const std::vector<std::string>& files) {
   std::vector<stan_csv> chains;
   for (const std::string& file : files) {
-    for (stan_csv& chain : split_chains(read_stan_csv_file(file))) chains.push_back(std::move(chain));
+    for (stan_csv& chain : split_chains(read_stan_csv_file(file)))
+      chains.push_back(std::move(chain));
   }
   print_summary(std::cout, chains);
   return 0;

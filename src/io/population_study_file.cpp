@@ -27,19 +27,35 @@ class population_reader : public toml_reader {
     population_study study;
     const std::string positive = "an integer > 0";
     read_section(root, "data",
-                 {{"simulate", [&](const toml::node& n, const std::string& f) { study.simulate = boolean(n, f); }},
-                  {"objects", [&](const toml::node& n, const std::string& f) { study.setting.objects = size(n, f, positive); }},
-                  {"theta_mu", [&](const toml::node& n, const std::string& f) { study.setting.theta_mu = number(n, f); }},
-                  {"theta_sigma", [&](const toml::node& n, const std::string& f) { study.setting.theta_sigma = number(n, f); }},
-                  {"alpha", [&](const toml::node& n, const std::string& f) {
+                 {{"simulate",
+                   [&](const toml::node& n, const std::string& f) {
+                     study.simulate = boolean(n, f);
+                   }},
+                  {"objects",
+                   [&](const toml::node& n, const std::string& f) {
+                     study.setting.objects = size(n, f, positive);
+                   }},
+                  {"theta_mu",
+                   [&](const toml::node& n, const std::string& f) {
+                     study.setting.theta_mu = number(n, f);
+                   }},
+                  {"theta_sigma",
+                   [&](const toml::node& n, const std::string& f) {
+                     study.setting.theta_sigma = number(n, f);
+                   }},
+                  {"alpha",
+                   [&](const toml::node& n, const std::string& f) {
                      study.setting.alpha = number(n, f);
                      study.alpha_given = true;
                    }},
-                  {"samples_per_object", [&](const toml::node& n, const std::string& f) {
+                  {"samples_per_object",
+                   [&](const toml::node& n, const std::string& f) {
                      study.setting.samples_per_object = size(n, f, positive);
                    }},
-                  {"samples", [&](const toml::node& n, const std::string& f) {
-                     study.samples_path = string(n, f, "a file path (CSV with columns object,value[,log_p0])");
+                  {"samples",
+                   [&](const toml::node& n, const std::string& f) {
+                     study.samples_path =
+                         string(n, f, "a file path (CSV with columns object,value[,log_p0])");
                    }},
                   {"x", [&](const toml::node& n, const std::string& f) {
                      study.x_path = string(n, f, "a file path (CSV with header x)");
@@ -48,20 +64,45 @@ class population_reader : public toml_reader {
                                   study.seed = count(n, f, "an integer >= 0");
                                 }}});
     read_section(root, "methods",
-                 {{"point", [&](const toml::node& n, const std::string& f) { study.point = boolean(n, f); }},
-                  {"importance", [&](const toml::node& n, const std::string& f) { study.importance = boolean(n, f); }},
-                  {"nuts", [&](const toml::node& n, const std::string& f) { study.nuts = boolean(n, f); }}});
+                 {{"point",
+                   [&](const toml::node& n, const std::string& f) {
+                     study.point = boolean(n, f);
+                   }},
+                  {"importance",
+                   [&](const toml::node& n, const std::string& f) {
+                     study.importance = boolean(n, f);
+                   }},
+                  {"nuts", [&](const toml::node& n, const std::string& f) {
+                     study.nuts = boolean(n, f);
+                   }}});
     read_section(root, "ensemble",
-                 {{"walkers", [&](const toml::node& n, const std::string& f) { study.walkers = size(n, f, "an even integer >= 4"); }},
-                  {"steps", [&](const toml::node& n, const std::string& f) { study.steps = size(n, f, positive); }},
-                  {"burn", [&](const toml::node& n, const std::string& f) { study.burn = size(n, f, "an integer >= 0"); }}});
+                 {{"walkers",
+                   [&](const toml::node& n, const std::string& f) {
+                     study.walkers = size(n, f, "an even integer >= 4");
+                   }},
+                  {"steps",
+                   [&](const toml::node& n, const std::string& f) {
+                     study.steps = size(n, f, positive);
+                   }},
+                  {"burn", [&](const toml::node& n, const std::string& f) {
+                     study.burn = size(n, f, "an integer >= 0");
+                   }}});
     read_section(root, "nuts",
-                 {{"chains", [&](const toml::node& n, const std::string& f) { study.chains = size(n, f, positive); }},
-                  {"warmup", [&](const toml::node& n, const std::string& f) { study.warmup = size(n, f, "an integer >= 0"); }},
-                  {"draws", [&](const toml::node& n, const std::string& f) { study.draws = size(n, f, positive); }}});
-    read_section(root, "likelihood", {{"variance_cut", [&](const toml::node& n, const std::string& f) {
-                                         study.variance_cut = number(n, f);
-                                       }}});
+                 {{"chains",
+                   [&](const toml::node& n, const std::string& f) {
+                     study.chains = size(n, f, positive);
+                   }},
+                  {"warmup",
+                   [&](const toml::node& n, const std::string& f) {
+                     study.warmup = size(n, f, "an integer >= 0");
+                   }},
+                  {"draws", [&](const toml::node& n, const std::string& f) {
+                     study.draws = size(n, f, positive);
+                   }}});
+    read_section(root, "likelihood",
+                 {{"variance_cut", [&](const toml::node& n, const std::string& f) {
+                     study.variance_cut = number(n, f);
+                   }}});
     check(study);
     return study;
   }
@@ -70,13 +111,16 @@ class population_reader : public toml_reader {
   void check(population_study& study) const {
     const bool reads = !study.samples_path.empty();
     if (reads && has("data.simulate") && study.simulate) {
-      fail(line_for("data.samples"), "data.samples", "given with simulate = true; expected one or the other");
+      fail(line_for("data.samples"), "data.samples",
+           "given with simulate = true; expected one or the other");
     }
     if (reads) {
       study.simulate = false;
       for (const char* key : {"objects", "theta_mu", "theta_sigma", "samples_per_object"}) {
         const std::string field = std::string("data.") + key;
-        if (has(field)) fail(line_for(field), field, "only for simulated data; the samples come from data.samples");
+        if (has(field))
+          fail(line_for(field), field,
+               "only for simulated data; the samples come from data.samples");
       }
     }
     try {
@@ -109,7 +153,8 @@ std::vector<std::string> fields_of(const std::string& line) {
   return fields;
 }
 
-double parse_double(const std::string& text, const std::string& file, long line, const std::string& field) {
+double parse_double(const std::string& text, const std::string& file, long line,
+                    const std::string& field) {
   if (text == "nan" || text == "NaN") return std::nan("");
   if (text == "-inf" || text == "-Inf") return -HUGE_VAL;
   if (text == "inf" || text == "Inf") return HUGE_VAL;
@@ -135,16 +180,20 @@ population_samples read_population_samples(const std::string& path) {
   std::istringstream in(read_text_file(path, "samples file (CSV)"));
   std::string line;
   long number = 0;
-  if (!std::getline(in, line)) throw input_error(path, 1, "", "empty file; expected a header object,value[,log_p0]");
+  if (!std::getline(in, line))
+    throw input_error(path, 1, "", "empty file; expected a header object,value[,log_p0]");
   ++number;
   const std::vector<std::string> header = fields_of(line);
   const auto column = [&](const std::string& name) -> long {
     const auto found = std::find(header.begin(), header.end(), name);
     return found == header.end() ? -1 : static_cast<long>(found - header.begin());
   };
-  const long object_column = column("object"), value_column = column("value"), p0_column = column("log_p0");
+  const long object_column = column("object"), value_column = column("value"),
+             p0_column = column("log_p0");
   if (object_column < 0 || value_column < 0) {
-    throw input_error(path, 1, "", "header '" + line + "'; expected the columns object,value and optionally log_p0");
+    throw input_error(
+        path, 1, "",
+        "header '" + line + "'; expected the columns object,value and optionally log_p0");
   }
   std::map<std::string, std::size_t> index;  // object id -> position (first appearance)
   std::vector<std::vector<double>> values, log_p0;
@@ -153,8 +202,9 @@ population_samples read_population_samples(const std::string& path) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     const std::vector<std::string> fields = fields_of(line);
     if (fields.size() != header.size()) {
-      throw input_error(path, number, "", "a row of " + std::to_string(fields.size()) + " fields, the header has " +
-                                              std::to_string(header.size()));
+      throw input_error(path, number, "",
+                        "a row of " + std::to_string(fields.size()) + " fields, the header has " +
+                            std::to_string(header.size()));
     }
     const std::string& id = fields[static_cast<std::size_t>(object_column)];
     const auto [where, inserted] = index.emplace(id, values.size());
@@ -162,14 +212,20 @@ population_samples read_population_samples(const std::string& path) {
       values.emplace_back();
       log_p0.emplace_back();
     }
-    const double value = parse_double(fields[static_cast<std::size_t>(value_column)], path, number, "value");
-    if (!std::isfinite(value)) throw input_error(path, number, "value", "got " + fields[static_cast<std::size_t>(value_column)] + ", expected a finite sample");
+    const double value =
+        parse_double(fields[static_cast<std::size_t>(value_column)], path, number, "value");
+    if (!std::isfinite(value))
+      throw input_error(
+          path, number, "value",
+          "got " + fields[static_cast<std::size_t>(value_column)] + ", expected a finite sample");
     values[where->second].push_back(value);
     if (p0_column >= 0) {
-      const double p0 = parse_double(fields[static_cast<std::size_t>(p0_column)], path, number, "log_p0");
+      const double p0 =
+          parse_double(fields[static_cast<std::size_t>(p0_column)], path, number, "log_p0");
       if (!std::isfinite(p0)) {
-        throw input_error(path, number, "log_p0", "got " + fields[static_cast<std::size_t>(p0_column)] +
-                                                      ", expected the finite log of a positive interim density");
+        throw input_error(path, number, "log_p0",
+                          "got " + fields[static_cast<std::size_t>(p0_column)] +
+                              ", expected the finite log of a positive interim density");
       }
       log_p0[where->second].push_back(p0);
     }
@@ -178,7 +234,8 @@ population_samples read_population_samples(const std::string& path) {
   population_samples samples;
   for (std::size_t i = 0; i < values.size(); ++i) {
     samples.values.insert(samples.values.end(), values[i].begin(), values[i].end());
-    if (p0_column >= 0) samples.log_p0.insert(samples.log_p0.end(), log_p0[i].begin(), log_p0[i].end());
+    if (p0_column >= 0)
+      samples.log_p0.insert(samples.log_p0.end(), log_p0[i].begin(), log_p0[i].end());
     samples.offsets.push_back(samples.values.size());
   }
   return samples;
@@ -197,7 +254,8 @@ std::vector<double> read_observations(const std::string& path) {
     ++number;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     const double value = parse_double(fields_of(line).at(0), path, number, "x");
-    if (!std::isfinite(value)) throw input_error(path, number, "x", "got " + line + ", expected a finite number");
+    if (!std::isfinite(value))
+      throw input_error(path, number, "x", "got " + line + ", expected a finite number");
     x.push_back(value);
   }
   return x;
@@ -215,8 +273,10 @@ population_data read_population_data(const population_study& study) {
   if (!study.x_path.empty()) {
     data.x = read_observations(study.x_path);
     if (data.x.size() != data.samples.objects()) {
-      throw input_error(study.x_path, 0, "x", std::to_string(data.x.size()) + " observations for " +
-                                                 std::to_string(data.samples.objects()) + " objects in " + study.samples_path);
+      throw input_error(study.x_path, 0, "x",
+                        std::to_string(data.x.size()) + " observations for " +
+                            std::to_string(data.samples.objects()) + " objects in " +
+                            study.samples_path);
     }
   }
   return data;

@@ -40,7 +40,8 @@ class study_reader : public toml_reader {
  private:
   void read_model(const toml::table& root, model_spec& model) {
     read_section(root, "model",
-                 {{"family", [&](const toml::node& node, const std::string& field) {
+                 {{"family",
+                   [&](const toml::node& node, const std::string& field) {
                      model.family = string(node, field, "\"gaussian\"");
                    }},
                   {"dim", [&](const toml::node& node, const std::string& field) {
@@ -52,7 +53,8 @@ class study_reader : public toml_reader {
   void read_test(const toml::table& root, test_spec& test) {
     const std::vector<std::string> kinds = {"one_sided", "two_sided", "sum", "max", "norm"};
     read_section(root, "test",
-                 {{"kind", [&](const toml::node& node, const std::string& field) {
+                 {{"kind",
+                   [&](const toml::node& node, const std::string& field) {
                      const std::string name = string(node, field, "a test name");
                      const auto kind = parse_test_kind(name);
                      if (!kind) fail(node, field, "got \"" + name + "\", " + one_of(kinds, name));
@@ -66,41 +68,45 @@ class study_reader : public toml_reader {
   }
 
   void read_grid(const toml::table& root, grid_spec& grid) {
-    read_section(
-        root, "grid",
-        {{"lower", [&](const toml::node& node, const std::string& field) {
-            grid.lower = numbers(node, field);
-          }},
-         {"upper", [&](const toml::node& node, const std::string& field) {
-            grid.upper = numbers(node, field);
-          }},
-         {"points", [&](const toml::node& node, const std::string& field) {
-            const toml::array& values = array(node, field, "an array of integers > 0");
-            grid.points.clear();
-            for (std::size_t n = 0; n < values.size(); ++n) {
-              const std::string element = field + "[" + std::to_string(n) + "]";
-              lines_[element] = line_of(values[n]);
-              grid.points.push_back(size(values[n], element, "an integer > 0"));
-            }
-          }},
-         {"thetas", [&](const toml::node& node, const std::string& field) {
-            const toml::array& targets = array(node, field, "an array of targets, e.g. [[0.0], [1.5]]");
-            if (targets.empty()) fail(node, field, "got an empty array, expected at least one target");
-            grid.thetas.clear();
-            for (std::size_t j = 0; j < targets.size(); ++j) {
-              const std::string element = field + "[" + std::to_string(j) + "]";
-              lines_[element] = line_of(targets[j]);
-              if (!targets[j].is_array()) {
-                fail(targets[j], element,
-                     "got " + describe(targets[j], true) +
-                         ", expected a target: an array of numbers, one per coordinate");
-              }
-              grid.thetas.push_back(numbers(targets[j], element));
-            }
-          }}});
+    read_section(root, "grid",
+                 {{"lower",
+                   [&](const toml::node& node, const std::string& field) {
+                     grid.lower = numbers(node, field);
+                   }},
+                  {"upper",
+                   [&](const toml::node& node, const std::string& field) {
+                     grid.upper = numbers(node, field);
+                   }},
+                  {"points",
+                   [&](const toml::node& node, const std::string& field) {
+                     const toml::array& values = array(node, field, "an array of integers > 0");
+                     grid.points.clear();
+                     for (std::size_t n = 0; n < values.size(); ++n) {
+                       const std::string element = field + "[" + std::to_string(n) + "]";
+                       lines_[element] = line_of(values[n]);
+                       grid.points.push_back(size(values[n], element, "an integer > 0"));
+                     }
+                   }},
+                  {"thetas", [&](const toml::node& node, const std::string& field) {
+                     const toml::array& targets =
+                         array(node, field, "an array of targets, e.g. [[0.0], [1.5]]");
+                     if (targets.empty())
+                       fail(node, field, "got an empty array, expected at least one target");
+                     grid.thetas.clear();
+                     for (std::size_t j = 0; j < targets.size(); ++j) {
+                       const std::string element = field + "[" + std::to_string(j) + "]";
+                       lines_[element] = line_of(targets[j]);
+                       if (!targets[j].is_array()) {
+                         fail(targets[j], element,
+                              "got " + describe(targets[j], true) +
+                                  ", expected a target: an array of numbers, one per coordinate");
+                       }
+                       grid.thetas.push_back(numbers(targets[j], element));
+                     }
+                   }}});
     const bool has_thetas = lines_.count("grid.thetas") != 0;
-    const bool has_cartesian = lines_.count("grid.lower") + lines_.count("grid.upper") +
-                                   lines_.count("grid.points") != 0;
+    const bool has_cartesian =
+        lines_.count("grid.lower") + lines_.count("grid.upper") + lines_.count("grid.points") != 0;
     if (has_thetas && has_cartesian) {
       fail(line_for("grid.thetas"), "grid.thetas",
            "given together with grid.lower/upper/points; expected either an explicit list of "
@@ -112,15 +118,19 @@ class study_reader : public toml_reader {
            "missing; expected grid.thetas (a list of targets) or grid.lower, grid.upper and "
            "grid.points (a Cartesian grid)");
     }
-    require("grid.lower", "an array of numbers, one per coordinate (with grid.upper and grid.points)");
-    require("grid.upper", "an array of numbers, one per coordinate (with grid.lower and grid.points)");
-    require("grid.points", "an array of integers > 0, one per coordinate (with grid.lower and grid.upper)");
+    require("grid.lower",
+            "an array of numbers, one per coordinate (with grid.upper and grid.points)");
+    require("grid.upper",
+            "an array of numbers, one per coordinate (with grid.lower and grid.points)");
+    require("grid.points",
+            "an array of integers > 0, one per coordinate (with grid.lower and grid.upper)");
   }
 
   void read_run(const toml::table& root, run_spec& run) {
     const std::vector<std::string> methods = {"plain", "importance"};
     read_section(root, "run",
-                 {{"method", [&](const toml::node& node, const std::string& field) {
+                 {{"method",
+                   [&](const toml::node& node, const std::string& field) {
                      const std::string name = string(node, field, "\"plain\" or \"importance\"");
                      if (name == "plain") {
                        run.method = rate_method::plain;
@@ -130,10 +140,12 @@ class study_reader : public toml_reader {
                        fail(node, field, "got \"" + name + "\", " + one_of(methods, name));
                      }
                    }},
-                  {"seed", [&](const toml::node& node, const std::string& field) {
+                  {"seed",
+                   [&](const toml::node& node, const std::string& field) {
                      run.seed = count(node, field, "an integer >= 0");
                    }},
-                  {"confidence", [&](const toml::node& node, const std::string& field) {
+                  {"confidence",
+                   [&](const toml::node& node, const std::string& field) {
                      run.confidence = number(node, field);
                    }},
                   {"common_random_numbers", [&](const toml::node& node, const std::string& field) {
@@ -142,42 +154,46 @@ class study_reader : public toml_reader {
   }
 
   void read_plain(const toml::table& root, plain_spec& plain) {
-    read_section(root, "plain",
-                 {{"sims", [&](const toml::node& node, const std::string& field) {
-                     plain.sims = count(node, field, "an integer > 0");
-                   }}});
+    read_section(root, "plain", {{"sims", [&](const toml::node& node, const std::string& field) {
+                                    plain.sims = count(node, field, "an integer > 0");
+                                  }}});
   }
 
   void read_importance(const toml::table& root, importance_spec& importance) {
     const std::string positive = "an integer > 0";
-    read_section(
-        root, "importance",
-        {{"pilot_sims", [&](const toml::node& node, const std::string& field) {
-            importance.pilot_sims = count(node, field, positive);
-          }},
-         {"clusters", [&](const toml::node& node, const std::string& field) {
-            importance.clusters = size(node, field, positive);
-          }},
-         {"self_weight", [&](const toml::node& node, const std::string& field) {
-            importance.self_weight = number(node, field);
-          }},
-         {"sims_per_proposal", [&](const toml::node& node, const std::string& field) {
-            importance.sims_per_proposal = count(node, field, "an integer > 1");
-          }},
-         {"kmeans_restarts", [&](const toml::node& node, const std::string& field) {
-            importance.kmeans_restarts = size(node, field, positive);
-          }},
-         {"kmeans_max_iterations", [&](const toml::node& node, const std::string& field) {
-            importance.kmeans_max_iterations = size(node, field, positive);
-          }},
-         {"kmeans_subsample", [&](const toml::node& node, const std::string& field) {
-            importance.kmeans_subsample = size(node, field, positive);
-          }},
-         {"max_pilot_doublings", [&](const toml::node& node, const std::string& field) {
-            importance.max_pilot_doublings = size(node, field, "an integer >= 0");
-          }}});
+    read_section(root, "importance",
+                 {{"pilot_sims",
+                   [&](const toml::node& node, const std::string& field) {
+                     importance.pilot_sims = count(node, field, positive);
+                   }},
+                  {"clusters",
+                   [&](const toml::node& node, const std::string& field) {
+                     importance.clusters = size(node, field, positive);
+                   }},
+                  {"self_weight",
+                   [&](const toml::node& node, const std::string& field) {
+                     importance.self_weight = number(node, field);
+                   }},
+                  {"sims_per_proposal",
+                   [&](const toml::node& node, const std::string& field) {
+                     importance.sims_per_proposal = count(node, field, "an integer > 1");
+                   }},
+                  {"kmeans_restarts",
+                   [&](const toml::node& node, const std::string& field) {
+                     importance.kmeans_restarts = size(node, field, positive);
+                   }},
+                  {"kmeans_max_iterations",
+                   [&](const toml::node& node, const std::string& field) {
+                     importance.kmeans_max_iterations = size(node, field, positive);
+                   }},
+                  {"kmeans_subsample",
+                   [&](const toml::node& node, const std::string& field) {
+                     importance.kmeans_subsample = size(node, field, positive);
+                   }},
+                  {"max_pilot_doublings", [&](const toml::node& node, const std::string& field) {
+                     importance.max_pilot_doublings = size(node, field, "an integer >= 0");
+                   }}});
   }
-
 };
 
 }  // namespace

@@ -84,7 +84,9 @@ std::string read_text_file(const std::string& path, const std::string& what) {
   return text.str();
 }
 
-long toml_reader::line_of(const toml::node& node) { return static_cast<long>(node.source().begin.line); }
+long toml_reader::line_of(const toml::node& node) {
+  return static_cast<long>(node.source().begin.line);
+}
 
 std::string toml_reader::describe(const toml::node& node, bool with_type) {
   switch (node.type()) {
@@ -109,16 +111,21 @@ std::string toml_reader::describe(const toml::node& node, bool with_type) {
   }
 }
 
-void toml_reader::check_sections(const toml::table& root, const std::vector<std::string>& sections) {
+void toml_reader::check_sections(const toml::table& root,
+                                 const std::vector<std::string>& sections) {
   for (auto&& [key, node] : root) {
     const std::string name(key.str());
     const long line = static_cast<long>(key.source().begin.line);
     const bool known = std::find(sections.begin(), sections.end(), name) != sections.end();
     if (!node.is_table()) {
-      if (known) fail(line, name, "got " + describe(node, true) + ", expected a section [" + name + "]");
+      if (known)
+        fail(line, name, "got " + describe(node, true) + ", expected a section [" + name + "]");
       std::string expected;
       for (std::size_t n = 0; n < sections.size(); ++n) {
-        expected += (n == 0 ? "[" : n + 1 == sections.size() ? " and [" : ", [") + sections[n] + "]";
+        expected += (n == 0                     ? "["
+                     : n + 1 == sections.size() ? " and ["
+                                                : ", [") +
+                    sections[n] + "]";
       }
       fail(line, name, "a key outside any section; expected the sections " + expected);
     }
@@ -127,7 +134,6 @@ void toml_reader::check_sections(const toml::table& root, const std::vector<std:
     }
     lines_[name] = line_of(node);
   }
-
 }
 
 void toml_reader::fail(long line, const std::string& field, const std::string& message) const {
@@ -135,7 +141,7 @@ void toml_reader::fail(long line, const std::string& field, const std::string& m
 }
 
 void toml_reader::fail(const toml::node& node, const std::string& field,
-                     const std::string& message) const {
+                       const std::string& message) const {
   fail(line_of(node), field, message);
 }
 
@@ -153,7 +159,7 @@ long toml_reader::line_for(std::string field) const {
 
 // Calls the handler of every key in section `name`; an unknown key is an error.
 void toml_reader::read_section(const toml::table& root, const std::string& name,
-                             const std::vector<std::pair<std::string, handler>>& handlers) {
+                               const std::vector<std::pair<std::string, handler>>& handlers) {
   const toml::table* section = root[name].as_table();
   if (section == nullptr) return;
   for (auto&& [key, node] : *section) {
@@ -195,33 +201,36 @@ double toml_reader::number(const toml::node& node, const std::string& field) con
 // A non-negative integer; `expected` says which (e.g. "an integer > 0"), so that a
 // negative value gets the same message as an out-of-range one from `validate`.
 std::uint64_t toml_reader::count(const toml::node& node, const std::string& field,
-                               const std::string& expected) const {
+                                 const std::string& expected) const {
   const auto* integer = node.as_integer();
-  if (integer == nullptr) fail(node, field, "got " + describe(node, true) + ", expected " + expected);
-  if (integer->get() < 0) fail(node, field, "got " + describe(node, false) + ", expected " + expected);
+  if (integer == nullptr)
+    fail(node, field, "got " + describe(node, true) + ", expected " + expected);
+  if (integer->get() < 0)
+    fail(node, field, "got " + describe(node, false) + ", expected " + expected);
   return static_cast<std::uint64_t>(integer->get());
 }
 
 std::size_t toml_reader::size(const toml::node& node, const std::string& field,
-                            const std::string& expected) const {
+                              const std::string& expected) const {
   return static_cast<std::size_t>(count(node, field, expected));
 }
 
 bool toml_reader::boolean(const toml::node& node, const std::string& field) const {
   const auto* value = node.as_boolean();
-  if (value == nullptr) fail(node, field, "got " + describe(node, true) + ", expected true or false");
+  if (value == nullptr)
+    fail(node, field, "got " + describe(node, true) + ", expected true or false");
   return value->get();
 }
 
 std::string toml_reader::string(const toml::node& node, const std::string& field,
-                              const std::string& expected) const {
+                                const std::string& expected) const {
   const auto* value = node.as_string();
   if (value == nullptr) fail(node, field, "got " + describe(node, true) + ", expected " + expected);
   return value->get();
 }
 
 const toml::array& toml_reader::array(const toml::node& node, const std::string& field,
-                                    const std::string& expected) const {
+                                      const std::string& expected) const {
   const auto* value = node.as_array();
   if (value == nullptr) fail(node, field, "got " + describe(node, true) + ", expected " + expected);
   return *value;

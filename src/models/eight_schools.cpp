@@ -48,11 +48,11 @@
 namespace ismc {
 namespace {
 
+using detail::element_name;
+using detail::format_value;
 using detail::read_positive_int;
 using detail::read_real_array;
 using detail::read_real_scalar;
-using detail::element_name;
-using detail::format_value;
 
 // eight schools: J, y[J], sigma[J] > 0 (posteriordb's eight_schools data).
 struct eight_schools_data {
@@ -78,9 +78,7 @@ eight_schools_data read_eight_schools_data(const stan_data& data) {
 constexpr double negative_infinity = -std::numeric_limits<double>::infinity();
 
 // d/d(log τ) of −log(1 + z²), z = τ/5: −2z²/(1 + z²), written to stay finite at z² = ∞.
-double half_cauchy_log_tau_gradient(double tau_z) {
-  return -2.0 / (1.0 + 1.0 / (tau_z * tau_z));
-}
+double half_cauchy_log_tau_gradient(double tau_z) { return -2.0 / (1.0 + 1.0 / (tau_z * tau_z)); }
 
 // The data and the hyper-parameter terms that both forms share.
 class eight_schools_base : public posterior_model {
@@ -97,7 +95,8 @@ class eight_schools_base : public posterior_model {
     q[0] = read_real_scalar(values, "mu");
     const double tau = read_real_scalar(values, "tau");
     if (!(tau > 0.0)) {
-      throw input_error("", 0, "tau", "expected a standard deviation > 0, got " + format_value(tau));
+      throw input_error("", 0, "tau",
+                        "expected a standard deviation > 0, got " + format_value(tau));
     }
     q[1] = std::log(tau);
     const std::vector<double> per_school =
@@ -237,9 +236,10 @@ eight_schools_moments eight_schools_exact_posterior(const std::vector<double>& y
                                                     const std::vector<double>& sigma) {
   const std::size_t count = y.size();
   if (count < 2 || sigma.size() != count) {
-    throw usage_error("eight_schools_exact_posterior: y and sigma must have the same length "
-                      "J ≥ 2 (τ's posterior sd is infinite for J = 1); got " +
-                      std::to_string(count) + " and " + std::to_string(sigma.size()));
+    throw usage_error(
+        "eight_schools_exact_posterior: y and sigma must have the same length "
+        "J ≥ 2 (τ's posterior sd is infinite for J = 1); got " +
+        std::to_string(count) + " and " + std::to_string(sigma.size()));
   }
   for (std::size_t j = 0; j < count; ++j) {
     if (!std::isfinite(y[j]) || !std::isfinite(sigma[j]) || !(sigma[j] > 0.0)) {
@@ -281,8 +281,8 @@ eight_schools_moments eight_schools_exact_posterior(const std::vector<double>& y
     for (std::size_t j = 0; j < count; ++j) {
       quadratic += (y[j] - m) * (y[j] - m) / (sigma[j] * sigma[j] + tau * tau);
     }
-    log_weight[i] = log_tau - std::log1p(tau_z * tau_z) + log_marginal -
-                    0.5 * std::log(precision) - 0.5 * quadratic;
+    log_weight[i] = log_tau - std::log1p(tau_z * tau_z) + log_marginal - 0.5 * std::log(precision) -
+                    0.5 * quadratic;
     mu_mean[i] = m;
     mu_var[i] = 1.0 / precision;
   }

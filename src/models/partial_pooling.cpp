@@ -62,8 +62,7 @@ const data_value& require_field(const stan_data& values, const std::string& fiel
 }
 
 double read_scalar(const stan_data& values, const std::string& field, double lower, double upper) {
-  const std::string expected =
-      "a real in (" + number_text(lower) + ", " + number_text(upper) + ")";
+  const std::string expected = "a real in (" + number_text(lower) + ", " + number_text(upper) + ")";
   const data_value& value = require_field(values, field, expected);
   if (!value.dims.empty() || value.values.size() != 1) {
     throw input_error("", 0, field,
@@ -193,7 +192,9 @@ class partial_pooling_density final : public batched_log_density {
   partial_pooling_density(std::vector<double> x, double alpha) : data_(std::move(x), alpha) {}
 
   std::size_t dim() const override { return 2 + data_.objects(); }
-  std::vector<std::string> names() const override { return detail::pooling_coordinate_names(data_.objects()); }
+  std::vector<std::string> names() const override {
+    return detail::pooling_coordinate_names(data_.objects());
+  }
   bool has_gradient() const override { return true; }
 
   void log_density(const double* thetas, std::size_t batch, double* out,
@@ -201,8 +202,8 @@ class partial_pooling_density final : public batched_log_density {
     evaluate(thetas, batch, out, nullptr, hooks);
   }
 
-  void log_density_gradient(const double* thetas, std::size_t batch, double* out,
-                            double* gradients, const run_hooks& hooks) const override {
+  void log_density_gradient(const double* thetas, std::size_t batch, double* out, double* gradients,
+                            const run_hooks& hooks) const override {
     evaluate(thetas, batch, out, gradients, hooks);
   }
 
@@ -265,8 +266,7 @@ std::unique_ptr<posterior_model> make_partial_pooling(std::vector<double> x, dou
   bool on_device = detail::use_device(kind, "the partial-pooling model");
   validate_pooling_data(x, alpha);
   // NUTS asks for one q at a time: under `automatic` a small model stays on the CPU.
-  if (kind == backend_kind::automatic &&
-      static_cast<double>(x.size()) < device_min_objects) {
+  if (kind == backend_kind::automatic && static_cast<double>(x.size()) < device_min_objects) {
     on_device = false;
   }
   if (!on_device) return std::make_unique<partial_pooling_model>(std::move(x), alpha);
@@ -274,8 +274,7 @@ std::unique_ptr<posterior_model> make_partial_pooling(std::vector<double> x, dou
 }
 
 std::unique_ptr<batched_log_density> make_partial_pooling_density(std::vector<double> x,
-                                                                  double alpha,
-                                                                  backend_kind kind,
+                                                                  double alpha, backend_kind kind,
                                                                   double device_min_objects) {
   const bool on_device = detail::use_device(kind, "the partial-pooling model");
   validate_pooling_data(x, alpha);
@@ -284,8 +283,7 @@ std::unique_ptr<batched_log_density> make_partial_pooling_density(std::vector<do
     const auto objects = static_cast<double>(x.size());
     auto device = make_density(true, x, alpha);
     return std::make_unique<detail::batch_router>(make_density(false, std::move(x), alpha),
-                                                  std::move(device), objects,
-                                                  device_min_objects);
+                                                  std::move(device), objects, device_min_objects);
   }
   return make_density(on_device, std::move(x), alpha);
 }
@@ -299,8 +297,7 @@ std::unique_ptr<posterior_model> make_partial_pooling(std::vector<double> x, dou
 }
 
 std::unique_ptr<batched_log_density> make_partial_pooling_density(std::vector<double> x,
-                                                                  double alpha,
-                                                                  backend_kind kind) {
+                                                                  double alpha, backend_kind kind) {
   return detail::make_partial_pooling_density(std::move(x), alpha, kind,
                                               detail::default_device_min_objects);
 }

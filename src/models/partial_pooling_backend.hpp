@@ -22,8 +22,7 @@ inline constexpr double default_device_min_objects = 65536.0;
 
 /// `make_partial_pooling` with the device threshold given (objects per call).
 std::unique_ptr<posterior_model> make_partial_pooling(std::vector<double> x, double alpha,
-                                                      backend_kind kind,
-                                                      double device_min_objects);
+                                                      backend_kind kind, double device_min_objects);
 
 /// `make_partial_pooling_density` with the device threshold given (objects of work per call).
 std::unique_ptr<batched_log_density> make_partial_pooling_density(std::vector<double> x,

@@ -123,9 +123,9 @@ ISMC_HD inline double finish_pooling_log_density(double a, double b, const pooli
                     0.5 * sums.data_square * inv_alpha2;
   if (gradient != nullptr) {
     // ∂θ_μ/∂a = 10 s(a) s(−a); ∂θ_σ/∂b = θ_σ s(−b); ∂J/∂q = 1 − 2 s(q) = s(−q) − s(q).
-    gradient[0] = sums.shrink_sum * hyper.inv_theta_sigma2 * theta_mu_width * hyper.s_a *
-                      hyper.s_minus_a +
-                  (hyper.s_minus_a - hyper.s_a);
+    gradient[0] =
+        sums.shrink_sum * hyper.inv_theta_sigma2 * theta_mu_width * hyper.s_a * hyper.s_minus_a +
+        (hyper.s_minus_a - hyper.s_a);
     gradient[1] = (sums.shrink_square * hyper.inv_theta_sigma2 - objects) * hyper.s_minus_b +
                   (hyper.s_minus_b - hyper.s_b);
   }

@@ -50,10 +50,10 @@ std::vector<double> read_real_array(const stan_data& data, const std::string& fi
   const std::string expected = "an array of " + length_name + " reals";
   const data_value& value = require_field(data, field, expected);
   if (value.dims.size() != 1 || value.dims[0] != length || value.values.size() != length) {
-    std::string got = value.dims.empty() ? std::string("a scalar")
-                                         : "an array of " + std::to_string(value.values.size()) +
-                                               " values in " + std::to_string(value.dims.size()) +
-                                               " dimension(s)";
+    std::string got = value.dims.empty()
+                          ? std::string("a scalar")
+                          : "an array of " + std::to_string(value.values.size()) + " values in " +
+                                std::to_string(value.dims.size()) + " dimension(s)";
     throw input_error("", 0, field, "expected " + expected + ", got " + got);
   }
   for (std::size_t index = 0; index < length; ++index) {
@@ -69,9 +69,9 @@ std::vector<double> read_real_array(const stan_data& data, const std::string& fi
 double read_real_scalar(const stan_data& data, const std::string& field) {
   const data_value& value = require_field(data, field, "a real");
   if (!value.dims.empty() || value.values.size() != 1) {
-    throw input_error("", 0, field,
-                      "expected a real, got an array of " + std::to_string(value.values.size()) +
-                          " values");
+    throw input_error(
+        "", 0, field,
+        "expected a real, got an array of " + std::to_string(value.values.size()) + " values");
   }
   if (!std::isfinite(value.values[0])) {
     throw input_error("", 0, field, "expected a finite real, got " + format_value(value.values[0]));

@@ -236,16 +236,15 @@ __attribute__((target("avx512f,fma"))) detail::log_weight_accumulator accumulate
   return accumulate_exact<false, true>(mu, nullptr, count, theta);
 }
 
-__attribute__((target("avx512f,fma"))) detail::log_weight_accumulator
-accumulate_with_log_p0_avx512(const double* mu, const double* log_p0, std::size_t count,
-                              const detail::hyper_normal& theta) {
+__attribute__((target("avx512f,fma"))) detail::log_weight_accumulator accumulate_with_log_p0_avx512(
+    const double* mu, const double* log_p0, std::size_t count, const detail::hyper_normal& theta) {
   return accumulate_exact<true, true>(mu, log_p0, count, theta);
 }
 #endif
 
 using accumulate_function = detail::log_weight_accumulator (*)(const double*, const double*,
-                                                              std::size_t,
-                                                              const detail::hyper_normal&);
+                                                               std::size_t,
+                                                               const detail::hyper_normal&);
 
 // The sample loop of a call, picked once (the CPU's features are read once per process, so
 // every thread of a run takes the same path).
@@ -281,8 +280,9 @@ void evaluate_hyper_likelihood(const population_samples& samples, const double* 
 
   // A thread is started per call: only for at least min_terms_per_thread terms each.
   const double terms = static_cast<double>(samples.values.size()) * static_cast<double>(batch);
-  const auto threads = static_cast<unsigned>(std::clamp(
-      terms / min_terms_per_thread, 1.0, static_cast<double>(detail::resolve_threads(hooks.threads))));
+  const auto threads = static_cast<unsigned>(
+      std::clamp(terms / min_terms_per_thread, 1.0,
+                 static_cast<double>(detail::resolve_threads(hooks.threads))));
   detail::parallel_for(chunks * groups, threads, [&](std::size_t task) {
     hooks.check_interrupt();
     const std::size_t chunk = task % chunks, group = task / chunks;

@@ -73,7 +73,7 @@ inline constexpr double sixteenths_shifter = 0x1.8p48;
 /// 2^x from the rounded y = shifter + x (rounded to sixteenths) and f = x − (y − shifter)
 /// ∈ [−1/32, 1/32], for x ∈ [−1021, 0].
 ISMC_AVX512_TARGET inline __m512d exp2_from_reduced(__m512d y, __m512d f, __m512d table_low,
-                                                   __m512d table_high) {
+                                                    __m512d table_high) {
   // Chebyshev fit of 2^f on [−1/32, 1/32], degree 6 (mpmath.chebyfit, 50 digits).
   __m512d p = _mm512_set1_pd(0.0001540375624545771);
   p = _mm512_fmadd_pd(p, f, _mm512_set1_pd(0.001333381881538924));
@@ -113,7 +113,7 @@ ISMC_AVX512_TARGET inline __m512d exp_minus(__m512d y) {
 /// e = 2^−u², u = (μ − mean)·scale, for the flat interim prior: the exponent −u² goes into
 /// the rounding and the reduction by fused multiply-adds, never rounded on its own.
 ISMC_AVX512_TARGET inline __m512d flat_weights(__m512d samples, __m512d mean, __m512d scale,
-                                              __m512d table_low, __m512d table_high) {
+                                               __m512d table_low, __m512d table_high) {
   const __m512d shifter = _mm512_set1_pd(sixteenths_shifter);
   const __m512d u = _mm512_mul_pd(_mm512_sub_pd(samples, mean), scale);
   const __m512d a = _mm512_maskz_min_pd(all, _mm512_abs_pd(u), _mm512_set1_pd(31.9));  // a² < 1021
@@ -159,7 +159,8 @@ ISMC_AVX512_TARGET inline log_weight_accumulator accumulate_flat_bounded(
   std::size_t n = 0;
   for (; n + 16 <= count; n += 16) {
     const __m512d low = flat_weights(_mm512_loadu_pd(mu + n), mean, scale, table_low, table_high);
-    const __m512d high = flat_weights(_mm512_loadu_pd(mu + n + 8), mean, scale, table_low, table_high);
+    const __m512d high =
+        flat_weights(_mm512_loadu_pd(mu + n + 8), mean, scale, table_low, table_high);
     lanes.sum_low = _mm512_add_pd(lanes.sum_low, low);
     lanes.sum_high = _mm512_add_pd(lanes.sum_high, high);
     lanes.square_low = _mm512_fmadd_pd(low, low, lanes.square_low);
@@ -169,9 +170,9 @@ ISMC_AVX512_TARGET inline log_weight_accumulator accumulate_flat_bounded(
     const std::size_t rest = count - n;
     const __mmask8 low_mask = static_cast<__mmask8>(rest >= 8 ? 0xFFu : (1u << rest) - 1u);
     const __mmask8 high_mask = static_cast<__mmask8>(rest <= 8 ? 0u : (1u << (rest - 8)) - 1u);
-    const __m512d low = _mm512_maskz_mov_pd(
-        low_mask, flat_weights(_mm512_mask_loadu_pd(mean, low_mask, mu + n), mean, scale,
-                                table_low, table_high));
+    const __m512d low =
+        _mm512_maskz_mov_pd(low_mask, flat_weights(_mm512_mask_loadu_pd(mean, low_mask, mu + n),
+                                                   mean, scale, table_low, table_high));
     const __m512d high = _mm512_maskz_mov_pd(
         high_mask, flat_weights(_mm512_mask_loadu_pd(mean, high_mask, mu + n + 8), mean, scale,
                                 table_low, table_high));

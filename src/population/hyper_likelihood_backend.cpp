@@ -23,9 +23,10 @@ std::unique_ptr<batched_log_density> make_on_device(const population_samples& sa
                                                     double variance_cut) {
   validate(samples);
   if (!(variance_cut > 0.0)) {
-    throw usage_error("hyper_likelihood_posterior: variance_cut must be > 0 (or +inf for no "
-                      "cut), got " +
-                      number_text(variance_cut));
+    throw usage_error(
+        "hyper_likelihood_posterior: variance_cut must be > 0 (or +inf for no "
+        "cut), got " +
+        number_text(variance_cut));
   }
   return detail::make_cuda_hyper_likelihood(samples, variance_cut);
 }
@@ -36,8 +37,7 @@ std::unique_ptr<batched_log_density> make_on_device(const population_samples& sa
 namespace detail {
 
 std::unique_ptr<batched_log_density> make_hyper_likelihood(population_samples samples,
-                                                           double variance_cut,
-                                                           backend_kind kind,
+                                                           double variance_cut, backend_kind kind,
                                                            double device_min_terms) {
 #if defined(ISMC_HAVE_CUDA)
   if (detail::use_device(kind, "the hyper-likelihood")) {
@@ -60,8 +60,7 @@ std::unique_ptr<batched_log_density> make_hyper_likelihood(population_samples sa
 }  // namespace detail
 
 std::unique_ptr<batched_log_density> make_hyper_likelihood(population_samples samples,
-                                                           double variance_cut,
-                                                           backend_kind kind) {
+                                                           double variance_cut, backend_kind kind) {
   return detail::make_hyper_likelihood(std::move(samples), variance_cut, kind,
                                        detail::default_device_min_terms);
 }

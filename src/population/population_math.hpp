@@ -2,8 +2,8 @@
 /// @file population_math.hpp (private)
 /// @brief The per-θ, per-sample and per-object arithmetic of the importance-sampled
 /// hyper-likelihood L̂(θ) (population.hpp), written once for the CPU reference
-/// (src/population/hyper_likelihood.cpp) and the CUDA kernel: everything here is `ISMC_HD` and uses plain
-/// arithmetic, `exp` and `log` only.
+/// (src/population/hyper_likelihood.cpp) and the CUDA kernel: everything here is `ISMC_HD` and uses
+/// plain arithmetic, `exp` and `log` only.
 ///
 /// For one θ = (θ_μ, θ_σ) and object i with samples μ_n (n < S_i) drawn under the interim
 /// prior p0, the weight of a sample is w_n = N(μ_n; θ_μ, θ_σ) / p0(μ_n) and

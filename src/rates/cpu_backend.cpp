@@ -55,8 +55,8 @@ struct shared_samples {
 
 }  // namespace
 
-void cpu_backend::count_rejections(const model& model, const double* targets,
-                                   std::size_t n_targets, std::uint64_t sims, std::uint64_t seed,
+void cpu_backend::count_rejections(const model& model, const double* targets, std::size_t n_targets,
+                                   std::uint64_t sims, std::uint64_t seed,
                                    bool common_random_numbers, std::uint64_t* counts,
                                    const run_hooks& hooks) {
   const std::size_t dim = model.dim();
@@ -78,8 +78,8 @@ void cpu_backend::count_rejections(const model& model, const double* targets,
   }
 }
 
-void cpu_backend::collect_rejections(const model& model, const double* params,
-                                     std::size_t n_params, std::uint64_t sims, std::uint64_t seed,
+void cpu_backend::collect_rejections(const model& model, const double* params, std::size_t n_params,
+                                     std::uint64_t sims, std::uint64_t seed,
                                      bool common_random_numbers, double keep_fraction,
                                      std::vector<double>& samples, std::uint64_t* counts,
                                      const run_hooks& hooks) {
@@ -106,14 +106,15 @@ void cpu_backend::collect_rejections(const model& model, const double* params,
   });
   for (const auto& part : kept) samples.insert(samples.end(), part.begin(), part.end());
   std::fill(counts, counts + n_params, 0);
-  for (std::size_t task = 0; task < tasks.count; ++task) counts[tasks.param(task)] += task_counts[task];
+  for (std::size_t task = 0; task < tasks.count; ++task)
+    counts[tasks.param(task)] += task_counts[task];
 }
 
 void cpu_backend::count_nearest_centre(const model& model, const double* params,
-                                       std::size_t n_params, std::uint64_t sims,
-                                       std::uint64_t seed, bool common_random_numbers,
-                                       const double* centres, std::size_t n_centres,
-                                       std::uint64_t* counts, const run_hooks& hooks) {
+                                       std::size_t n_params, std::uint64_t sims, std::uint64_t seed,
+                                       bool common_random_numbers, const double* centres,
+                                       std::size_t n_centres, std::uint64_t* counts,
+                                       const run_hooks& hooks) {
   const std::size_t dim = model.dim();
   const std::size_t sample_size = model.sample_size();
   if (n_centres == 0) return;  // no centre, no label (nearest_centre needs one)
@@ -172,7 +173,8 @@ void cpu_backend::mixture_accumulate(const model& model, const mixture_problem& 
   }
   const std::size_t n_shared = shared.size();
   const bool precompute = static_cast<double>(n_shared) * static_cast<double>(n_shared) *
-                              static_cast<double>(sims) * 2.0 <= precompute_budget_doubles;
+                              static_cast<double>(sims) * 2.0 <=
+                          precompute_budget_doubles;
 
   // Simulate the shared proposals (tasks over proposal × chunk, merged in task order).
   std::vector<shared_samples> cache(n_shared);
@@ -196,13 +198,15 @@ void cpu_backend::mixture_accumulate(const model& model, const mixture_problem& 
         double shift = 0.0;  // the generator's own term is log 1 = 0
         const std::size_t row = part.log_ratio.size();
         for (std::size_t t = 0; t < n_shared; ++t) {
-          const double value =
-              shared[t] == k ? 0.0 : model.log_density_ratio(proposals + shared[t] * dim, theta_k, x.data());
+          const double value = shared[t] == k ? 0.0
+                                              : model.log_density_ratio(proposals + shared[t] * dim,
+                                                                        theta_k, x.data());
           part.log_ratio.push_back(value);
           shift = std::max(shift, value);
         }
         part.shift.push_back(shift);
-        for (std::size_t t = 0; t < n_shared; ++t) part.scaled.push_back(std::exp(part.log_ratio[row + t] - shift));
+        for (std::size_t t = 0; t < n_shared; ++t)
+          part.scaled.push_back(std::exp(part.log_ratio[row + t] - shift));
       }
     });
     for (std::size_t task = 0; task < tasks.count; ++task) {
@@ -280,8 +284,9 @@ void cpu_backend::mixture_accumulate(const model& model, const mixture_problem& 
             const double log_ratio_s =
                 cached != nullptr && precompute
                     ? cached->log_ratio[r * n_shared + s]
-                    : (shared[s] == k ? 0.0
-                                      : model.log_density_ratio(proposals + shared[s] * dim, theta_k, xs));
+                    : (shared[s] == k
+                           ? 0.0
+                           : model.log_density_ratio(proposals + shared[s] * dim, theta_k, xs));
             log_terms[count++] = std::log(shared_weight[s]) + log_ratio_s - log_ratio_j;
           }
         }
@@ -296,7 +301,8 @@ void cpu_backend::mixture_accumulate(const model& model, const mixture_problem& 
       if (slot[k] >= 0) {
         const shared_samples& cached = cache[static_cast<std::size_t>(slot[k])];
         log_ratios_j.resize(cached.count);
-        model.log_density_ratios(theta_j, theta_k, cached.x.data(), cached.count, log_ratios_j.data());
+        model.log_density_ratios(theta_j, theta_k, cached.x.data(), cached.count,
+                                 log_ratios_j.data());
         for (std::size_t r = 0; r < cached.count; ++r) {
           double term = -1.0;
           if (direct) {
@@ -313,7 +319,8 @@ void cpu_backend::mixture_accumulate(const model& model, const mixture_problem& 
             }
           }
           if (term < 0.0) {
-            term = inverse_mixture(k, cached.x.data() + r * sample_size, log_ratios_j[r], &cached, r);
+            term =
+                inverse_mixture(k, cached.x.data() + r * sample_size, log_ratios_j[r], &cached, r);
           }
           total += term;
           total_squares += term * term;

@@ -13,8 +13,8 @@ class cpu_backend final : public backend {
                         std::uint64_t* counts, const run_hooks& hooks) override;
   void collect_rejections(const model& model, const double* params, std::size_t n_params,
                           std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
-                          double keep_fraction, std::vector<double>& samples,
-                          std::uint64_t* counts, const run_hooks& hooks) override;
+                          double keep_fraction, std::vector<double>& samples, std::uint64_t* counts,
+                          const run_hooks& hooks) override;
   void count_nearest_centre(const model& model, const double* params, std::size_t n_params,
                             std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
                             const double* centres, std::size_t n_centres, std::uint64_t* counts,

@@ -19,18 +19,23 @@ double normal_upper_tail(double x) { return 0.5 * std::erfc(x / std::sqrt(2.0));
 
 std::string to_string(test_kind kind) {
   switch (kind) {
-    case test_kind::one_sided: return "one_sided";
-    case test_kind::two_sided: return "two_sided";
-    case test_kind::sum: return "sum";
-    case test_kind::max: return "max";
-    case test_kind::norm: return "norm";
+    case test_kind::one_sided:
+      return "one_sided";
+    case test_kind::two_sided:
+      return "two_sided";
+    case test_kind::sum:
+      return "sum";
+    case test_kind::max:
+      return "max";
+    case test_kind::norm:
+      return "norm";
   }
   return "unknown";
 }
 
 std::optional<test_kind> parse_test_kind(const std::string& name) {
-  for (test_kind kind : {test_kind::one_sided, test_kind::two_sided, test_kind::sum,
-                         test_kind::max, test_kind::norm}) {
+  for (test_kind kind : {test_kind::one_sided, test_kind::two_sided, test_kind::sum, test_kind::max,
+                         test_kind::norm}) {
     if (to_string(kind) == name) return kind;
   }
   return std::nullopt;
@@ -91,7 +96,8 @@ std::optional<double> gaussian_test_model::exact_rate(const double* theta) const
     case test_kind::max: {
       // 1 − Π Φ(c − θ_i), computed as −expm1(Σ log Φ(c − θ_i)) to keep small rates exact.
       double log_accept = 0.0;
-      for (std::size_t n = 0; n < dim_; ++n) log_accept += std::log1p(-normal_upper_tail(c - theta[n]));
+      for (std::size_t n = 0; n < dim_; ++n)
+        log_accept += std::log1p(-normal_upper_tail(c - theta[n]));
       return -std::expm1(log_accept);
     }
     case test_kind::norm: {

@@ -39,7 +39,9 @@ std::vector<std::size_t> weight_sources(const std::vector<double>& targets, std:
   std::vector<std::size_t> with_rejections;
   for (std::size_t j = 0; j < n_targets; ++j)
     if (rejections_in_clusters[j] > 0) with_rejections.push_back(j);
-  const auto first = [&](std::size_t j) { return targets[j * dim]; };
+  const auto first = [&](std::size_t j) {
+    return targets[j * dim];
+  };
   std::stable_sort(with_rejections.begin(), with_rejections.end(),
                    [&](std::size_t a, std::size_t b) { return first(a) < first(b); });
 
@@ -59,8 +61,9 @@ std::vector<std::size_t> weight_sources(const std::vector<double>& targets, std:
         source[j] = donor;
       }
     };
-    const auto middle = std::lower_bound(with_rejections.begin(), with_rejections.end(), first(j),
-                                         [&](std::size_t donor, double value) { return first(donor) < value; });
+    const auto middle =
+        std::lower_bound(with_rejections.begin(), with_rejections.end(), first(j),
+                         [&](std::size_t donor, double value) { return first(donor) < value; });
     // Upwards, then downwards; a gap in the first coordinate beyond the best ends a side
     // (equal gaps go on, for the lower-index tie rule).
     for (auto it = middle; it != with_rejections.end(); ++it) {
@@ -81,8 +84,8 @@ std::vector<std::size_t> weight_sources(const std::vector<double>& targets, std:
 }  // namespace
 
 rates_result estimate_importance(const model& model, const std::vector<double>& targets,
-                                 const run_spec& run, const importance_spec& spec,
-                                 backend& backend, const run_hooks& hooks) {
+                                 const run_spec& run, const importance_spec& spec, backend& backend,
+                                 const run_hooks& hooks) {
   check(spec);
   const std::size_t dim = model.dim();
   const std::size_t sample_size = model.sample_size();
@@ -242,10 +245,9 @@ rates_result estimate_importance(const model& model, const std::vector<double>& 
   std::vector<bool> used(n_proposals, false);
   for (std::uint32_t k : weights.proposal) used[k] = true;
   const double proposals_used = static_cast<double>(std::count(used.begin(), used.end(), true));
-  const double sims_per_target =
-      (static_cast<double>(pilot) * static_cast<double>(n_targets) +
-       proposals_used * static_cast<double>(spec.sims_per_proposal)) /
-      static_cast<double>(n_targets);
+  const double sims_per_target = (static_cast<double>(pilot) * static_cast<double>(n_targets) +
+                                  proposals_used * static_cast<double>(spec.sims_per_proposal)) /
+                                 static_cast<double>(n_targets);
 
   result.rows.reserve(n_targets);
   for (std::size_t j = 0; j < n_targets; ++j) {

@@ -34,8 +34,7 @@ double standard_normal_quantile(double p) {
 
 }  // namespace
 
-interval clopper_pearson_interval(std::uint64_t rejections, std::uint64_t sims,
-                                  double confidence) {
+interval clopper_pearson_interval(std::uint64_t rejections, std::uint64_t sims, double confidence) {
   check(rejections, sims, confidence);
   const double alpha = 1.0 - confidence;
   const double r = static_cast<double>(rejections);

@@ -8,8 +8,8 @@
 
 namespace ismc {
 
-mixture_weights mixture_weights::from_dense(const std::vector<double>& dense,
-                                            std::size_t n_targets, std::size_t n_proposals) {
+mixture_weights mixture_weights::from_dense(const std::vector<double>& dense, std::size_t n_targets,
+                                            std::size_t n_proposals) {
   if (dense.size() != n_targets * n_proposals) {
     throw usage_error("dense weights: " + std::to_string(dense.size()) + " values, expected " +
                       std::to_string(n_targets) + " x " + std::to_string(n_proposals));
@@ -44,13 +44,16 @@ void validate(const mixture_problem& problem, std::size_t dim) {
                       std::to_string(problem.sims_per_proposal) + ", expected at least 2");
   }
   for (std::size_t i = 0; i < problem.n_targets * dim; ++i) {
-    if (!std::isfinite(problem.targets[i])) throw usage_error("mixture problem: a target is not finite");
+    if (!std::isfinite(problem.targets[i]))
+      throw usage_error("mixture problem: a target is not finite");
   }
   for (std::size_t i = 0; i < problem.n_proposals * dim; ++i) {
-    if (!std::isfinite(problem.proposals[i])) throw usage_error("mixture problem: a proposal is not finite");
+    if (!std::isfinite(problem.proposals[i]))
+      throw usage_error("mixture problem: a proposal is not finite");
   }
   for (std::size_t j = 0; j < problem.n_targets; ++j) {
-    if (weights.offsets[j + 1] < weights.offsets[j]) throw usage_error("mixture problem: offsets decrease");
+    if (weights.offsets[j + 1] < weights.offsets[j])
+      throw usage_error("mixture problem: offsets decrease");
     double total = 0.0;
     for (std::size_t e = weights.offsets[j]; e < weights.offsets[j + 1]; ++e) {
       if (weights.proposal[e] >= problem.n_proposals) {

@@ -58,8 +58,7 @@ ISMC_HD inline double mixture_term(const double* log_weight, int support,
 /// coordinates in order; ties to the lower index) among `n_centres` ≥ 1 centres stored
 /// row-major, `n_centres` × `size`. The labelling of pilot rejections that sets the
 /// weights n_jc (spec, "Mixture importance sampling", step 3).
-ISMC_HD inline int nearest_centre(const double* x, const double* centres, int n_centres,
-                                  int size) {
+ISMC_HD inline int nearest_centre(const double* x, const double* centres, int n_centres, int size) {
   int nearest = 0;
   double nearest_distance = 0.0;
   for (int c = 0; c < n_centres; ++c) {

@@ -4,8 +4,8 @@
 
 namespace ismc {
 
-std::uint64_t model::count_rejections(const double* theta, random_stream s,
-                                      std::uint64_t sim_begin, std::uint64_t sim_end) const {
+std::uint64_t model::count_rejections(const double* theta, random_stream s, std::uint64_t sim_begin,
+                                      std::uint64_t sim_end) const {
   std::vector<double> x(sample_size());
   std::uint64_t rejections = 0;
   for (std::uint64_t i = sim_begin; i < sim_end; ++i) {
@@ -18,7 +18,8 @@ std::uint64_t model::count_rejections(const double* theta, random_stream s,
 void model::log_density_ratios(const double* theta_m, const double* theta_j, const double* xs,
                                std::size_t count, double* out) const {
   const std::size_t stride = sample_size();
-  for (std::size_t r = 0; r < count; ++r) out[r] = log_density_ratio(theta_m, theta_j, xs + r * stride);
+  for (std::size_t r = 0; r < count; ++r)
+    out[r] = log_density_ratio(theta_m, theta_j, xs + r * stride);
 }
 
 }  // namespace ismc

@@ -23,7 +23,8 @@ constexpr double max_targets = 1e8;
 }
 
 void check_finite(const std::string& field, double value) {
-  if (!std::isfinite(value)) fail(field, "got " + number_text(value) + ", expected a finite number");
+  if (!std::isfinite(value))
+    fail(field, "got " + number_text(value) + ", expected a finite number");
 }
 
 void check_at_least_one(const std::string& field, std::uint64_t value) {
@@ -33,8 +34,8 @@ void check_at_least_one(const std::string& field, std::uint64_t value) {
 void check_length(const std::string& field, std::size_t length, std::size_t dim) {
   if (length != dim) {
     fail(field, "got " + std::to_string(length) + (length == 1 ? " value" : " values") +
-                    ", expected " + std::to_string(dim) + " (one per coordinate, model.dim = " +
-                    std::to_string(dim) + ")");
+                    ", expected " + std::to_string(dim) +
+                    " (one per coordinate, model.dim = " + std::to_string(dim) + ")");
   }
 }
 
@@ -58,8 +59,8 @@ void validate_grid(const grid_spec& grid, std::size_t dim) {
            "of targets or a Cartesian grid, not both");
     }
     if (static_cast<double>(grid.thetas.size()) > max_targets) {
-      fail("grid.thetas", "got " + std::to_string(grid.thetas.size()) +
-                              " targets, expected at most 1e8");
+      fail("grid.thetas",
+           "got " + std::to_string(grid.thetas.size()) + " targets, expected at most 1e8");
     }
     for (std::size_t j = 0; j < grid.thetas.size(); ++j) {
       const std::string field = "grid.thetas[" + std::to_string(j) + "]";
@@ -69,8 +70,9 @@ void validate_grid(const grid_spec& grid, std::size_t dim) {
     return;
   }
   if (!cartesian) {
-    fail("grid", "missing; expected grid.thetas (a list of targets) or grid.lower, "
-                 "grid.upper and grid.points (a Cartesian grid)");
+    fail("grid",
+         "missing; expected grid.thetas (a list of targets) or grid.lower, "
+         "grid.upper and grid.points (a Cartesian grid)");
   }
   check_length("grid.lower", grid.lower.size(), dim);
   check_length("grid.upper", grid.upper.size(), dim);
@@ -81,8 +83,8 @@ void validate_grid(const grid_spec& grid, std::size_t dim) {
     check_finite("grid.upper", grid.upper[n]);
     if (grid.lower[n] > grid.upper[n]) {
       fail("grid.lower", "got lower[" + std::to_string(n) + "] = " + number_text(grid.lower[n]) +
-                             " > upper[" + std::to_string(n) +
-                             "] = " + number_text(grid.upper[n]) + ", expected lower <= upper");
+                             " > upper[" + std::to_string(n) + "] = " + number_text(grid.upper[n]) +
+                             ", expected lower <= upper");
     }
     if (grid.points[n] < 1) {
       fail("grid.points", "got points[" + std::to_string(n) + "] = " +
@@ -100,8 +102,10 @@ void validate_grid(const grid_spec& grid, std::size_t dim) {
 
 std::string to_string(rate_method method) {
   switch (method) {
-    case rate_method::plain: return "plain";
-    case rate_method::importance: return "importance";
+    case rate_method::plain:
+      return "plain";
+    case rate_method::importance:
+      return "importance";
   }
   return "unknown";
 }
@@ -111,8 +115,8 @@ std::vector<double> grid_targets(const grid_spec& grid, std::size_t dim) {
     std::vector<double> targets;
     targets.reserve(grid.thetas.size() * dim);
     for (std::size_t j = 0; j < grid.thetas.size(); ++j) {
-      if (grid.thetas[j].size() != dim) check_length("grid.thetas[" + std::to_string(j) + "]",
-                                                     grid.thetas[j].size(), dim);
+      if (grid.thetas[j].size() != dim)
+        check_length("grid.thetas[" + std::to_string(j) + "]", grid.thetas[j].size(), dim);
       targets.insert(targets.end(), grid.thetas[j].begin(), grid.thetas[j].end());
     }
     return targets;
@@ -192,7 +196,8 @@ void validate(const rates_study& study) {
   if (doublings > 62 ||
       importance.pilot_sims > (std::numeric_limits<std::uint64_t>::max() >> 1 >> doublings)) {
     fail("importance.max_pilot_doublings",
-         "got " + std::to_string(doublings) + ", expected pilot_sims * 2^max_pilot_doublings < 2^63");
+         "got " + std::to_string(doublings) +
+             ", expected pilot_sims * 2^max_pilot_doublings < 2^63");
   }
 }
 

@@ -26,9 +26,9 @@ class chains_progress : public progress_sink {
 
 }  // namespace
 
-void run_nuts_chains(const posterior_model& model, const nuts_config& config,
-                     std::size_t chains, const chain_writer_source& writer_of,
-                     const run_hooks& hooks, const std::string& stage) {
+void run_nuts_chains(const posterior_model& model, const nuts_config& config, std::size_t chains,
+                     const chain_writer_source& writer_of, const run_hooks& hooks,
+                     const std::string& stage) {
   if (chains == 0) throw usage_error("NUTS setting chains: got 0, expected an integer >= 1");
   hooks.begin(stage, chains * (config.warmup + config.draws));
   chains_progress progress(hooks.progress);

@@ -37,9 +37,7 @@ struct draws_matrix {
   std::size_t chain_count = 0;      ///< columns
   std::vector<double> values;       ///< values[chain * draws_per_chain + iteration]
 
-  const double* column(std::size_t chain) const {
-    return values.data() + chain * draws_per_chain;
-  }
+  const double* column(std::size_t chain) const { return values.data() + chain * draws_per_chain; }
 };
 
 draws_matrix to_matrix(const chains& draws) {
@@ -162,9 +160,8 @@ double quantile_sorted(const std::vector<double>& sorted, double prob) {
 // Sorted ascending with any NaN last (callers give NaN before reading them).
 std::vector<double> sorted_copy(const std::vector<double>& values) {
   std::vector<double> sorted = values;
-  std::sort(sorted.begin(), sorted.end(), [](double a, double b) {
-    return a < b || (!std::isnan(a) && std::isnan(b));
-  });
+  std::sort(sorted.begin(), sorted.end(),
+            [](double a, double b) { return a < b || (!std::isnan(a) && std::isnan(b)); });
   return sorted;
 }
 
@@ -180,9 +177,8 @@ draws_matrix z_scale(const draws_matrix& matrix) {
   }
   std::vector<std::size_t> order(count);
   std::iota(order.begin(), order.end(), std::size_t{0});
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return matrix.values[a] < matrix.values[b];
-  });
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return matrix.values[a] < matrix.values[b]; });
   const boost::math::normal_distribution<double, quiet_policy> standard_normal;
   const double c = 3.0 / 8.0;
   const double denominator = static_cast<double>(count) - 2.0 * c + 1.0;
@@ -212,8 +208,8 @@ draws_matrix fold_draws(const draws_matrix& matrix) {
   const std::size_t n = sorted.size();
   const double median =
       n % 2 == 1 ? sorted[n / 2]
-                 : static_cast<double>((static_cast<long double>(sorted[n / 2 - 1]) +
-                                        sorted[n / 2]) / 2.0L);
+                 : static_cast<double>(
+                       (static_cast<long double>(sorted[n / 2 - 1]) + sorted[n / 2]) / 2.0L);
   for (double& v : folded.values) v = std::abs(v - median);
   return folded;
 }
@@ -428,9 +424,7 @@ double rhat(const chains& draws) {
   return rhat_of(matrix, z_scale(split_chains(matrix)));
 }
 
-double ess_bulk(const chains& draws) {
-  return basic_ess(z_scale(split_chains(to_matrix(draws))));
-}
+double ess_bulk(const chains& draws) { return basic_ess(z_scale(split_chains(to_matrix(draws)))); }
 
 double ess_quantile(const chains& draws, double prob) {
   check_probability(prob, "ess_quantile");

@@ -65,9 +65,9 @@ void validate(std::size_t dim, const ensemble_config& config) {
   }
   for (std::size_t k = 0; k < config.initial.size(); ++k) {
     if (!std::isfinite(config.initial[k])) {
-      bad_setting("initial", number_text(config.initial[k]) + " for walker " +
-                                 std::to_string(k / dim) + ", parameter " +
-                                 std::to_string(k % dim),
+      bad_setting("initial",
+                  number_text(config.initial[k]) + " for walker " + std::to_string(k / dim) +
+                      ", parameter " + std::to_string(k % dim),
                   "finite coordinates");
     }
   }
@@ -77,8 +77,7 @@ void validate(std::size_t dim, const ensemble_config& config) {
 // to unit norm, the walkers × dim matrix must have a condition number <= 1e8. The stretch
 // move keeps the walkers in the affine hull of the initial ensemble, so a degenerate start
 // (all walkers equal in some coordinate, or on a lower-dimensional plane) never recovers.
-bool walkers_independent(const std::vector<double>& initial, std::size_t walkers,
-                         std::size_t dim) {
+bool walkers_independent(const std::vector<double>& initial, std::size_t walkers, std::size_t dim) {
   Eigen::MatrixXd centred(walkers, dim);
   for (std::size_t w = 0; w < walkers; ++w) {
     for (std::size_t d = 0; d < dim; ++d) centred(w, d) = initial[w * dim + d];
@@ -144,9 +143,8 @@ void check_log_density(double value, std::size_t walker, std::size_t step) {
   // of the model (emcee raises on NaN too).
   if (std::isnan(value) || value == std::numeric_limits<double>::infinity()) {
     throw runtime_failure("ensemble: the log density returned " + number_text(value) +
-                          " for the proposal of walker " + std::to_string(walker) +
-                          " at step " + std::to_string(step) +
-                          "; expected a finite value or -inf");
+                          " for the proposal of walker " + std::to_string(walker) + " at step " +
+                          std::to_string(step) + "; expected a finite value or -inf");
   }
 }
 
@@ -171,8 +169,8 @@ ensemble_result run_ensemble(const batched_log_density& target, const ensemble_c
   target.log_density(position.data(), walkers, log_density.data(), hooks);
   for (std::size_t w = 0; w < walkers; ++w) {
     if (!std::isfinite(log_density[w])) {
-      bad_setting("initial", "log density " + number_text(log_density[w]) + " at walker " +
-                                 std::to_string(w),
+      bad_setting("initial",
+                  "log density " + number_text(log_density[w]) + " at walker " + std::to_string(w),
                   "a finite log density at every walker");
     }
   }
@@ -226,8 +224,8 @@ ensemble_result run_ensemble(const batched_log_density& target, const ensemble_c
       for (std::size_t i = 0; i < half; ++i) {
         const std::size_t w = moving[i];
         check_log_density(proposal_log_density[i], w, step);
-        const double log_ratio = static_cast<double>(dim - 1) * log_z[i] +
-                                 proposal_log_density[i] - log_density[w];
+        const double log_ratio =
+            static_cast<double>(dim - 1) * log_z[i] + proposal_log_density[i] - log_density[w];
         if (log_ratio > log_u[i]) {
           std::copy_n(&proposals[i * dim], dim, &position[w * dim]);
           log_density[w] = proposal_log_density[i];
@@ -236,30 +234,28 @@ ensemble_result run_ensemble(const batched_log_density& target, const ensemble_c
       }
     }
     std::copy(position.begin(), position.end(), result.chain.begin() + step * walkers * dim);
-    std::copy(log_density.begin(), log_density.end(),
-              result.log_density.begin() + step * walkers);
+    std::copy(log_density.begin(), log_density.end(), result.log_density.begin() + step * walkers);
     hooks.advance(1);
   }
   hooks.end();
 
   result.acceptance.resize(walkers);
   for (std::size_t w = 0; w < walkers; ++w) {
-    result.acceptance[w] =
-        static_cast<double>(accepted[w]) / static_cast<double>(config.steps);
+    result.acceptance[w] = static_cast<double>(accepted[w]) / static_cast<double>(config.steps);
   }
   return result;
 }
 
-autocorrelation_time integrated_autocorrelation_time(
-    const std::vector<std::vector<double>>& series, double c, double tolerance) {
+autocorrelation_time integrated_autocorrelation_time(const std::vector<std::vector<double>>& series,
+                                                     double c, double tolerance) {
   if (series.empty()) throw usage_error("autocorrelation time: no series (walkers = 0)");
   const std::size_t n = series[0].size();
   if (n == 0) throw usage_error("autocorrelation time: empty series (steps = 0)");
   for (std::size_t k = 0; k < series.size(); ++k) {
     if (series[k].size() != n) {
       throw usage_error("autocorrelation time: series " + std::to_string(k) + " has " +
-                        std::to_string(series[k].size()) + " steps, expected " +
-                        std::to_string(n) + " as series 0");
+                        std::to_string(series[k].size()) + " steps, expected " + std::to_string(n) +
+                        " as series 0");
     }
   }
   if (!(c > 0.0) || !std::isfinite(c)) {
@@ -281,8 +277,7 @@ autocorrelation_time integrated_autocorrelation_time(
   std::vector<double> lagged(padded_size);
   std::vector<double> acf(n, 0.0);
   for (const std::vector<double>& walker : series) {
-    const double mean = std::accumulate(walker.begin(), walker.end(), 0.0) /
-                        static_cast<double>(n);
+    const double mean = std::accumulate(walker.begin(), walker.end(), 0.0) / static_cast<double>(n);
     std::fill(padded.begin(), padded.end(), 0.0);
     for (std::size_t t = 0; t < n; ++t) padded[t] = walker[t] - mean;
     fft.fwd(spectrum.data(), padded.data(), static_cast<Eigen::Index>(padded_size));

@@ -29,8 +29,10 @@ namespace ismc {
 
 std::string to_string(metric_kind metric) {
   switch (metric) {
-    case metric_kind::diag: return "diag";
-    case metric_kind::dense: return "dense";
+    case metric_kind::diag:
+      return "diag";
+    case metric_kind::dense:
+      return "dense";
   }
   throw usage_error("unknown metric kind");
 }
@@ -111,9 +113,7 @@ struct phase_point {
 
 // dst = src for vectors of equal size. Eigen's assignment is an out-of-line call with a
 // resize check; inline, the handful of copies at each leaf of a tree cost much less.
-void copy(const VectorXd& src, VectorXd& dst) {
-  std::copy_n(src.data(), src.size(), dst.data());
-}
+void copy(const VectorXd& src, VectorXd& dst) { std::copy_n(src.data(), src.size(), dst.data()); }
 
 void copy(const phase_point& src, phase_point& dst) {
   copy(src.q, dst.q);
@@ -140,8 +140,7 @@ double log_sum_exp(double a, double b) {
 
 // Generalized no-U-turn criterion: the summed momentum rho points forward at both ends, in
 // the metric's sharp coordinates p♯ = M⁻¹p.
-bool no_u_turn(const VectorXd& p_sharp_minus, const VectorXd& p_sharp_plus,
-               const VectorXd& rho) {
+bool no_u_turn(const VectorXd& p_sharp_minus, const VectorXd& p_sharp_plus, const VectorXd& rho) {
   return p_sharp_plus.dot(rho) > 0 && p_sharp_minus.dot(rho) > 0;
 }
 
@@ -164,9 +163,9 @@ class nuts_sampler {
     for (phase_point* z : {&z_, &z_init_, &z_fwd_, &z_bck_, &z_sample_, &z_propose_}) {
       resize(*z, dim_);
     }
-    for (VectorXd* v : {&p_fwd_fwd_, &p_sharp_fwd_fwd_, &p_fwd_bck_, &p_sharp_fwd_bck_,
-                        &p_bck_fwd_, &p_sharp_bck_fwd_, &p_bck_bck_, &p_sharp_bck_bck_, &rho_,
-                        &rho_fwd_, &rho_bck_, &rho_extended_, &p_sharp_step_}) {
+    for (VectorXd* v : {&p_fwd_fwd_, &p_sharp_fwd_fwd_, &p_fwd_bck_, &p_sharp_fwd_bck_, &p_bck_fwd_,
+                        &p_sharp_bck_fwd_, &p_bck_bck_, &p_sharp_bck_bck_, &rho_, &rho_fwd_,
+                        &rho_bck_, &rho_extended_, &p_sharp_step_}) {
       *v = VectorXd::Zero(dim_);
     }
   }
@@ -197,12 +196,14 @@ class nuts_sampler {
       if (direction == -1 && !(delta_h < log_target)) break;
       nominal_stepsize_ = direction == 1 ? 2.0 * nominal_stepsize_ : 0.5 * nominal_stepsize_;
       if (nominal_stepsize_ > 1e7) {
-        throw runtime_failure("NUTS: the step size heuristic diverged (step size > 1e7); the "
-                              "posterior is improper");
+        throw runtime_failure(
+            "NUTS: the step size heuristic diverged (step size > 1e7); the "
+            "posterior is improper");
       }
       if (nominal_stepsize_ == 0) {
-        throw runtime_failure("NUTS: no acceptably small step size could be found; the "
-                              "posterior may not be continuous");
+        throw runtime_failure(
+            "NUTS: no acceptably small step size could be found; the "
+            "posterior may not be continuous");
       }
     }
     z_ = z_init_;
@@ -337,9 +338,9 @@ class nuts_sampler {
     while (reserved_depth_ < depth) {
       subtree_workspace& ws = subtrees_[static_cast<std::size_t>(++reserved_depth_)];
       resize(ws.z_propose_final, dim_);
-      for (VectorXd* v : {&ws.p_init_end, &ws.p_sharp_init_end, &ws.rho_init, &ws.p_final_beg,
-                          &ws.p_sharp_final_beg, &ws.rho_final, &ws.rho_subtree,
-                          &ws.rho_extended}) {
+      for (VectorXd* v :
+           {&ws.p_init_end, &ws.p_sharp_init_end, &ws.rho_init, &ws.p_final_beg,
+            &ws.p_sharp_final_beg, &ws.rho_final, &ws.rho_subtree, &ws.rho_extended}) {
         *v = VectorXd::Zero(dim_);
       }
     }
@@ -409,18 +410,18 @@ class nuts_sampler {
     // The initial half.
     double log_sum_weight_init = -infinity;
     ws.rho_init.setZero();
-    const bool valid_init = build_tree(depth - 1, z, z_propose, p_sharp_beg,
-                                       ws.p_sharp_init_end, ws.rho_init, p_beg, ws.p_init_end,
-                                       sign, log_sum_weight_init, tree);
+    const bool valid_init =
+        build_tree(depth - 1, z, z_propose, p_sharp_beg, ws.p_sharp_init_end, ws.rho_init, p_beg,
+                   ws.p_init_end, sign, log_sum_weight_init, tree);
     if (!valid_init) return false;
 
     // The final half. (Stan starts z_propose_final as a copy of z_; its first leaf
     // overwrites it before any use, so the copy is skipped.)
     double log_sum_weight_final = -infinity;
     ws.rho_final.setZero();
-    const bool valid_final = build_tree(depth - 1, z, ws.z_propose_final, ws.p_sharp_final_beg,
-                                        p_sharp_end, ws.rho_final, ws.p_final_beg, p_end, sign,
-                                        log_sum_weight_final, tree);
+    const bool valid_final =
+        build_tree(depth - 1, z, ws.z_propose_final, ws.p_sharp_final_beg, p_sharp_end,
+                   ws.rho_final, ws.p_final_beg, p_end, sign, log_sum_weight_final, tree);
     if (!valid_final) return false;
 
     // Uniform multinomial sample between the halves. (Swaps: z_propose_final is rewritten
@@ -466,7 +467,7 @@ class nuts_sampler {
   VectorXd p_fwd_fwd_, p_sharp_fwd_fwd_, p_fwd_bck_, p_sharp_fwd_bck_;
   VectorXd p_bck_fwd_, p_sharp_bck_fwd_, p_bck_bck_, p_sharp_bck_bck_;
   VectorXd rho_, rho_fwd_, rho_bck_, rho_extended_;
-  VectorXd p_sharp_step_;  // M⁻¹p inside leapfrog and hamiltonian
+  VectorXd p_sharp_step_;                    // M⁻¹p inside leapfrog and hamiltonian
   std::vector<subtree_workspace> subtrees_;  // indexed by depth; [0] unused
   int reserved_depth_ = 0;
 };
@@ -542,8 +543,8 @@ void run_chain(const posterior_model& model, const nuts_config& config, draw_wri
     // μ = log(10 ε) with the configured ε, as Stan's services set it.
     stepsize_adapt.set_mu(std::log(10.0 * config.stepsize));
     typename Metric::adaptation metric_adapt(
-        dim, nuts_detail::windowed_adaptation(config.warmup, config.init_buffer,
-                                              config.term_buffer, config.window));
+        dim, nuts_detail::windowed_adaptation(config.warmup, config.init_buffer, config.term_buffer,
+                                              config.window));
     sampler.init_stepsize();
     warmup_start = std::chrono::steady_clock::now();
     for (std::size_t m = 0; m < config.warmup; ++m) {
@@ -581,8 +582,12 @@ void run_nuts(const posterior_model& model, const nuts_config& config, draw_writ
               const run_hooks& hooks) {
   validate(model, config);
   switch (config.metric) {
-    case metric_kind::diag: run_chain<diag_metric>(model, config, writer, hooks); return;
-    case metric_kind::dense: run_chain<dense_metric>(model, config, writer, hooks); return;
+    case metric_kind::diag:
+      run_chain<diag_metric>(model, config, writer, hooks);
+      return;
+    case metric_kind::dense:
+      run_chain<dense_metric>(model, config, writer, hooks);
+      return;
   }
   throw usage_error("NUTS setting metric: unknown metric kind");
 }

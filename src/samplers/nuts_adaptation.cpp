@@ -158,12 +158,11 @@ bool learn_metric(windowed_adaptation& windows, Estimator& estimator,
 }  // namespace
 
 bool var_adaptation::learn_variance(Eigen::VectorXd& inverse_metric, const Eigen::VectorXd& q) {
-  return learn_metric(windows_, estimator_, &welford_var_estimator::sample_variance,
-                      inverse_metric, Eigen::VectorXd::Ones(inverse_metric.size()), q);
+  return learn_metric(windows_, estimator_, &welford_var_estimator::sample_variance, inverse_metric,
+                      Eigen::VectorXd::Ones(inverse_metric.size()), q);
 }
 
-bool covar_adaptation::learn_covariance(Eigen::MatrixXd& inverse_metric,
-                                        const Eigen::VectorXd& q) {
+bool covar_adaptation::learn_covariance(Eigen::MatrixXd& inverse_metric, const Eigen::VectorXd& q) {
   return learn_metric(windows_, estimator_, &welford_covar_estimator::sample_covariance,
                       inverse_metric,
                       Eigen::MatrixXd::Identity(inverse_metric.rows(), inverse_metric.cols()), q);
@@ -176,8 +175,9 @@ std::vector<std::pair<std::size_t, std::size_t>> adaptation_windows(std::size_t 
                                                                     std::size_t term_buffer,
                                                                     std::size_t window) {
   if (window == 0) {
-    throw usage_error("NUTS: window = 0, expected a first slow adaptation window of >= 1 "
-                      "iterations");
+    throw usage_error(
+        "NUTS: window = 0, expected a first slow adaptation window of >= 1 "
+        "iterations");
   }
   std::vector<std::pair<std::size_t, std::size_t>> windows;
   nuts_detail::windowed_adaptation schedule(warmup, init_buffer, term_buffer, window);

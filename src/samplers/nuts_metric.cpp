@@ -21,8 +21,7 @@ std::vector<double> diag_metric::inverse_values() const {
 }
 
 dense_metric::dense_metric(std::size_t dim)
-    : inverse_(MatrixXd::Identity(static_cast<Eigen::Index>(dim),
-                                  static_cast<Eigen::Index>(dim))),
+    : inverse_(MatrixXd::Identity(static_cast<Eigen::Index>(dim), static_cast<Eigen::Index>(dim))),
       cholesky_(inverse_) {}
 
 bool dense_metric::learn(adaptation& adapt, const VectorXd& q) {

@@ -58,8 +58,9 @@ bool parse_number(const std::string& text, double* value) {
 }  // namespace
 
 const std::vector<std::string>& stan_sampler_columns() {
-  static const std::vector<std::string> columns = {
-      "lp__", "accept_stat__", "stepsize__", "treedepth__", "n_leapfrog__", "divergent__", "energy__"};
+  static const std::vector<std::string> columns = {"lp__",        "accept_stat__", "stepsize__",
+                                                   "treedepth__", "n_leapfrog__",  "divergent__",
+                                                   "energy__"};
   return columns;
 }
 
@@ -126,7 +127,8 @@ void stan_csv_writer::adaptation(double stepsize, const std::vector<double>& inv
   out_ << "# Adaptation terminated\n# Step size = " << number(stepsize) << "\n";
   if (metric_ == metric_kind::dense) {
     out_ << "# Elements of inverse mass matrix:\n";
-    const auto size = static_cast<std::size_t>(std::llround(std::sqrt(static_cast<double>(inverse_metric.size()))));
+    const auto size = static_cast<std::size_t>(
+        std::llround(std::sqrt(static_cast<double>(inverse_metric.size()))));
     for (std::size_t row = 0; row < size; ++row) {
       out_ << "# ";
       for (std::size_t col = 0; col < size; ++col) {
@@ -145,10 +147,11 @@ void stan_csv_writer::adaptation(double stepsize, const std::vector<double>& inv
 
 void stan_csv_writer::timing(double warmup_seconds, double sampling_seconds) {
   char text[256];
-  std::snprintf(text, sizeof text,
-                "# \n#  Elapsed Time: %g seconds (Warm-up)\n#                %g seconds (Sampling)\n"
-                "#                %g seconds (Total)\n# \n",
-                warmup_seconds, sampling_seconds, warmup_seconds + sampling_seconds);
+  std::snprintf(
+      text, sizeof text,
+      "# \n#  Elapsed Time: %g seconds (Warm-up)\n#                %g seconds (Sampling)\n"
+      "#                %g seconds (Total)\n# \n",
+      warmup_seconds, sampling_seconds, warmup_seconds + sampling_seconds);
   out_ << text;
 }
 
@@ -194,10 +197,12 @@ stan_csv read_stan_csv(std::istream& in, const std::string& path) {
         reading_metric = true;
         continue;
       }
-      if (comment.rfind("Elapsed Time:", 0) == 0 || comment.find("seconds (") != std::string::npos) {
+      if (comment.rfind("Elapsed Time:", 0) == 0 ||
+          comment.find("seconds (") != std::string::npos) {
         reading_metric = false;
         double seconds = 0.0;
-        const std::string text = comment.rfind("Elapsed Time:", 0) == 0 ? comment.substr(13) : comment;
+        const std::string text =
+            comment.rfind("Elapsed Time:", 0) == 0 ? comment.substr(13) : comment;
         std::istringstream(trim(text)) >> seconds;
         if (comment.find("(Warm-up)") != std::string::npos) csv.warmup_seconds = seconds;
         if (comment.find("(Sampling)") != std::string::npos) csv.sampling_seconds = seconds;
@@ -238,7 +243,8 @@ stan_csv read_stan_csv(std::istream& in, const std::string& path) {
     }
     csv.draws.push_back(std::move(row));
   }
-  if (csv.columns.empty()) throw input_error(path, line_number, "", "no header line: not a Stan CSV file");
+  if (csv.columns.empty())
+    throw input_error(path, line_number, "", "no header line: not a Stan CSV file");
   // Saved warmup without an adaptation block (adaptation off): the first rows are warmup,
   // as many as the configuration says (CmdStan's num_warmup, rstan's warmup).
   const auto setting = [&](const char* key) -> long {
@@ -255,8 +261,9 @@ stan_csv read_stan_csv(std::istream& in, const std::string& path) {
     const long thin = std::max(1L, setting("thin"));
     const auto rows = static_cast<std::size_t>(std::max(0L, (warmup + thin - 1) / thin));
     const std::size_t moved = std::min(rows, csv.draws.size());
-    csv.warmup_draws.assign(std::make_move_iterator(csv.draws.begin()),
-                            std::make_move_iterator(csv.draws.begin() + static_cast<std::ptrdiff_t>(moved)));
+    csv.warmup_draws.assign(
+        std::make_move_iterator(csv.draws.begin()),
+        std::make_move_iterator(csv.draws.begin() + static_cast<std::ptrdiff_t>(moved)));
     csv.draws.erase(csv.draws.begin(), csv.draws.begin() + static_cast<std::ptrdiff_t>(moved));
   }
   return csv;

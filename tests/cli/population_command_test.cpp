@@ -25,7 +25,8 @@ const std::string small_study =
 TEST(PopulationCommand, WritesTheSummaryObservationsAndDraws) {
   testing::temp_dir dir;
   testing::write_text(dir.file("study.toml"), small_study);
-  const cli_result result = run({"population", dir.file("study.toml"), "--out-dir", dir.file("out"), "--quiet"});
+  const cli_result result =
+      run({"population", dir.file("study.toml"), "--out-dir", dir.file("out"), "--quiet"});
   ASSERT_EQ(result.code, 0) << result.err;
   const auto summary = lines_of(testing::read_text(dir.file("out/summary.csv")));
   ASSERT_EQ(summary.size(), 7u);
@@ -57,15 +58,19 @@ TEST(PopulationCommand, ReadsUserSamplesAndObservations) {
   std::string x = "x\n";
   for (int i = 0; i < 20; ++i) {
     x += std::to_string(0.1 * i - 1.0) + "\n";
-    for (int n = 0; n < 5 + i % 3; ++n) samples += "obj" + std::to_string(i) + "," + std::to_string(0.1 * i - 1.0 + 0.2 * (n - 2)) + "\n";
+    for (int n = 0; n < 5 + i % 3; ++n)
+      samples +=
+          "obj" + std::to_string(i) + "," + std::to_string(0.1 * i - 1.0 + 0.2 * (n - 2)) + "\n";
   }
   testing::write_text(dir.file("samples.csv"), samples);
   testing::write_text(dir.file("x.csv"), x);
   testing::write_text(dir.file("study.toml"),
-                      "[data]\nsamples = \"" + dir.file("samples.csv") + "\"\nx = \"" + dir.file("x.csv") +
+                      "[data]\nsamples = \"" + dir.file("samples.csv") + "\"\nx = \"" +
+                          dir.file("x.csv") +
                           "\"\nalpha = 1.0\n[ensemble]\nwalkers = 8\nsteps = 200\nburn = 50\n"
                           "[nuts]\nchains = 1\nwarmup = 100\ndraws = 100\n");
-  const cli_result result = run({"population", dir.file("study.toml"), "--out-dir", dir.file("out"), "--quiet"});
+  const cli_result result =
+      run({"population", dir.file("study.toml"), "--out-dir", dir.file("out"), "--quiet"});
   ASSERT_EQ(result.code, 0) << result.err;
   EXPECT_EQ(lines_of(testing::read_text(dir.file("out/observations.csv"))).size(), 21u);
 }
@@ -82,26 +87,32 @@ TEST(PopulationCommand, BadInputExitsWithTwoAndWritesNothing) {
   const std::string read = "[data]\nsamples = \"$S\"\nx = \"$X\"\nalpha = 1.0\n";
   const std::string good_samples = "object,value\n1,0.5\n1,0.7\n2,1.5\n2,1.2\n3,0.1\n3,0.2\n";
   const std::vector<bad_case> cases = {
-      {"x count differs from the objects", read, good_samples, "x\n0.6\n1.3\n", "2 observations for 3 objects"},
+      {"x count differs from the objects", read, good_samples, "x\n0.6\n1.3\n",
+       "2 observations for 3 objects"},
       {"a NaN sample", read, "object,value\n1,0.5\n1,nan\n2,1.5\n3,0.1\n", "x\n0\n1\n2\n", "value"},
-      {"non-positive interim density", read, "object,value,log_p0\n1,0.5,0\n2,1.5,-inf\n3,0.1,0\n", "x\n0\n1\n2\n", "log_p0"},
+      {"non-positive interim density", read, "object,value,log_p0\n1,0.5,0\n2,1.5,-inf\n3,0.1,0\n",
+       "x\n0\n1\n2\n", "log_p0"},
       {"too few walkers", small_study + "", "", "", "ensemble.walkers"},
       {"unknown key", "[data]\nsimulate = true\nobjectz = 10\n", "", "", "data.objectz"},
       {"burn not below steps", "[ensemble]\nsteps = 100\nburn = 100\n", "", "", "ensemble.burn"},
-      {"nuts without observations", "[data]\nsamples = \"$S\"\nalpha = 1.0\n", good_samples, "", "data.x"},
+      {"nuts without observations", "[data]\nsamples = \"$S\"\nalpha = 1.0\n", good_samples, "",
+       "data.x"},
   };
   for (bad_case c : cases) {
     SCOPED_TRACE(c.what);
     testing::temp_dir dir;
-    if (c.what == "too few walkers") c.study.replace(c.study.find("walkers = 8"), 11, "walkers = 2");
-    for (const auto& [key, name] : {std::pair<std::string, std::string>{"$S", "samples.csv"}, {"$X", "x.csv"}}) {
+    if (c.what == "too few walkers")
+      c.study.replace(c.study.find("walkers = 8"), 11, "walkers = 2");
+    for (const auto& [key, name] :
+         {std::pair<std::string, std::string>{"$S", "samples.csv"}, {"$X", "x.csv"}}) {
       const auto at = c.study.find(key);
       if (at != std::string::npos) c.study.replace(at, 2, dir.file(name));
     }
     testing::write_text(dir.file("study.toml"), c.study);
     if (!c.samples.empty()) testing::write_text(dir.file("samples.csv"), c.samples);
     if (!c.x.empty()) testing::write_text(dir.file("x.csv"), c.x);
-    const cli_result result = run({"population", dir.file("study.toml"), "--out-dir", dir.file("out"), "--quiet"});
+    const cli_result result =
+        run({"population", dir.file("study.toml"), "--out-dir", dir.file("out"), "--quiet"});
     EXPECT_EQ(result.code, 2) << result.err;
     EXPECT_NE(result.err.find(c.expected), std::string::npos) << result.err;
     EXPECT_FALSE(std::filesystem::exists(dir.file("out")));
@@ -112,9 +123,8 @@ TEST(PopulationCommand, BadInputExitsWithTwoAndWritesNothing) {
 // whichever method needs the device (the hyper-likelihood, NUTS's gradient).
 TEST(PopulationCommand, CudaBackendWithoutADeviceFailsWithOneBeforeSampling) {
   if (!list_cuda_devices().devices.empty()) GTEST_SKIP() << "a CUDA device is present";
-  for (const std::string methods :
-       {"point = false\nimportance = true\nnuts = false\n",
-        "point = false\nimportance = false\nnuts = true\n"}) {
+  for (const std::string methods : {"point = false\nimportance = true\nnuts = false\n",
+                                    "point = false\nimportance = false\nnuts = true\n"}) {
     SCOPED_TRACE(methods);
     testing::temp_dir dir;
     testing::write_text(dir.file("study.toml"), small_study + "[methods]\n" + methods);

@@ -65,18 +65,21 @@ void expect_rejected(const std::string& study_text, const std::string& field, lo
 }
 
 TEST(RatesCommand, MissingField) {
-  expect_rejected("[model]\ndim = 1\n[test]\nkind = \"one_sided\"\n"
-                  "[grid]\nlower = [-1.0]\nupper = [1.0]\npoints = [5]\n",
-                  "test.critical", 3);
-  expect_rejected("[model]\ndim = 1\n[test]\nkind = \"one_sided\"\ncritical = 1.0\n"
-                  "[grid]\nlower = [-1.0]\nupper = [1.0]\n",
-                  "grid.points", 6);
+  expect_rejected(
+      "[model]\ndim = 1\n[test]\nkind = \"one_sided\"\n"
+      "[grid]\nlower = [-1.0]\nupper = [1.0]\npoints = [5]\n",
+      "test.critical", 3);
+  expect_rejected(
+      "[model]\ndim = 1\n[test]\nkind = \"one_sided\"\ncritical = 1.0\n"
+      "[grid]\nlower = [-1.0]\nupper = [1.0]\n",
+      "grid.points", 6);
 }
 
 TEST(RatesCommand, WrongType) {
-  expect_rejected("[model]\ndim = 1\n[test]\nkind = \"one_sided\"\ncritical = \"1.96\"\n"
-                  "[grid]\nlower = [-1.0]\nupper = [1.0]\npoints = [5]\n",
-                  "test.critical", 5);
+  expect_rejected(
+      "[model]\ndim = 1\n[test]\nkind = \"one_sided\"\ncritical = \"1.96\"\n"
+      "[grid]\nlower = [-1.0]\nupper = [1.0]\npoints = [5]\n",
+      "test.critical", 5);
   expect_rejected(base_study + "[plain]\nsims = 1e3\n", "plain.sims", 11);
 }
 
@@ -86,31 +89,36 @@ TEST(RatesCommand, NonPositiveSims) {
 }
 
 TEST(RatesCommand, UnknownTestKind) {
-  expect_rejected("[model]\ndim = 1\n[test]\nkind = \"one-sided\"\ncritical = 1.0\n"
-                  "[grid]\nlower = [-1.0]\nupper = [1.0]\npoints = [5]\n",
-                  "test.kind", 4);
+  expect_rejected(
+      "[model]\ndim = 1\n[test]\nkind = \"one-sided\"\ncritical = 1.0\n"
+      "[grid]\nlower = [-1.0]\nupper = [1.0]\npoints = [5]\n",
+      "test.kind", 4);
 }
 
 TEST(RatesCommand, GridOfTheWrongLength) {
-  const std::string head = "[model]\ndim = 1\n[test]\nkind = \"one_sided\"\ncritical = 1.0\n[grid]\n";
+  const std::string head =
+      "[model]\ndim = 1\n[test]\nkind = \"one_sided\"\ncritical = 1.0\n[grid]\n";
   expect_rejected(head + "lower = [-1.0, 0.0]\nupper = [1.0]\npoints = [5]\n", "grid.lower", 7);
   expect_rejected(head + "lower = [-1.0]\nupper = []\npoints = [5]\n", "grid.upper", 8);
   expect_rejected(head + "lower = [-1.0]\nupper = [1.0]\npoints = [5, 5]\n", "grid.points", 9);
 }
 
 TEST(RatesCommand, LowerAboveUpper) {
-  expect_rejected("[model]\ndim = 1\n[test]\nkind = \"one_sided\"\ncritical = 1.0\n"
-                  "[grid]\nlower = [1.0]\nupper = [-1.0]\npoints = [5]\n",
-                  "grid.lower", 7);
+  expect_rejected(
+      "[model]\ndim = 1\n[test]\nkind = \"one_sided\"\ncritical = 1.0\n"
+      "[grid]\nlower = [1.0]\nupper = [-1.0]\npoints = [5]\n",
+      "grid.lower", 7);
 }
 
 TEST(RatesCommand, NonFiniteNumbers) {
-  expect_rejected("[model]\ndim = 1\n[test]\nkind = \"one_sided\"\ncritical = inf\n"
-                  "[grid]\nlower = [-1.0]\nupper = [1.0]\npoints = [5]\n",
-                  "test.critical", 5);
-  expect_rejected("[model]\ndim = 1\n[test]\nkind = \"one_sided\"\ncritical = 1.0\n"
-                  "[grid]\nlower = [-1.0]\nupper = [nan]\npoints = [5]\n",
-                  "grid.upper[0]", 8);
+  expect_rejected(
+      "[model]\ndim = 1\n[test]\nkind = \"one_sided\"\ncritical = inf\n"
+      "[grid]\nlower = [-1.0]\nupper = [1.0]\npoints = [5]\n",
+      "test.critical", 5);
+  expect_rejected(
+      "[model]\ndim = 1\n[test]\nkind = \"one_sided\"\ncritical = 1.0\n"
+      "[grid]\nlower = [-1.0]\nupper = [nan]\npoints = [5]\n",
+      "grid.upper[0]", 8);
 }
 
 TEST(RatesCommand, UnknownKeyAndSection) {
@@ -174,8 +182,7 @@ TEST(RatesCommand, GoodStudyWritesCsvJsonAndTable) {
 
   const std::vector<std::string> lines = lines_of(testing::read_text(csv));
   ASSERT_EQ(lines.size(), 6u);
-  EXPECT_EQ(lines[0],
-            "theta_0,estimate,std_error,ci_low,ci_high,upper_bound,sims,method,exact");
+  EXPECT_EQ(lines[0], "theta_0,estimate,std_error,ci_low,ci_high,upper_bound,sims,method,exact");
   const char* thetas[] = {"-1,", "-0.5,", "0,", "0.5,", "1,"};
   for (int j = 0; j < 5; ++j) {
     EXPECT_EQ(lines[1 + j].rfind(thetas[j], 0), 0u) << lines[1 + j];
@@ -194,7 +201,8 @@ TEST(RatesCommand, GoodStudyWritesCsvJsonAndTable) {
   EXPECT_EQ(json["study"]["plain"]["sims"], 1000);
   EXPECT_EQ(json["study"]["importance"]["clusters"], 5);
   EXPECT_EQ(json["study"]["importance"]["self_weight"], 0.01);
-  EXPECT_EQ(json["study"]["grid"]["targets"], nlohmann::json({{-1.0}, {-0.5}, {0.0}, {0.5}, {1.0}}));
+  EXPECT_EQ(json["study"]["grid"]["targets"],
+            nlohmann::json({{-1.0}, {-0.5}, {0.0}, {0.5}, {1.0}}));
   ASSERT_EQ(json["rows"].size(), 5u);
   for (const auto& row : json["rows"]) {
     EXPECT_EQ(row["sims"], 1000);

@@ -67,8 +67,9 @@ TEST(RatesOutput, CsvAddsExactAndEssColumnsWhenAnyRowHasThem) {
   rows[1].ess_per_sim = 1.5;
   const std::vector<std::string> lines = lines_of(csv_text(rows, 1));
   ASSERT_EQ(lines.size(), 3u);
-  EXPECT_EQ(lines[0],
-            "theta_0,estimate,std_error,ci_low,ci_high,upper_bound,sims,method,exact,ess,ess_per_sim");
+  EXPECT_EQ(
+      lines[0],
+      "theta_0,estimate,std_error,ci_low,ci_high,upper_bound,sims,method,exact,ess,ess_per_sim");
   EXPECT_EQ(lines[1], "0,0.25,0.125,0.0625,0.5,0.4375,1000,plain,0.2,,");
   EXPECT_EQ(lines[2], "1,0.5,0.125,0.0625,0.5,0.4375,1000,importance,,1500.5,1.5");
 }
@@ -111,7 +112,8 @@ TEST(RatesOutput, StudyJsonHasEveryResolvedFieldAndTheTargets) {
   EXPECT_EQ(json["test"]["critical"], 1.96);
   EXPECT_EQ(json["grid"]["points"], nlohmann::json({2, 3}));
   EXPECT_EQ(json["grid"]["targets"],
-            nlohmann::json({{0.0, 10.0}, {0.0, 10.5}, {0.0, 11.0}, {1.0, 10.0}, {1.0, 10.5}, {1.0, 11.0}}));
+            nlohmann::json(
+                {{0.0, 10.0}, {0.0, 10.5}, {0.0, 11.0}, {1.0, 10.0}, {1.0, 10.5}, {1.0, 11.0}}));
   EXPECT_EQ(json["run"]["method"], "plain");
   EXPECT_EQ(json["run"]["seed"], 42);
   EXPECT_EQ(json["run"]["confidence"], 0.99);
@@ -207,7 +209,8 @@ TEST(RatesOutput, ImportanceReportHoldsProposalsWeightsAndClusters) {
     for (const auto& entry : target.at("entries")) total += entry.at("weight").get<double>();
     EXPECT_NEAR(total, 1.0, 1e-12);
   }
-  for (const auto& size : importance.at("cluster_sizes")) cluster_total += size.get<std::uint64_t>();
+  for (const auto& size : importance.at("cluster_sizes"))
+    cluster_total += size.get<std::uint64_t>();
   EXPECT_EQ(pilot_total, cluster_total);
   // θ = −3 (rate 1.6e-4) sees no pilot rejection and borrows its weights from a neighbour.
   EXPECT_EQ(importance.at("weights")[0].at("pilot_rejections"), 0u);

@@ -23,16 +23,17 @@ TEST(SampleCommand, WritesOneStanCsvPerChainAndTheSummary) {
   testing::temp_dir dir;
   testing::write_text(dir.file("schools.json"), schools_json);
   const std::string out_dir = dir.file("out");
-  const cli_result result =
-      run({"sample", "eight_schools_noncentered", "--data", dir.file("schools.json"), "--chains", "3",
-           "--warmup", "300", "--draws", "200", "--seed", "11", "--output-dir", out_dir, "--quiet"});
+  const cli_result result = run(
+      {"sample", "eight_schools_noncentered", "--data", dir.file("schools.json"), "--chains", "3",
+       "--warmup", "300", "--draws", "200", "--seed", "11", "--output-dir", out_dir, "--quiet"});
   ASSERT_EQ(result.code, 0) << result.err;
   testing::temp_dir unused;
   std::set<std::string> files;
   for (const auto& entry : std::filesystem::directory_iterator(out_dir)) {
     files.insert(entry.path().filename().string());
   }
-  EXPECT_EQ(files, (std::set<std::string>{"eight_schools_noncentered-1.csv", "eight_schools_noncentered-2.csv",
+  EXPECT_EQ(files, (std::set<std::string>{"eight_schools_noncentered-1.csv",
+                                          "eight_schools_noncentered-2.csv",
                                           "eight_schools_noncentered-3.csv"}));
   const stan_csv chain = read_stan_csv_file(out_dir + "/eight_schools_noncentered-2.csv");
   EXPECT_EQ(chain.draws.size(), 200u);
@@ -61,9 +62,10 @@ TEST(SampleCommand, SameSeedSameFiles) {
   testing::temp_dir dir;
   testing::write_text(dir.file("schools.json"), schools_json);
   for (const char* sub : {"a", "b"}) {
-    const cli_result result = run({"sample", "eight_schools_centered", "--data", dir.file("schools.json"),
-                                   "--chains", "2", "--warmup", "100", "--draws", "50", "--seed", "5",
-                                   "--threads", sub[0] == 'a' ? "1" : "2", "--output-dir", dir.file(sub), "--quiet"});
+    const cli_result result =
+        run({"sample", "eight_schools_centered", "--data", dir.file("schools.json"), "--chains",
+             "2", "--warmup", "100", "--draws", "50", "--seed", "5", "--threads",
+             sub[0] == 'a' ? "1" : "2", "--output-dir", dir.file(sub), "--quiet"});
     ASSERT_EQ(result.code, 0) << result.err;
   }
   for (const char* name : {"/eight_schools_centered-1.csv", "/eight_schools_centered-2.csv"}) {
@@ -84,8 +86,15 @@ TEST(SampleCommand, BadInputExitsWithTwoAndWritesNothing) {
   const std::vector<bad_case> cases = {
       {"unknown model", schools_json, {}, "no_such_model"},
       {"missing field", "{\"J\": 8, \"y\": [28, 8, -3, 7, -1, 1, 18, 12]}", {}, "sigma"},
-      {"wrong length", "{\"J\": 8, \"y\": [28, 8, -3], \"sigma\": [15, 10, 16, 11, 9, 11, 10, 18]}", {}, "y"},
-      {"non-positive sigma", "{\"J\": 8, \"y\": [28, 8, -3, 7, -1, 1, 18, 12], \"sigma\": [15, 10, 0, 11, 9, 11, 10, 18]}", {}, "sigma"},
+      {"wrong length",
+       "{\"J\": 8, \"y\": [28, 8, -3], \"sigma\": [15, 10, 16, 11, 9, 11, 10, 18]}",
+       {},
+       "y"},
+      {"non-positive sigma",
+       "{\"J\": 8, \"y\": [28, 8, -3, 7, -1, 1, 18, 12], \"sigma\": [15, 10, 0, 11, 9, 11, 10, "
+       "18]}",
+       {},
+       "sigma"},
       {"zero chains", schools_json, {"--chains", "0"}, "--chains"},
       {"zero draws", schools_json, {"--draws", "0"}, "--draws"},
       {"negative chains", schools_json, {"--chains", "-1"}, "chains"},
@@ -96,9 +105,18 @@ TEST(SampleCommand, BadInputExitsWithTwoAndWritesNothing) {
     SCOPED_TRACE(c.what);
     testing::temp_dir dir;
     testing::write_text(dir.file("data.json"), c.data);
-    std::vector<std::string> args = {"sample", c.what == "unknown model" ? "no_such_model" : "eight_schools_centered",
-                                     "--data", dir.file("data.json"), "--output-dir", dir.file("out"), "--quiet",
-                                     "--warmup", "10", "--draws", "10"};
+    std::vector<std::string> args = {
+        "sample",
+        c.what == "unknown model" ? "no_such_model" : "eight_schools_centered",
+        "--data",
+        dir.file("data.json"),
+        "--output-dir",
+        dir.file("out"),
+        "--quiet",
+        "--warmup",
+        "10",
+        "--draws",
+        "10"};
     args.insert(args.end(), c.extra.begin(), c.extra.end());
     const cli_result result = run(args);
     EXPECT_EQ(result.code, 2) << result.err;

@@ -49,7 +49,8 @@ TEST(Philox, EqualsRandom123OnManyInputs) {
     const philox_block counter = {{next(), next(), next(), next()}};
     const std::uint32_t key0 = next();
     const std::uint32_t key1 = next();
-    const r123::Philox4x32::ctr_type ctr = {{counter.v[0], counter.v[1], counter.v[2], counter.v[3]}};
+    const r123::Philox4x32::ctr_type ctr = {
+        {counter.v[0], counter.v[1], counter.v[2], counter.v[3]}};
     const r123::Philox4x32::key_type key = {{key0, key1}};
     const auto expected = reference(ctr, key);
     const philox_block out = philox4x32_10(counter, key0, key1);

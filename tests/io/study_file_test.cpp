@@ -14,15 +14,15 @@ namespace {
 
 // A minimal valid study: lines 1-9 (line numbers matter to the tests below).
 const std::string minimal =
-    "[model]\n"              // 1
-    "dim = 1\n"              // 2
-    "[test]\n"               // 3
-    "kind = \"one_sided\"\n" // 4
-    "critical = 1.96\n"      // 5
-    "[grid]\n"               // 6
-    "lower = [-2.0]\n"       // 7
-    "upper = [2.0]\n"        // 8
-    "points = [5]\n";        // 9
+    "[model]\n"               // 1
+    "dim = 1\n"               // 2
+    "[test]\n"                // 3
+    "kind = \"one_sided\"\n"  // 4
+    "critical = 1.96\n"       // 5
+    "[grid]\n"                // 6
+    "lower = [-2.0]\n"        // 7
+    "upper = [2.0]\n"         // 8
+    "points = [5]\n";         // 9
 
 // Expects parsing `text` to fail naming `field` at `line`, with `fragment` in the message.
 void expect_input_error(const std::string& text, const std::string& field, long line,
@@ -35,12 +35,14 @@ void expect_input_error(const std::string& text, const std::string& field, long 
     EXPECT_EQ(e.file(), "study.toml") << message;
     EXPECT_EQ(e.field(), field) << message;
     EXPECT_EQ(e.line(), line) << message;
-    const std::string where = line > 0 ? "study.toml:" + std::to_string(line) + ": " : "study.toml: ";
+    const std::string where =
+        line > 0 ? "study.toml:" + std::to_string(line) + ": " : "study.toml: ";
     EXPECT_EQ(message.rfind(where, 0), 0u) << message;
     if (!field.empty()) {
       EXPECT_NE(message.find("field '" + field + "'"), std::string::npos) << message;
     }
-    EXPECT_NE(message.find(fragment), std::string::npos) << "want '" << fragment << "' in: " << message;
+    EXPECT_NE(message.find(fragment), std::string::npos)
+        << "want '" << fragment << "' in: " << message;
   }
 }
 
@@ -131,11 +133,12 @@ TEST(StudyFile, MissingFields) {
                      "model.dim", 0, "missing");
   expect_input_error("[model]\ndim = 1\n[test]\nkind = \"one_sided\"\ncritical = 2.0\n[grid]\n",
                      "grid", 6, "missing");
-  expect_input_error("[model]\ndim = 1\n[test]\nkind = \"one_sided\"\ncritical = 2.0\n",
-                     "grid", 0, "missing");
-  expect_input_error("[model]\ndim = 1\n[test]\nkind = \"one_sided\"\ncritical = 2.0\n"
-                     "[grid]\nlower = [0.0]\nupper = [1.0]\n",
-                     "grid.points", 6, "missing");
+  expect_input_error("[model]\ndim = 1\n[test]\nkind = \"one_sided\"\ncritical = 2.0\n", "grid", 0,
+                     "missing");
+  expect_input_error(
+      "[model]\ndim = 1\n[test]\nkind = \"one_sided\"\ncritical = 2.0\n"
+      "[grid]\nlower = [0.0]\nupper = [1.0]\n",
+      "grid.points", 6, "missing");
 }
 
 TEST(StudyFile, WrongTypes) {
@@ -148,19 +151,24 @@ TEST(StudyFile, WrongTypes) {
   expect_input_error(minimal + "[run]\nconfidence = \"0.99\"\n", "run.confidence", 11,
                      "expected a number");
   expect_input_error(minimal + "[run]\nmethod = 1\n", "run.method", 11, "got 1 (an integer)");
-  expect_input_error(minimal + "[run]\nseed = -1\n", "run.seed", 11, "got -1, expected an integer >= 0");
-  expect_input_error("[model]\ndim = 1\n[test]\nkind = \"one_sided\"\ncritical = 1.0\n"
-                     "[grid]\nlower = -2.0\nupper = [2.0]\npoints = [3]\n",
-                     "grid.lower", 7, "expected an array of numbers");
-  expect_input_error("[model]\ndim = 1\n[test]\nkind = \"one_sided\"\ncritical = 1.0\n"
-                     "[grid]\nlower = [\"a\"]\nupper = [2.0]\npoints = [3]\n",
-                     "grid.lower[0]", 7, "expected a number");
-  expect_input_error("[model]\ndim = 1\n[test]\nkind = \"one_sided\"\ncritical = 1.0\n"
-                     "[grid]\nlower = [0.0]\nupper = [2.0]\npoints = [2.5]\n",
-                     "grid.points[0]", 9, "expected an integer > 0");
-  expect_input_error("[model]\ndim = 1\n[test]\nkind = \"one_sided\"\ncritical = 1.0\n"
-                     "[grid]\nthetas = [0.0, 1.0]\n",
-                     "grid.thetas[0]", 7, "expected a target");
+  expect_input_error(minimal + "[run]\nseed = -1\n", "run.seed", 11,
+                     "got -1, expected an integer >= 0");
+  expect_input_error(
+      "[model]\ndim = 1\n[test]\nkind = \"one_sided\"\ncritical = 1.0\n"
+      "[grid]\nlower = -2.0\nupper = [2.0]\npoints = [3]\n",
+      "grid.lower", 7, "expected an array of numbers");
+  expect_input_error(
+      "[model]\ndim = 1\n[test]\nkind = \"one_sided\"\ncritical = 1.0\n"
+      "[grid]\nlower = [\"a\"]\nupper = [2.0]\npoints = [3]\n",
+      "grid.lower[0]", 7, "expected a number");
+  expect_input_error(
+      "[model]\ndim = 1\n[test]\nkind = \"one_sided\"\ncritical = 1.0\n"
+      "[grid]\nlower = [0.0]\nupper = [2.0]\npoints = [2.5]\n",
+      "grid.points[0]", 9, "expected an integer > 0");
+  expect_input_error(
+      "[model]\ndim = 1\n[test]\nkind = \"one_sided\"\ncritical = 1.0\n"
+      "[grid]\nthetas = [0.0, 1.0]\n",
+      "grid.thetas[0]", 7, "expected a target");
   expect_input_error("plain = 5\n" + minimal, "plain", 1, "expected a section [plain]");
 }
 
@@ -180,28 +188,33 @@ TEST(StudyFile, NonPositiveSims) {
 TEST(StudyFile, OutOfRangeValues) {
   expect_input_error(minimal + "[run]\nconfidence = 1.0\n", "run.confidence", 11,
                      "got 1, expected a number strictly between 0 and 1");
-  expect_input_error(minimal + "[importance]\nself_weight = 0.0\n", "importance.self_weight",
-                     11, "expected a number in (0, 1]");
-  expect_input_error(minimal + "[importance]\nself_weight = 1.5\n", "importance.self_weight",
-                     11, "expected a number in (0, 1]");
-  expect_input_error("[model]\ndim = 0\n[test]\nkind = \"one_sided\"\ncritical = 1.0\n"
-                     "[grid]\nthetas = [[0.0]]\n",
-                     "model.dim", 2, "expected an integer in [1, 64]");
-  expect_input_error("[model]\nfamily = \"poisson\"\ndim = 1\n[test]\nkind = \"one_sided\"\n"
-                     "critical = 1.0\n[grid]\nthetas = [[0.0]]\n",
-                     "model.family", 2, "expected \"gaussian\"");
-  expect_input_error("[model]\ndim = 1\n[test]\nkind = \"one_sided\"\ncritical = 1.0\n"
-                     "[grid]\nlower = [0.0]\nupper = [2.0]\npoints = [0]\n",
-                     "grid.points", 9, "got points[0] = 0, expected an integer > 0");
+  expect_input_error(minimal + "[importance]\nself_weight = 0.0\n", "importance.self_weight", 11,
+                     "expected a number in (0, 1]");
+  expect_input_error(minimal + "[importance]\nself_weight = 1.5\n", "importance.self_weight", 11,
+                     "expected a number in (0, 1]");
+  expect_input_error(
+      "[model]\ndim = 0\n[test]\nkind = \"one_sided\"\ncritical = 1.0\n"
+      "[grid]\nthetas = [[0.0]]\n",
+      "model.dim", 2, "expected an integer in [1, 64]");
+  expect_input_error(
+      "[model]\nfamily = \"poisson\"\ndim = 1\n[test]\nkind = \"one_sided\"\n"
+      "critical = 1.0\n[grid]\nthetas = [[0.0]]\n",
+      "model.family", 2, "expected \"gaussian\"");
+  expect_input_error(
+      "[model]\ndim = 1\n[test]\nkind = \"one_sided\"\ncritical = 1.0\n"
+      "[grid]\nlower = [0.0]\nupper = [2.0]\npoints = [0]\n",
+      "grid.points", 9, "got points[0] = 0, expected an integer > 0");
 }
 
 TEST(StudyFile, UnknownTestKindAndMethod) {
-  expect_input_error("[model]\ndim = 1\n[test]\nkind = \"one-sided\"\ncritical = 1.0\n"
-                     "[grid]\nthetas = [[0.0]]\n",
-                     "test.kind", 4, "did you mean 'one_sided'?");
-  expect_input_error("[model]\ndim = 1\n[test]\nkind = \"wald\"\ncritical = 1.0\n"
-                     "[grid]\nthetas = [[0.0]]\n",
-                     "test.kind", 4, "got \"wald\", expected one of one_sided, two_sided, sum, max, norm");
+  expect_input_error(
+      "[model]\ndim = 1\n[test]\nkind = \"one-sided\"\ncritical = 1.0\n"
+      "[grid]\nthetas = [[0.0]]\n",
+      "test.kind", 4, "did you mean 'one_sided'?");
+  expect_input_error(
+      "[model]\ndim = 1\n[test]\nkind = \"wald\"\ncritical = 1.0\n"
+      "[grid]\nthetas = [[0.0]]\n",
+      "test.kind", 4, "got \"wald\", expected one of one_sided, two_sided, sum, max, norm");
   expect_input_error(minimal + "[run]\nmethod = \"mcmc\"\n", "run.method", 11,
                      "got \"mcmc\", expected one of plain, importance");
 }
@@ -212,19 +225,20 @@ TEST(StudyFile, GridOfTheWrongLength) {
                      "got 1 value, expected 2");
   expect_input_error(head + "lower = [0.0, 0.0]\nupper = [1.0, 1.0, 1.0]\npoints = [2, 2]\n",
                      "grid.upper", 8, "got 3 values, expected 2");
-  expect_input_error(head + "lower = [0.0, 0.0]\nupper = [1.0, 1.0]\npoints = [2]\n",
-                     "grid.points", 9, "got 1 value, expected 2");
+  expect_input_error(head + "lower = [0.0, 0.0]\nupper = [1.0, 1.0]\npoints = [2]\n", "grid.points",
+                     9, "got 1 value, expected 2");
   expect_input_error(head + "thetas = [[0.0, 1.0],\n  [1.0]]\n", "grid.thetas[1]", 8,
                      "got 1 value, expected 2");
-  expect_input_error(head + "lower = [0.0, 0.0]\nupper = [1.0, 1.0]\npoints = [2, 2]\n"
-                            "thetas = [[0.0, 1.0]]\n",
+  expect_input_error(head +
+                         "lower = [0.0, 0.0]\nupper = [1.0, 1.0]\npoints = [2, 2]\n"
+                         "thetas = [[0.0, 1.0]]\n",
                      "grid.thetas", 10, "not both");
 }
 
 TEST(StudyFile, LowerAboveUpper) {
   const std::string head = "[model]\ndim = 2\n[test]\nkind = \"sum\"\ncritical = 1.0\n[grid]\n";
-  expect_input_error(head + "lower = [0.0, 3.0]\nupper = [1.0, 2.0]\npoints = [2, 2]\n", "grid.lower",
-                     7, "lower[1] = 3 > upper[1] = 2");
+  expect_input_error(head + "lower = [0.0, 3.0]\nupper = [1.0, 2.0]\npoints = [2, 2]\n",
+                     "grid.lower", 7, "lower[1] = 3 > upper[1] = 2");
   // Equal bounds are a degenerate but valid coordinate.
   EXPECT_NO_THROW(parse_study(head + "lower = [0.0, 2.0]\nupper = [1.0, 2.0]\npoints = [2, 1]\n",
                               "study.toml"));
@@ -251,9 +265,10 @@ TEST(StudyFile, UnknownKeysAndSections) {
   expect_input_error("seed = 3\n" + minimal, "seed", 1, "outside any section");
   expect_input_error(minimal + "[run.extra]\nseed = 3\n", "run.extra", 10, "unknown key in [run]");
   expect_input_error(minimal + "[[run]]\nseed = 3\n", "run", 10, "expected a section [run]");
-  expect_input_error("[model]\ndim = 1\nDim = 1\n[test]\nkind = \"one_sided\"\ncritical = 1.0\n"
-                     "[grid]\nthetas = [[0.0]]\n",
-                     "model.Dim", 3, "unknown key in [model]");
+  expect_input_error(
+      "[model]\ndim = 1\nDim = 1\n[test]\nkind = \"one_sided\"\ncritical = 1.0\n"
+      "[grid]\nthetas = [[0.0]]\n",
+      "model.Dim", 3, "unknown key in [model]");
 }
 
 TEST(StudyFile, SyntaxError) {
@@ -284,7 +299,8 @@ TEST(StudyFile, LoadStudyNamesTheFile) {
     load_study(path);
     ADD_FAILURE() << "no error";
   } catch (const input_error& e) {
-    EXPECT_EQ(std::string(e.what()), path + ":11: field 'plain.sims': got -5, expected an integer > 0");
+    EXPECT_EQ(std::string(e.what()),
+              path + ":11: field 'plain.sims': got -5, expected an integer > 0");
   }
 }
 

@@ -41,8 +41,7 @@ std::unique_ptr<posterior_model> noncentered() {
 
 // Unconstrained points spread over the region a sampler visits, funnel neck included:
 // μ ~ N(0, 5), log τ ~ U(−2, 3), the school coordinates ~ N(0, school_scale).
-std::vector<std::vector<double>> random_points(int count, double school_scale,
-                                               std::uint64_t seed) {
+std::vector<std::vector<double>> random_points(int count, double school_scale, std::uint64_t seed) {
   std::mt19937_64 engine(seed);
   std::normal_distribution<double> normal(0.0, 1.0);
   std::uniform_real_distribution<double> log_tau(-2.0, 3.0);
@@ -61,9 +60,8 @@ TEST(EightSchools, NamesDimensionsAndOutputsFollowStan) {
   const auto model_c = centered();
   EXPECT_EQ(model_c->name(), "eight_schools_centered");
   EXPECT_EQ(model_c->dim(), 10u);
-  const std::vector<std::string> names_c = {"mu", "tau", "theta.1", "theta.2", "theta.3",
-                                            "theta.4", "theta.5", "theta.6", "theta.7",
-                                            "theta.8"};
+  const std::vector<std::string> names_c = {"mu",      "tau",     "theta.1", "theta.2", "theta.3",
+                                            "theta.4", "theta.5", "theta.6", "theta.7", "theta.8"};
   EXPECT_EQ(model_c->output_names(), names_c);
 
   const auto model_nc = noncentered();
@@ -188,12 +186,15 @@ TEST(EightSchools, LogDensityIsTheNormalizedJointLessStansDroppedConstants) {
     q_nc[1] = log_tau(engine);
     for (std::size_t j = 0; j < schools; ++j) q_nc[2 + j] = normal(engine);
     std::vector<double> q_c = q_nc;
-    for (std::size_t j = 0; j < schools; ++j) q_c[2 + j] = q_nc[0] + std::exp(q_nc[1]) * q_nc[2 + j];
+    for (std::size_t j = 0; j < schools; ++j)
+      q_c[2 + j] = q_nc[0] + std::exp(q_nc[1]) * q_nc[2 + j];
 
     EXPECT_NEAR(model_c->log_density(q_c.data(), nullptr),
-                normalized_log_joint(q_c, true) - dropped, 1e-10) << n;
+                normalized_log_joint(q_c, true) - dropped, 1e-10)
+        << n;
     EXPECT_NEAR(model_nc->log_density(q_nc.data(), nullptr),
-                normalized_log_joint(q_nc, false) - dropped, 1e-10) << n;
+                normalized_log_joint(q_nc, false) - dropped, 1e-10)
+        << n;
   }
 }
 
@@ -296,7 +297,7 @@ struct reference_row {
   double sd;
 };
 constexpr reference_row posteriordb_reference[] = {
-    {"mu", 4.3968, 3.3177},     {"tau", 3.5977, 3.2200},    {"theta.1", 6.2119, 5.5931},
+    {"mu", 4.3968, 3.3177},      {"tau", 3.5977, 3.2200},     {"theta.1", 6.2119, 5.5931},
     {"theta.2", 4.9402, 4.6743}, {"theta.3", 3.9270, 5.2626}, {"theta.4", 4.7571, 4.7803},
     {"theta.5", 3.6155, 4.6575}, {"theta.6", 4.0426, 4.8269}, {"theta.7", 6.2967, 5.0778},
     {"theta.8", 4.8543, 5.2908},

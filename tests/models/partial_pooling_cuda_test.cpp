@@ -95,9 +95,8 @@ void expect_equivalent(const evaluation& cpu, const evaluation& gpu, std::size_t
     for (std::size_t d = 0; d < dim; ++d) {
       const double expected = cpu.gradients[b * dim + d], got = gpu.gradients[b * dim + d];
       worst = std::max(worst, relative(expected, got));
-      ASSERT_LE(relative(expected, got), 1e-9)
-          << what << ", row " << b << ", coordinate " << d << ": cpu " << expected << ", gpu "
-          << got;
+      ASSERT_LE(relative(expected, got), 1e-9) << what << ", row " << b << ", coordinate " << d
+                                               << ": cpu " << expected << ", gpu " << got;
     }
   }
   EXPECT_GT(minus_infinity, 0u) << "the rows include some at −∞";
@@ -131,10 +130,10 @@ TEST(PartialPoolingCuda, GradientIsEquivalentToCpu) {
                                   thetas.begin() + static_cast<long>((b + 1) * dim));
     const evaluation alone = evaluate(*gpu, row);
     EXPECT_TRUE(same_bits(alone.lp, {on_gpu.lp[b]})) << "row " << b;
-    EXPECT_TRUE(same_bits(alone.gradients,
-                          std::vector<double>(on_gpu.gradients.begin() + static_cast<long>(b * dim),
-                                              on_gpu.gradients.begin() +
-                                                  static_cast<long>((b + 1) * dim))))
+    EXPECT_TRUE(
+        same_bits(alone.gradients,
+                  std::vector<double>(on_gpu.gradients.begin() + static_cast<long>(b * dim),
+                                      on_gpu.gradients.begin() + static_cast<long>((b + 1) * dim))))
         << "row " << b;
   }
   // Deterministic; and the density without the gradient is the same lp.
@@ -208,10 +207,10 @@ TEST(PartialPoolingCuda, AutomaticKindKeepsSmallCallsOnTheCpuAndBadDataAreRefuse
   const auto cpu = make_partial_pooling_density(x, 1.0, backend_kind::cpu);
   const std::vector<double> thetas = test_rows(gpu->dim(), 20, 20);
   const double work = 300.0 * static_cast<double>(thetas.size() / gpu->dim());
-  const auto on_device =
-      detail::make_partial_pooling_density(x, 1.0, backend_kind::automatic,
-                                           /*device_min_objects=*/work);
-  const auto on_cpu = detail::make_partial_pooling_density(x, 1.0, backend_kind::automatic, work + 1.0);
+  const auto on_device = detail::make_partial_pooling_density(x, 1.0, backend_kind::automatic,
+                                                              /*device_min_objects=*/work);
+  const auto on_cpu =
+      detail::make_partial_pooling_density(x, 1.0, backend_kind::automatic, work + 1.0);
   const evaluation g = evaluate(*gpu, thetas), c = evaluate(*cpu, thetas);
   const evaluation a = evaluate(*on_device, thetas), b = evaluate(*on_cpu, thetas);
   EXPECT_TRUE(same_bits(a.lp, g.lp));
@@ -224,12 +223,12 @@ TEST(PartialPoolingCuda, AutomaticKindKeepsSmallCallsOnTheCpuAndBadDataAreRefuse
   double lp_device = 0.0, lp_cpu = 0.0;
   gpu->log_density_gradient(q.data(), 1, &lp_device, gradient_device.data());
   cpu->log_density_gradient(q.data(), 1, &lp_cpu, gradient_cpu.data());
-  const double lp_small =
-      detail::make_partial_pooling(x, 1.0, backend_kind::automatic, 301.0)->log_density(q.data(), gradient.data());
+  const double lp_small = detail::make_partial_pooling(x, 1.0, backend_kind::automatic, 301.0)
+                              ->log_density(q.data(), gradient.data());
   EXPECT_TRUE(same_bits({lp_small}, {lp_cpu}));
   EXPECT_TRUE(same_bits(gradient, gradient_cpu));
-  const double lp_large =
-      detail::make_partial_pooling(x, 1.0, backend_kind::automatic, 300.0)->log_density(q.data(), gradient.data());
+  const double lp_large = detail::make_partial_pooling(x, 1.0, backend_kind::automatic, 300.0)
+                              ->log_density(q.data(), gradient.data());
   EXPECT_TRUE(same_bits({lp_large}, {lp_device}));
   EXPECT_TRUE(same_bits(gradient, gradient_device));
   try {
@@ -297,8 +296,8 @@ TEST(PartialPoolingCuda, NutsWithTheDeviceGradientFollowsTheCpu) {
        {std::tuple{"theta_mu", cpu_mu, gpu_mu}, std::tuple{"theta_sigma", cpu_sigma, gpu_sigma}}) {
     const parameter_summary c = summarize(name, on_cpu), g = summarize(name, on_gpu);
     const double z = (g.mean - c.mean) / std::hypot(c.mcse_mean, g.mcse_mean);
-    EXPECT_LT(std::fabs(z), 4.0) << name << ": cpu " << c.mean << " ± " << c.mcse_mean
-                                 << ", gpu " << g.mean << " ± " << g.mcse_mean;
+    EXPECT_LT(std::fabs(z), 4.0) << name << ": cpu " << c.mean << " ± " << c.mcse_mean << ", gpu "
+                                 << g.mean << " ± " << g.mcse_mean;
   }
 }
 

@@ -231,8 +231,8 @@ TEST(PartialPoolingDensity, NamesDimensionAndGradient) {
   EXPECT_EQ(density->dim(), 7u);
   EXPECT_TRUE(density->has_gradient());
   EXPECT_EQ(density->names(),
-            (std::vector<std::string>{"theta_mu_unconstrained", "theta_sigma_unconstrained",
-                                      "mu.1", "mu.2", "mu.3", "mu.4", "mu.5"}));
+            (std::vector<std::string>{"theta_mu_unconstrained", "theta_sigma_unconstrained", "mu.1",
+                                      "mu.2", "mu.3", "mu.4", "mu.5"}));
 }
 
 // Every row, with and without the gradient, is the single-vector model's bits: the same
@@ -432,8 +432,7 @@ TEST(PartialPoolingDensity, CudaKindWithoutADeviceThrows) {
         << failure.what();
   }
 #else
-  EXPECT_THROW(make_partial_pooling_density(five_x, five_alpha, backend_kind::cuda),
-               not_compiled);
+  EXPECT_THROW(make_partial_pooling_density(five_x, five_alpha, backend_kind::cuda), not_compiled);
   EXPECT_THROW(make_partial_pooling(five_x, five_alpha, backend_kind::cuda), not_compiled);
 #endif
   // The backend is refused before the data are looked at (as make_hyper_likelihood).

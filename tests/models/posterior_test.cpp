@@ -133,23 +133,63 @@ const double inf = std::numeric_limits<double>::infinity();
 
 const std::vector<bad_data_case> bad_data_cases = {
     {"J missing", [](stan_data& d) { d.erase("J"); }, "J"},
-    {"J zero", [](stan_data& d) { d["J"] = data_value{{0.0}, {}, true}; }, "J"},
-    {"J negative", [](stan_data& d) { d["J"] = data_value{{-3.0}, {}, true}; }, "J"},
-    {"J fractional", [](stan_data& d) { d["J"] = data_value{{2.5}, {}, false}; }, "J"},
-    {"J written as a real", [](stan_data& d) { d["J"] = data_value{{8.0}, {}, false}; }, "J"},
-    {"J an array", [](stan_data& d) { d["J"] = data_value{{8.0}, {1}, true}; }, "J"},
-    {"J huge", [](stan_data& d) { d["J"] = data_value{{1e300}, {}, true}; }, "J"},
+    {"J zero",
+     [](stan_data& d) {
+       d["J"] = data_value{{0.0}, {}, true};
+     },
+     "J"},
+    {"J negative",
+     [](stan_data& d) {
+       d["J"] = data_value{{-3.0}, {}, true};
+     },
+     "J"},
+    {"J fractional",
+     [](stan_data& d) {
+       d["J"] = data_value{{2.5}, {}, false};
+     },
+     "J"},
+    {"J written as a real",
+     [](stan_data& d) {
+       d["J"] = data_value{{8.0}, {}, false};
+     },
+     "J"},
+    {"J an array",
+     [](stan_data& d) {
+       d["J"] = data_value{{8.0}, {1}, true};
+     },
+     "J"},
+    {"J huge",
+     [](stan_data& d) {
+       d["J"] = data_value{{1e300}, {}, true};
+     },
+     "J"},
     {"y missing", [](stan_data& d) { d.erase("y"); }, "y"},
     {"sigma missing", [](stan_data& d) { d.erase("sigma"); }, "sigma"},
     {"y too short",
-     [](stan_data& d) { d["y"] = data_value{{1, 2, 3, 4, 5, 6, 7}, {7}, true}; }, "y"},
+     [](stan_data& d) {
+       d["y"] = data_value{{1, 2, 3, 4, 5, 6, 7}, {7}, true};
+     },
+     "y"},
     {"sigma too long",
-     [](stan_data& d) { d["sigma"] = data_value{{1, 1, 1, 1, 1, 1, 1, 1, 1}, {9}, true}; },
+     [](stan_data& d) {
+       d["sigma"] = data_value{{1, 1, 1, 1, 1, 1, 1, 1, 1}, {9}, true};
+     },
      "sigma"},
-    {"y a scalar", [](stan_data& d) { d["y"] = data_value{{1.0}, {}, true}; }, "y"},
+    {"y a scalar",
+     [](stan_data& d) {
+       d["y"] = data_value{{1.0}, {}, true};
+     },
+     "y"},
     {"y two-dimensional",
-     [](stan_data& d) { d["y"] = data_value{{1, 2, 3, 4, 5, 6, 7, 8}, {2, 4}, true}; }, "y"},
-    {"J disagrees with y", [](stan_data& d) { d["J"] = data_value{{7.0}, {}, true}; }, "y"},
+     [](stan_data& d) {
+       d["y"] = data_value{{1, 2, 3, 4, 5, 6, 7, 8}, {2, 4}, true};
+     },
+     "y"},
+    {"J disagrees with y",
+     [](stan_data& d) {
+       d["J"] = data_value{{7.0}, {}, true};
+     },
+     "y"},
     {"y NaN", [](stan_data& d) { d["y"].values[3] = nan; }, "y[4]"},
     {"y infinite", [](stan_data& d) { d["y"].values[0] = -inf; }, "y[1]"},
     {"sigma infinite", [](stan_data& d) { d["sigma"].values[1] = inf; }, "sigma[2]"},

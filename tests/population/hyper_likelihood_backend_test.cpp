@@ -1,5 +1,5 @@
-// make_hyper_likelihood on the CPU path (src/population/hyper_likelihood_backend.cpp): the `cpu` kind is the
-// hyper_likelihood_posterior itself, `automatic` falls back to it without a device, and
+// make_hyper_likelihood on the CPU path (src/population/hyper_likelihood_backend.cpp): the `cpu`
+// kind is the hyper_likelihood_posterior itself, `automatic` falls back to it without a device, and
 // `cuda` throws where it cannot be had; the router that keeps small calls on the CPU
 // (src/backend/batch_router.hpp). No label: runs on every machine.
 #include <gtest/gtest.h>
@@ -48,9 +48,8 @@ population_samples ragged_samples(std::size_t objects, bool with_log_p0, unsigne
 
 // Inside and outside the priors θ_μ ∈ (−5, 5), θ_σ ∈ (0, 2), edges included.
 std::vector<double> test_thetas() {
-  return {0.0, 1.0,   0.3,  0.7, -1.0, 1.9, 4.9, 0.05, -4.9, 1.99,
-          -5.0, 1.0,  5.0,  1.0, 0.0,  0.0, 0.0, 2.0,  0.0,  -0.5,
-          -6.0, 1.0,  0.2,  0.02, 1.5, 1.2};
+  return {0.0, 1.0, 0.3, 0.7, -1.0, 1.9, 4.9,  0.05, -4.9, 1.99, -5.0, 1.0, 5.0,
+          1.0, 0.0, 0.0, 0.0, 2.0,  0.0, -0.5, -6.0, 1.0,  0.2,  0.02, 1.5, 1.2};
 }
 
 std::vector<double> evaluate(const batched_log_density& density,
@@ -74,8 +73,8 @@ TEST(MakeHyperLikelihood, CpuKindEqualsTheHyperLikelihoodPosterior) {
       const std::vector<double> got = evaluate(*density, thetas);
       for (std::size_t b = 0; b < expected.size(); ++b) {
         // Bit for bit: the cpu kind is the reference class.
-        EXPECT_EQ(got[b], expected[b]) << "theta " << b << ", log_p0 " << with_log_p0
-                                       << ", cut " << cut;
+        EXPECT_EQ(got[b], expected[b])
+            << "theta " << b << ", log_p0 " << with_log_p0 << ", cut " << cut;
       }
     }
   }
@@ -131,14 +130,13 @@ class tagged_density final : public batched_log_density {
   tagged_density(double tag, bool gradient) : tag_(tag), gradient_(gradient) {}
   std::size_t dim() const override { return 2; }
   std::vector<std::string> names() const override { return {"a", "b"}; }
-  void log_density(const double*, std::size_t batch, double* out,
-                   const run_hooks&) const override {
+  void log_density(const double*, std::size_t batch, double* out, const run_hooks&) const override {
     rows += batch;
     for (std::size_t b = 0; b < batch; ++b) out[b] = tag_;
   }
   bool has_gradient() const override { return gradient_; }
-  void log_density_gradient(const double* thetas, std::size_t batch, double* out,
-                            double* gradients, const run_hooks& hooks) const override {
+  void log_density_gradient(const double* thetas, std::size_t batch, double* out, double* gradients,
+                            const run_hooks& hooks) const override {
     log_density(thetas, batch, out, hooks);
     for (std::size_t k = 0; k < 2 * batch; ++k) gradients[k] = tag_;
   }

@@ -177,7 +177,8 @@ TEST(PopulationCuda, AutomaticKindKeepsSmallCallsOnTheCpu) {
   std::vector<double> g(batch), c(batch), a(batch);
   gpu->log_density(thetas.data(), batch, g.data());
   cpu.log_density(thetas.data(), batch, c.data());
-  const auto on_device = detail::make_hyper_likelihood(samples, infinity, backend_kind::automatic, terms);
+  const auto on_device =
+      detail::make_hyper_likelihood(samples, infinity, backend_kind::automatic, terms);
   on_device->log_density(thetas.data(), batch, a.data());
   EXPECT_EQ(a, g);
   const auto on_cpu =

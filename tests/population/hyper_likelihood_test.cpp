@@ -101,13 +101,13 @@ TEST(PopulationMath, ExpMinusIsAccurateToAFewUlps) {
 // Array wrappers of the AVX-512 loops (vector arguments cannot cross into code compiled
 // without AVX-512).
 __attribute__((target("avx512f,fma"))) void avx512_exp2_minus(const double* t, double* out,
-                                                               std::size_t count) {
+                                                              std::size_t count) {
   for (std::size_t n = 0; n + 8 <= count; n += 8) {
     _mm512_storeu_pd(out + n, detail::avx512::exp2_minus(_mm512_loadu_pd(t + n)));
   }
 }
 __attribute__((target("avx512f,fma"))) void avx512_exp_minus(const double* y, double* out,
-                                                              std::size_t count) {
+                                                             std::size_t count) {
   for (std::size_t n = 0; n + 8 <= count; n += 8) {
     _mm512_storeu_pd(out + n, detail::avx512::exp_minus(_mm512_loadu_pd(y + n)));
   }
@@ -130,9 +130,9 @@ TEST(PopulationMath, Avx512ExpMinusIsAccurateToAFewUlps) {
     const long double reference = std::exp2(-static_cast<long double>(t[k]));
     worst = std::max(worst, static_cast<double>(std::fabs(two[k] - reference) / reference));
     const long double natural_reference = std::exp(-static_cast<long double>(y[k]));
-    worst_natural = std::max(
-        worst_natural, static_cast<double>(std::fabs(natural[k] - natural_reference) /
-                                           natural_reference / (1.0L + y[k])));
+    worst_natural =
+        std::max(worst_natural, static_cast<double>(std::fabs(natural[k] - natural_reference) /
+                                                    natural_reference / (1.0L + y[k])));
   }
   EXPECT_LT(worst, 4e-16);
   EXPECT_LT(worst_natural, 1e-15);
@@ -151,8 +151,8 @@ TEST(PopulationMath, Avx512ExpMinusIsAccurateToAFewUlps) {
 }
 
 __attribute__((target("avx512f,fma"))) void avx512_flat_weights(const double* mu, double* out,
-                                                                 std::size_t count,
-                                                                 const detail::hyper_normal& theta) {
+                                                                std::size_t count,
+                                                                const detail::hyper_normal& theta) {
   const __m512d table_low = _mm512_load_pd(detail::avx512::exp2_sixteenths);
   const __m512d table_high = _mm512_load_pd(detail::avx512::exp2_sixteenths + 8);
   for (std::size_t n = 0; n + 8 <= count; n += 8) {

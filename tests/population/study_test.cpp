@@ -25,15 +25,16 @@ namespace {
 struct moments {
   double mean_mu, sd_mu, mean_sigma, sd_sigma;
 };
-moments quadrature_of_hyper_likelihood(const population_samples& samples, const population_exact& exact,
-                                       std::size_t points) {
+moments quadrature_of_hyper_likelihood(const population_samples& samples,
+                                       const population_exact& exact, std::size_t points) {
   std::vector<double> thetas;
   const double mu_step = 14.0 * exact.sd_mu / static_cast<double>(points - 1);
   const double sigma_step = 14.0 * exact.sd_sigma / static_cast<double>(points - 1);
   for (std::size_t a = 0; a < points; ++a) {
     for (std::size_t b = 0; b < points; ++b) {
       thetas.push_back(exact.mean_mu - 7.0 * exact.sd_mu + mu_step * static_cast<double>(a));
-      thetas.push_back(exact.mean_sigma - 7.0 * exact.sd_sigma + sigma_step * static_cast<double>(b));
+      thetas.push_back(exact.mean_sigma - 7.0 * exact.sd_sigma +
+                       sigma_step * static_cast<double>(b));
     }
   }
   const hyper_likelihood_posterior posterior(samples);
@@ -115,7 +116,8 @@ TEST(PopulationStudy, EnsembleOnTheHyperLikelihoodMatchesItsQuadrature) {
     const double mean = total / static_cast<double>(count);
     const autocorrelation_time tau = integrated_autocorrelation_time(series);
     const double mcse = sd * std::sqrt(tau.tau / static_cast<double>(count));
-    EXPECT_LT(std::fabs(mean - expected), 4.0 * mcse) << name << ": " << mean << " vs " << expected << ", mcse " << mcse;
+    EXPECT_LT(std::fabs(mean - expected), 4.0 * mcse)
+        << name << ": " << mean << " vs " << expected << ", mcse " << mcse;
   };
   check(mu, reference.mean_mu, reference.sd_mu, "theta_mu");
   check(sigma, reference.mean_sigma, reference.sd_sigma, "theta_sigma");

@@ -55,7 +55,8 @@ TEST(CudaBackend, NormalsAreEquivalentToCpu) {
       worst = std::max(worst, std::fabs(device[i * count + n] - host[n]) / scale);
     }
   }
-  EXPECT_LE(worst, 4.0 * std::numeric_limits<double>::epsilon()) << "worst relative error " << worst;
+  EXPECT_LE(worst, 4.0 * std::numeric_limits<double>::epsilon())
+      << "worst relative error " << worst;
   RecordProperty("worst_relative_error", std::to_string(worst));
 }
 
@@ -141,13 +142,13 @@ void expect_same_labels(backend& cpu, backend& cuda, const model& model,
                         const std::vector<double>& centres, bool crn) {
   const std::size_t n_params = params.size() / model.dim();
   const std::size_t n_centres = centres.size() / model.sample_size();
-  SCOPED_TRACE(model.name() + " params=" + std::to_string(n_params) + " centres=" +
-               std::to_string(n_centres) + " crn=" + std::to_string(crn));
+  SCOPED_TRACE(model.name() + " params=" + std::to_string(n_params) +
+               " centres=" + std::to_string(n_centres) + " crn=" + std::to_string(crn));
   std::vector<std::uint64_t> on_cpu(n_params * n_centres, 99), on_gpu(n_params * n_centres, 99);
-  cpu.count_nearest_centre(model, params.data(), n_params, sims, 9, crn, centres.data(),
-                           n_centres, on_cpu.data(), {});
-  cuda.count_nearest_centre(model, params.data(), n_params, sims, 9, crn, centres.data(),
-                            n_centres, on_gpu.data(), {});
+  cpu.count_nearest_centre(model, params.data(), n_params, sims, 9, crn, centres.data(), n_centres,
+                           on_cpu.data(), {});
+  cuda.count_nearest_centre(model, params.data(), n_params, sims, 9, crn, centres.data(), n_centres,
+                            on_gpu.data(), {});
   EXPECT_EQ(on_gpu, on_cpu);
   std::uint64_t labelled = 0;
   for (std::uint64_t count : on_cpu) labelled += count;
@@ -267,9 +268,9 @@ TEST(CudaBackend, MixtureAccumulateIsEquivalentToCpu) {
     const gaussian_test_model model(1, test_kind::two_sided, 1.96);
     const std::vector<double> targets = {-20.0, 0.0, 20.0};
     const std::vector<double> proposals = {-20.0, 0.0, 20.0, -22.0, 21.0};
-    const std::vector<double> dense = {0.01, 0.0, 0.0, 0.5, 0.49,  //
-                                       0.0, 0.01, 0.0, 0.5, 0.49,  //
-                                       0.0, 0.0, 0.01, 0.49, 0.5};
+    const std::vector<double> dense = {0.01, 0.0,  0.0,  0.5,  0.49,  //
+                                       0.0,  0.01, 0.0,  0.5,  0.49,  //
+                                       0.0,  0.0,  0.01, 0.49, 0.5};
     expect_same_sums(*cpu, *cuda, model, targets, proposals,
                      mixture_weights::from_dense(dense, 3, 5), 20000, "40 sd apart");
   }
@@ -311,8 +312,7 @@ TEST(CudaBackend, MixtureAccumulateIsEquivalentToCpu) {
 }
 
 void expect_same_study(backend& cpu, backend& cuda, const model& model,
-                       const std::vector<double>& targets, bool crn,
-                       std::size_t kmeans_subsample) {
+                       const std::vector<double>& targets, bool crn, std::size_t kmeans_subsample) {
   SCOPED_TRACE(model.name() + " crn=" + std::to_string(crn));
   run_spec run;
   run.seed = 23;

@@ -14,7 +14,8 @@ constexpr double phi_196 = 0.9750021048517795;  // Φ(1.96), from standard table
 
 TEST(GaussianExactRates, OneAndTwoSidedAtTheNull) {
   const double zero[] = {0.0};
-  EXPECT_NEAR(*gaussian_test_model(1, test_kind::one_sided, 1.96).exact_rate(zero), 1.0 - phi_196, 1e-15);
+  EXPECT_NEAR(*gaussian_test_model(1, test_kind::one_sided, 1.96).exact_rate(zero), 1.0 - phi_196,
+              1e-15);
   EXPECT_NEAR(*gaussian_test_model(1, test_kind::two_sided, 1.96).exact_rate(zero),
               2.0 * (1.0 - phi_196), 1e-15);
 }
@@ -28,11 +29,13 @@ TEST(GaussianExactRates, FarTailIsAccurate) {
 
 TEST(GaussianExactRates, SumMaxAndNormHaveTheirClosedForms) {
   const double zeros[] = {0.0, 0.0, 0.0};
-  EXPECT_NEAR(*gaussian_test_model(3, test_kind::sum, 1.96).exact_rate(zeros), 1.0 - phi_196, 1e-15);
+  EXPECT_NEAR(*gaussian_test_model(3, test_kind::sum, 1.96).exact_rate(zeros), 1.0 - phi_196,
+              1e-15);
   EXPECT_NEAR(*gaussian_test_model(2, test_kind::max, 1.96).exact_rate(zeros),
               1.0 - phi_196 * phi_196, 1e-15);
   // Central χ²_2 tail exp(−c/2); central χ²_3 tail 2(1 − Φ(√c)) + √(2c/π) e^{−c/2}.
-  EXPECT_NEAR(*gaussian_test_model(2, test_kind::norm, 4.0).exact_rate(zeros), std::exp(-2.0), 1e-14);
+  EXPECT_NEAR(*gaussian_test_model(2, test_kind::norm, 4.0).exact_rate(zeros), std::exp(-2.0),
+              1e-14);
   const double c = 1.96 * 1.96;
   EXPECT_NEAR(*gaussian_test_model(3, test_kind::norm, c).exact_rate(zeros),
               2.0 * (1.0 - phi_196) + std::sqrt(2.0 * c / M_PI) * std::exp(-c / 2.0), 1e-13);

@@ -58,8 +58,8 @@ TEST(ImportanceSampling, EstimatesMatchExactRatesForEveryTestAndDimension) {
     const rates_result result = run_importance(model, targets, 11, spec);
     ASSERT_EQ(result.rows.size(), 5u);
     for (const rate_row& row : result.rows) {
-      SCOPED_TRACE(model.name() + " d=" + std::to_string(c.dim) + " theta_0=" +
-                   std::to_string(row.theta[0]));
+      SCOPED_TRACE(model.name() + " d=" + std::to_string(c.dim) +
+                   " theta_0=" + std::to_string(row.theta[0]));
       ASSERT_TRUE(std::isfinite(row.estimate));
       ASSERT_GT(row.std_error, 0.0);
       EXPECT_LT(std::fabs(row.estimate - *row.exact), 4.0 * row.std_error)
@@ -147,7 +147,8 @@ TEST(ImportanceSampling, WeightSourceIsTheNearestTargetWithPilotRejections) {
     double best = 1e300;
     for (std::size_t k = 0; k < 81; ++k) {
       if (details.pilot_rejections[k] == 0) continue;
-      const double d0 = targets[2 * j] - targets[2 * k], d1 = targets[2 * j + 1] - targets[2 * k + 1];
+      const double d0 = targets[2 * j] - targets[2 * k],
+                   d1 = targets[2 * j + 1] - targets[2 * k + 1];
       if (d0 * d0 + d1 * d1 < best) {
         best = d0 * d0 + d1 * d1;
         nearest = k;

@@ -49,9 +49,10 @@ TEST(ClopperPearson, BoundsSolveTheBinomialTailEquations) {
     const interval ci = clopper_pearson_interval(r, n, confidence);
     using boost::math::binomial_distribution;
     const double rd = static_cast<double>(r), nd = static_cast<double>(n);
-    const double upper_tail_at_low =
-        boost::math::cdf(boost::math::complement(binomial_distribution<double>(nd, ci.low), rd - 1.0));
-    const double lower_tail_at_high = boost::math::cdf(binomial_distribution<double>(nd, ci.high), rd);
+    const double upper_tail_at_low = boost::math::cdf(
+        boost::math::complement(binomial_distribution<double>(nd, ci.low), rd - 1.0));
+    const double lower_tail_at_high =
+        boost::math::cdf(binomial_distribution<double>(nd, ci.high), rd);
     EXPECT_NEAR(upper_tail_at_low, alpha / 2.0, 1e-9) << r << "/" << n;
     EXPECT_NEAR(lower_tail_at_high, alpha / 2.0, 1e-9) << r << "/" << n;
     const double upper = clopper_pearson_upper(r, n, confidence);

@@ -96,7 +96,8 @@ TEST(KmeansAssignment, AssignPointsIsTheNearestCentreOfAFullScan) {
     const full_scan reference = scan(points, dim, centres);
 
     std::vector<std::size_t> labels(n, 99);
-    const assignment_totals totals = assign_points(points.data(), n, dim, centres, labels.data(), 1);
+    const assignment_totals totals =
+        assign_points(points.data(), n, dim, centres, labels.data(), 1);
     EXPECT_EQ(labels, reference.labels);
     EXPECT_EQ(totals.counts, reference.counts);
     EXPECT_NEAR(totals.inertia, reference.inertia, 1e-12 * reference.inertia);
@@ -130,7 +131,8 @@ TEST(KmeansAssignment, TiesGoToTheLowestCentreNumber) {
     }
     const full_scan reference = scan(points, dim, centres);
     std::vector<std::size_t> labels(600);
-    const assignment_totals totals = assign_points(points.data(), 600, dim, centres, labels.data(), 2);
+    const assignment_totals totals =
+        assign_points(points.data(), 600, dim, centres, labels.data(), 2);
     EXPECT_EQ(labels, reference.labels);
     EXPECT_EQ(totals.counts, reference.counts);
     EXPECT_EQ(totals.inertia, reference.inertia);  // integers: exact in any order

@@ -86,7 +86,8 @@ void expect_equal_to_brute_force(const model& model, const std::vector<double>& 
     ASSERT_GT(reference.estimate[j], 0.0);
     EXPECT_NEAR(engine.estimate[j], reference.estimate[j], 1e-12 * reference.estimate[j]);
     const double seed_divisor_variance = engine.variance[j] * (n - 1.0) / n;
-    EXPECT_NEAR(seed_divisor_variance, reference.seed_variance[j], 1e-12 * reference.seed_variance[j]);
+    EXPECT_NEAR(seed_divisor_variance, reference.seed_variance[j],
+                1e-12 * reference.seed_variance[j]);
   }
 }
 
@@ -118,13 +119,15 @@ TEST(MixtureDenseMode, EqualsTheSeedsFourIndexFormula) {
 TEST(MixtureDenseMode, EqualsBruteForceForAnArbitraryWeightMatrix) {
   const gaussian_test_model model(2, test_kind::norm, 4.0);
   const std::vector<double> targets = {0.0, 0.0, 1.0, -0.5, -1.5, 1.5, 2.0, 2.0};
-  const std::vector<double> proposals = {0.0, 0.0, 2.5, 0.0, 0.0, 2.5, -2.5, -2.5, 1.0, -0.5, 3.0, 3.0};
+  const std::vector<double> proposals = {0.0,  0.0,  2.5, 0.0,  0.0, 2.5,
+                                         -2.5, -2.5, 1.0, -0.5, 3.0, 3.0};
   const std::vector<double> dense = {
       0.2, 0.3, 0.3, 0.2, 0.0, 0.0,   // target 0: own + three shared
       0.0, 0.5, 0.0, 0.0, 0.5, 0.0,   // target 1: its own parameter is proposal 4
       0.0, 0.0, 0.0, 0.0, 0.0, 1.0,   // target 2: one proposal, not its own parameter
       0.1, 0.2, 0.3, 0.1, 0.0, 0.3};  // target 3: many, shared with others
-  for (unsigned threads : {1u, 2u}) expect_equal_to_brute_force(model, targets, proposals, dense, 700, threads);
+  for (unsigned threads : {1u, 2u})
+    expect_equal_to_brute_force(model, targets, proposals, dense, 700, threads);
 }
 
 TEST(InverseSumExp, IsStableFarApart) {
@@ -134,7 +137,8 @@ TEST(InverseSumExp, IsStableFarApart) {
   EXPECT_TRUE(std::isfinite(value));
   EXPECT_NEAR(std::log(value), -700.0, 1e-12);
   const double tiny[] = {-700.0, -701.0};  // e^-700 + e^-701: near the bottom of double
-  EXPECT_NEAR(std::log(detail::inverse_sum_exp(tiny, 2)), 700.0 - std::log1p(std::exp(-1.0)), 1e-12);
+  EXPECT_NEAR(std::log(detail::inverse_sum_exp(tiny, 2)), 700.0 - std::log1p(std::exp(-1.0)),
+              1e-12);
   const double huge[] = {std::log(0.01), 1000.0};  // sum overflows: the inverse is 0, no NaN
   EXPECT_EQ(detail::inverse_sum_exp(huge, 2), 0.0);
 }
@@ -144,9 +148,9 @@ TEST(MixtureEstimator, NoOverflowWithParametersFortySigmaApart) {
   const gaussian_test_model model(1, test_kind::two_sided, 1.96);
   const std::vector<double> targets = {-20.0, 0.0, 20.0};
   const std::vector<double> proposals = {-20.0, 0.0, 20.0, -22.0, 21.0};
-  const std::vector<double> dense = {0.01, 0.0, 0.0, 0.5, 0.49,   //
-                                     0.0, 0.01, 0.0, 0.5, 0.49,   //
-                                     0.0, 0.0, 0.01, 0.49, 0.5};
+  const std::vector<double> dense = {0.01, 0.0,  0.0,  0.5,  0.49,  //
+                                     0.0,  0.01, 0.0,  0.5,  0.49,  //
+                                     0.0,  0.0,  0.01, 0.49, 0.5};
   const mixture_weights weights = mixture_weights::from_dense(dense, 3, 5);
   mixture_problem problem{targets.data(), 3, proposals.data(), 5, &weights, 2000, 5};
   auto cpu = make_cpu_backend();

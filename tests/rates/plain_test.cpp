@@ -56,8 +56,8 @@ TEST(PlainMonteCarlo, EstimatesMatchExactRatesForEveryTestAndDimension) {
     for (const rate_row& row : result.rows) {
       const double exact = *row.exact;
       const double n = static_cast<double>(plain.sims);
-      SCOPED_TRACE(model.name() + " d=" + std::to_string(c.dim) + " theta_0=" +
-                   std::to_string(row.theta[0]) + " exact=" + std::to_string(exact));
+      SCOPED_TRACE(model.name() + " d=" + std::to_string(c.dim) +
+                   " theta_0=" + std::to_string(row.theta[0]) + " exact=" + std::to_string(exact));
       if (n * exact >= 20.0 && n * (1.0 - exact) >= 20.0) {
         EXPECT_LT(std::fabs(row.estimate - exact), 4.0 * std::sqrt(exact * (1.0 - exact) / n));
       } else {
@@ -97,9 +97,8 @@ TEST(PlainMonteCarlo, ClopperPearsonHoldsSmallRates) {
 // look standard normal. One target per run, so the z-scores are independent.
 TEST(PlainMonteCarlo, StandardErrorsAreCalibratedOverIndependentSeeds) {
   auto cpu = make_cpu_backend();
-  const case_spec cases[] = {{test_kind::one_sided, 1, 1.96},
-                             {test_kind::max, 2, 2.2},
-                             {test_kind::norm, 3, 7.8}};
+  const case_spec cases[] = {
+      {test_kind::one_sided, 1, 1.96}, {test_kind::max, 2, 2.2}, {test_kind::norm, 3, 7.8}};
   for (const case_spec& c : cases) {
     const gaussian_test_model model(c.dim, c.kind, c.critical);
     std::vector<double> target(c.dim, 0.4);

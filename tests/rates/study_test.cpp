@@ -24,7 +24,8 @@ rates_study valid_study() {
 }
 
 // Expects validate() to reject `study` naming `field`, with `fragment` in the message.
-void expect_invalid(const rates_study& study, const std::string& field, const std::string& fragment) {
+void expect_invalid(const rates_study& study, const std::string& field,
+                    const std::string& fragment) {
   try {
     validate(study);
     ADD_FAILURE() << "no error for " << field;
@@ -42,8 +43,8 @@ TEST(Study, MethodNames) {
 
 TEST(Study, CartesianGridLastCoordinateFastest) {
   const rates_study study = valid_study();
-  EXPECT_EQ(grid_targets(study.grid, 2),
-            (std::vector<double>{0.0, 10.0, 0.0, 10.5, 0.0, 11.0, 1.0, 10.0, 1.0, 10.5, 1.0, 11.0}));
+  EXPECT_EQ(grid_targets(study.grid, 2), (std::vector<double>{0.0, 10.0, 0.0, 10.5, 0.0, 11.0, 1.0,
+                                                              10.0, 1.0, 10.5, 1.0, 11.0}));
 }
 
 TEST(Study, GridMatchesNumpyLinspace) {

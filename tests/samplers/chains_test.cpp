@@ -133,8 +133,9 @@ TEST(NutsChains, ThreadCountDoesNotChangeTheDraws) {
     std::vector<recorder> chains(4);
     run_hooks hooks;
     hooks.threads = threads;
-    run_nuts_chains(model, config, chains.size(),
-                    [&](std::size_t c) -> draw_writer& { return chains[c]; }, hooks);
+    run_nuts_chains(
+        model, config, chains.size(), [&](std::size_t c) -> draw_writer& { return chains[c]; },
+        hooks);
     return chains;
   };
   const std::vector<recorder> one = run_with(1);
@@ -152,8 +153,9 @@ TEST(NutsChains, OneProgressStageForAllChains) {
   progress_recorder progress;
   run_hooks hooks;
   hooks.progress = &progress;
-  run_nuts_chains(model, config, chains.size(),
-                  [&](std::size_t c) -> draw_writer& { return chains[c]; }, hooks, "sampling");
+  run_nuts_chains(
+      model, config, chains.size(), [&](std::size_t c) -> draw_writer& { return chains[c]; }, hooks,
+      "sampling");
   EXPECT_EQ(progress.stages, std::vector<std::string>{"sampling"});
   EXPECT_EQ(progress.totals, std::vector<std::uint64_t>{3 * 250});
   EXPECT_EQ(progress.advanced.load(), 3u * 250u);
@@ -172,8 +174,9 @@ TEST(NutsChains, AFailingChainsExceptionReachesTheCaller) {
     hooks.progress = &progress;
     hooks.threads = threads;
     try {
-      run_nuts_chains(model, config, chains.size(),
-                      [&](std::size_t c) -> draw_writer& { return chains[c]; }, hooks);
+      run_nuts_chains(
+          model, config, chains.size(), [&](std::size_t c) -> draw_writer& { return chains[c]; },
+          hooks);
       ADD_FAILURE() << "no exception";
     } catch (const runtime_failure& e) {
       EXPECT_STREQ(e.what(), "writer failed");
@@ -196,7 +199,9 @@ TEST(NutsChains, AWriterSourcesExceptionReachesTheCaller) {
 TEST(NutsChains, BadSettingsAndInterruptsReachTheCaller) {
   const bivariate_normal model;
   std::vector<recorder> chains(2);
-  const chain_writer_source writer_of = [&](std::size_t c) -> draw_writer& { return chains[c]; };
+  const chain_writer_source writer_of = [&](std::size_t c) -> draw_writer& {
+    return chains[c];
+  };
   EXPECT_THROW(run_nuts_chains(model, small_config(metric_kind::diag), 0, writer_of), usage_error);
   nuts_config bad = small_config(metric_kind::diag);
   bad.adapt_delta = 1.5;

@@ -88,8 +88,8 @@ void expect_matches(double actual, double expected, const std::string& what) {
   }
   const double error = std::abs(actual - expected);
   EXPECT_LE(error, relative_tolerance * std::abs(expected))
-      << what << ": got " << actual << ", posterior 1.4.0 gives " << expected
-      << " (relative error " << error / std::abs(expected) << ")";
+      << what << ": got " << actual << ", posterior 1.4.0 gives " << expected << " (relative error "
+      << error / std::abs(expected) << ")";
 }
 
 TEST(DiagnosticsReference, AgreesWithPosterior140) {
@@ -101,7 +101,9 @@ TEST(DiagnosticsReference, AgreesWithPosterior140) {
     const chains draws = read_draws(row.at("file"), parse_double(row.at("divisor")));
     ASSERT_EQ(draws.size(), static_cast<std::size_t>(std::stoi(row.at("n_chains"))));
     ASSERT_EQ(draws.front().size(), static_cast<std::size_t>(std::stoi(row.at("n_draws"))));
-    const auto expected = [&](const char* column) { return parse_double(row.at(column)); };
+    const auto expected = [&](const char* column) {
+      return parse_double(row.at(column));
+    };
 
     expect_matches(rhat(draws), expected("rhat"), "rhat");
     expect_matches(ess_bulk(draws), expected("ess_bulk"), "ess_bulk");
@@ -234,9 +236,9 @@ TEST(Diagnostics, ConstantAndNanDrawsGiveNaN) {
   chains with_nan = ar1_chains(51, 4, 100, 0.0);
   with_nan[2][7] = std::nan("");
   const parameter_summary summary = summarize("x", with_nan);
-  for (double value : {summary.mean, summary.mcse_mean, summary.sd, summary.mcse_sd,
-                       summary.q5, summary.q50, summary.q95, summary.ess_bulk,
-                       summary.ess_tail, summary.rhat}) {
+  for (double value :
+       {summary.mean, summary.mcse_mean, summary.sd, summary.mcse_sd, summary.q5, summary.q50,
+        summary.q95, summary.ess_bulk, summary.ess_tail, summary.rhat}) {
     EXPECT_TRUE(std::isnan(value));
   }
 }

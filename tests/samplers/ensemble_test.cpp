@@ -80,12 +80,11 @@ gaussian_target correlated_2d() {
 
 // A 5-D Gaussian with scales from 0.1 to 30 and strong correlations.
 gaussian_target gaussian_5d() {
-  return gaussian_target({0.5, -1.0, 3.0, 0.0, 10.0},
-                         {0.1, 0.0, 0.0, 0.0, 0.0,   //
-                          1.5, 1.0, 0.0, 0.0, 0.0,   //
-                          -2.0, 0.5, 3.0, 0.0, 0.0,  //
-                          0.3, -0.2, 0.1, 0.5, 0.0,  //
-                          10.0, 5.0, -20.0, 4.0, 30.0});
+  return gaussian_target({0.5, -1.0, 3.0, 0.0, 10.0}, {0.1,  0.0,  0.0,   0.0, 0.0,  //
+                                                       1.5,  1.0,  0.0,   0.0, 0.0,  //
+                                                       -2.0, 0.5,  3.0,   0.0, 0.0,  //
+                                                       0.3,  -0.2, 0.1,   0.5, 0.0,  //
+                                                       10.0, 5.0,  -20.0, 4.0, 30.0});
 }
 
 // θ = A⁻¹(y − b) fed to a base target: the image of the base density under y = A θ + b
@@ -214,11 +213,10 @@ void expect_invariant(const gaussian_target& target, std::size_t walkers, std::s
         mcse_z(walker_series(run, burn_in, [&](const double* x) { return x[i]; }), mu[i]);
     EXPECT_LT(std::abs(z), 4.0) << "mean of parameter " << i;
     for (std::size_t j = 0; j <= i; ++j) {
-      const double zc = mcse_z(walker_series(run, burn_in,
-                                             [&](const double* x) {
-                                               return (x[i] - mu[i]) * (x[j] - mu[j]);
-                                             }),
-                               sigma[i * n + j]);
+      const double zc =
+          mcse_z(walker_series(run, burn_in,
+                               [&](const double* x) { return (x[i] - mu[i]) * (x[j] - mu[j]); }),
+                 sigma[i * n + j]);
       EXPECT_LT(std::abs(zc), 4.0) << "covariance " << i << ", " << j;
     }
   }
@@ -257,8 +255,8 @@ std::pair<double, double> expected_acceptance(std::size_t dim, double a, std::si
 
 // The sampler's acceptance rate after burn-in (a walker moved ⇔ its proposal was accepted)
 // against expected_acceptance, within 4 combined standard errors.
-void expect_acceptance_rate(const gaussian_target& target, std::size_t walkers,
-                            std::size_t steps, std::size_t burn_in, std::uint64_t seed) {
+void expect_acceptance_rate(const gaussian_target& target, std::size_t walkers, std::size_t steps,
+                            std::size_t burn_in, std::uint64_t seed) {
   ensemble_config config;
   config.walkers = walkers;
   config.steps = steps;
@@ -282,8 +280,8 @@ void expect_acceptance_rate(const gaussian_target& target, std::size_t walkers,
   const double sampler_se = std::sqrt(rate * (1.0 - rate) * tau / count);
   const auto [expected, expected_se] = expected_acceptance(dim, config.stretch, 400000);
   EXPECT_LT(std::abs(rate - expected), 4.0 * std::hypot(sampler_se, expected_se))
-      << "rate " << rate << ", expected " << expected << " ± " << expected_se
-      << ", sampler se " << sampler_se;
+      << "rate " << rate << ", expected " << expected << " ± " << expected_se << ", sampler se "
+      << sampler_se;
   // The whole run's fraction, burn-in included, is the same number to within the burn-in.
   EXPECT_NEAR(run.acceptance_fraction(), rate,
               static_cast<double>(burn_in) / static_cast<double>(steps) + 0.01);

@@ -97,7 +97,8 @@ TEST(NutsEightSchools, CenteredDivergesAndHigherDeltaHelps) {
   const run_result low = sample("eight_schools_centered", 0.8, 7);
   const run_result high = sample("eight_schools_centered", 0.99, 7);
   EXPECT_GT(low.divergent, 0u);
-  EXPECT_LT(high.divergent, low.divergent) << "δ = 0.8: " << low.divergent << ", δ = 0.99: " << high.divergent;
+  EXPECT_LT(high.divergent, low.divergent)
+      << "δ = 0.8: " << low.divergent << ", δ = 0.99: " << high.divergent;
 }
 
 }  // namespace

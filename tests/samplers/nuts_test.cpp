@@ -284,16 +284,13 @@ TEST(NutsAdaptationWindows, ExactFitDoesNotFallBack) {
   // 75 + 25 + 50 == 150 is not strictly greater: the configured buffers stay.
   EXPECT_EQ(adaptation_windows(150, 75, 50, 25), (window_list{{75, 99}}));
   EXPECT_EQ(adaptation_windows(200, 75, 50, 25), (window_list{{75, 99}, {100, 149}}));
-  EXPECT_EQ(adaptation_windows(300, 75, 50, 25),
-            (window_list{{75, 99}, {100, 149}, {150, 249}}));
+  EXPECT_EQ(adaptation_windows(300, 75, 50, 25), (window_list{{75, 99}, {100, 149}, {150, 249}}));
   // When the window after next would overrun the slow phase, the next one stretches to its
   // end: 100–149 would be followed by 150–249 > 199, so the second window is 100–199.
   EXPECT_EQ(adaptation_windows(250, 75, 50, 25), (window_list{{75, 99}, {100, 199}}));
-  EXPECT_EQ(adaptation_windows(320, 75, 50, 25),
-            (window_list{{75, 99}, {100, 149}, {150, 269}}));
+  EXPECT_EQ(adaptation_windows(320, 75, 50, 25), (window_list{{75, 99}, {100, 149}, {150, 269}}));
   EXPECT_EQ(adaptation_windows(2000, 75, 50, 25),
-            (window_list{{75, 99}, {100, 149}, {150, 249}, {250, 449}, {450, 849},
-                         {850, 1949}}));
+            (window_list{{75, 99}, {100, 149}, {150, 249}, {250, 449}, {450, 849}, {850, 1949}}));
 }
 
 TEST(NutsAdaptationWindows, NoWindowsBelowTwentyIterations) {
@@ -423,16 +420,14 @@ TEST(Nuts, TenDimensionalStandardNormal) {
     for (double v : out.adapted_inverse_metric) EXPECT_NEAR(v, 1.0, 0.4);
     chains.push_back(out.sampling());
   }
-  std::printf("[ info ] 10-D normal: %.3f s per chain (1000 warmup + 1000 draws)\n",
-              seconds / 4.0);
+  std::printf("[ info ] 10-D normal: %.3f s per chain (1000 warmup + 1000 draws)\n", seconds / 4.0);
 
   for (std::size_t i = 0; i < 10; ++i) {
     const estimate mean = batch_means(chains, [i](const recorded_draw& d) { return d.outputs[i]; });
     EXPECT_LT(std::abs(mean.mean), 4.0 * mean.mcse) << "coordinate " << i << " mean";
-    const estimate second = batch_means(
-        chains, [i](const recorded_draw& d) { return d.outputs[i] * d.outputs[i]; });
-    EXPECT_LT(std::abs(second.mean - 1.0), 4.0 * second.mcse) << "coordinate " << i
-                                                             << " variance";
+    const estimate second =
+        batch_means(chains, [i](const recorded_draw& d) { return d.outputs[i] * d.outputs[i]; });
+    EXPECT_LT(std::abs(second.mean - 1.0), 4.0 * second.mcse) << "coordinate " << i << " variance";
     EXPECT_LT(second.mcse, 0.06);  // the test has power: ~4000 draws, ESS in the thousands
   }
 
@@ -495,8 +490,8 @@ TEST(Nuts, LargeFixedStepSizeStillSamplesTheTarget) {
   for (const auto& d : out.draws) accept += d.info.accept_stat;
   EXPECT_LT(accept / 4000.0, 0.7);  // the regime where the weights matter
   for (std::size_t i = 0; i < 5; ++i) {
-    const estimate second = batch_means(
-        chains, [i](const recorded_draw& d) { return d.outputs[i] * d.outputs[i]; });
+    const estimate second =
+        batch_means(chains, [i](const recorded_draw& d) { return d.outputs[i] * d.outputs[i]; });
     EXPECT_LT(std::abs(second.mean - 1.0), 4.0 * second.mcse) << i;
     EXPECT_LT(second.mcse, 0.1);
   }
@@ -612,8 +607,8 @@ TEST(Nuts, DenseMetricAdaptsToCorrelatedNormal) {
     const estimate mean = batch_means(chains, [i](const recorded_draw& d) { return d.outputs[i]; });
     EXPECT_LT(std::abs(mean.mean), 4.0 * mean.mcse) << i;
   }
-  const estimate cross = batch_means(
-      chains, [](const recorded_draw& d) { return d.outputs[0] * d.outputs[1]; });
+  const estimate cross =
+      batch_means(chains, [](const recorded_draw& d) { return d.outputs[0] * d.outputs[1]; });
   EXPECT_LT(std::abs(cross.mean - model.covariance(0, 1)), 4.0 * cross.mcse);
 }
 
@@ -714,8 +709,8 @@ TEST(Nuts, ThinningSaveWarmupAndProgress) {
   run_nuts(model, config, out, hooks);
   std::size_t warmup = 0, sampling = 0;
   for (const auto& d : out.draws) (d.warmup ? warmup : sampling) += 1;
-  EXPECT_EQ(warmup, 34u);   // iterations 0, 3, …, 99
-  EXPECT_EQ(sampling, 17u); // iterations 0, 3, …, 48
+  EXPECT_EQ(warmup, 34u);    // iterations 0, 3, …, 99
+  EXPECT_EQ(sampling, 17u);  // iterations 0, 3, …, 48
   EXPECT_EQ(progress.stages, std::vector<std::string>{"chain"});
   EXPECT_EQ(progress.totals, std::vector<std::uint64_t>{150});
   EXPECT_EQ(progress.advanced, 150u);

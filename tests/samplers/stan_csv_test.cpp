@@ -63,7 +63,8 @@ TEST(StanCsv, WrittenDrawsParseBackToTheSameNumbers) {
 }
 
 TEST(StanCsv, ReadsCmdStansLayout) {
-  const stan_csv csv = read_stan_csv_file(std::string(ISMC_TEST_DATA_DIR) + "/stan_csv/cmdstan_layout.csv");
+  const stan_csv csv =
+      read_stan_csv_file(std::string(ISMC_TEST_DATA_DIR) + "/stan_csv/cmdstan_layout.csv");
   EXPECT_EQ(csv.config.at("model"), "bernoulli_model");
   EXPECT_EQ(csv.config.at("max_depth"), "10");
   EXPECT_EQ(csv.config.at("metric"), "diag_e");
@@ -78,7 +79,8 @@ TEST(StanCsv, ReadsCmdStansLayout) {
 // A file written by Stan itself (rstan 2.21, sample_file =, 100 warmup draws saved before
 // the adaptation block, then 50 draws; see tests/data/stan_csv/README.md).
 TEST(StanCsv, ReadsAFileWrittenByStan) {
-  const stan_csv csv = read_stan_csv_file(std::string(ISMC_TEST_DATA_DIR) + "/stan_csv/rstan_eight_schools.csv");
+  const stan_csv csv =
+      read_stan_csv_file(std::string(ISMC_TEST_DATA_DIR) + "/stan_csv/rstan_eight_schools.csv");
   EXPECT_EQ(csv.warmup_draws.size(), 100u);
   EXPECT_EQ(csv.draws.size(), 50u);
   EXPECT_EQ(csv.config.at("seed"), "20240601");

@@ -24,9 +24,9 @@ class progress_sink {
 /// What a run is given besides its inputs: where to report progress and a flag that,
 /// once set (say by a signal handler), makes it stop by throwing `ismc::interrupted`.
 struct run_hooks {
-  progress_sink* progress = nullptr;                 ///< may be null: no reports
-  const std::atomic<bool>* interrupt = nullptr;      ///< may be null: never interrupted
-  unsigned threads = 0;                              ///< CPU threads; 0 = all hardware threads
+  progress_sink* progress = nullptr;             ///< may be null: no reports
+  const std::atomic<bool>* interrupt = nullptr;  ///< may be null: never interrupted
+  unsigned threads = 0;                          ///< CPU threads; 0 = all hardware threads
 
   void begin(const std::string& stage, std::uint64_t total) const {
     if (progress != nullptr) progress->begin(stage, total);

@@ -58,8 +58,8 @@ ISMC_HD inline philox_block philox4x32_10(philox_block counter, std::uint32_t ke
 
 /// Identifies one independent random stream: the study's seed and a stream number.
 struct random_stream {
-  std::uint64_t seed = 0;   ///< the study's seed
-  std::uint32_t stream = 0; ///< parameter index, or 0 for shared common random numbers
+  std::uint64_t seed = 0;    ///< the study's seed
+  std::uint32_t stream = 0;  ///< parameter index, or 0 for shared common random numbers
 };
 
 /// The raw Philox block `block` of simulation `sim` in stream `s`.

@@ -24,12 +24,12 @@ namespace ismc {
 /// one q at a time in the calling thread), `cuda` (`make_partial_pooling_density` on the
 /// device, called with batch 1 for every gradient NUTS asks for; concurrent chains take
 /// turns) or `automatic` (CUDA when compiled in, a device is present and the model has at
-/// least a threshold of objects (src/models/partial_pooling_backend.hpp); the CPU otherwise). Throws as
-/// `make_backend` when CUDA is asked for and cannot be had (`not_compiled` without CUDA,
+/// least a threshold of objects (src/models/partial_pooling_backend.hpp); the CPU otherwise).
+/// Throws as `make_backend` when CUDA is asked for and cannot be had (`not_compiled` without CUDA,
 /// `runtime_failure` without a device), before looking at x and α. On the device, a failing
 /// CUDA call makes log_density throw `device_error`.
-std::unique_ptr<posterior_model> make_partial_pooling(
-    std::vector<double> x, double alpha, backend_kind kind = backend_kind::cpu);
+std::unique_ptr<posterior_model> make_partial_pooling(std::vector<double> x, double alpha,
+                                                      backend_kind kind = backend_kind::cpu);
 
 /// The partial-pooling model's log density (as `make_partial_pooling`'s, the same lp on the
 /// same unconstrained q = (a, b, μ_1 … μ_n), dim n + 2) as a batched density with its
@@ -42,8 +42,8 @@ std::unique_ptr<posterior_model> make_partial_pooling(
 /// q in and lp and the gradients out, one block per row; results agree with the CPU's to
 /// rounding (the sums over objects are added in another order) and are deterministic;
 /// concurrent calls take turns. `automatic` without a device is the CPU; with one, calls of
-/// at least a threshold of objects (src/models/partial_pooling_backend.hpp) of work (batch × n) go to the device and smaller
-/// ones to the CPU. The errors as `make_partial_pooling(x, alpha, kind)`.
+/// at least a threshold of objects (src/models/partial_pooling_backend.hpp) of work (batch × n) go
+/// to the device and smaller ones to the CPU. The errors as `make_partial_pooling(x, alpha, kind)`.
 std::unique_ptr<batched_log_density> make_partial_pooling_density(
     std::vector<double> x, double alpha, backend_kind kind = backend_kind::cpu);
 

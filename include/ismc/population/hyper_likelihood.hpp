@@ -59,9 +59,9 @@ class hyper_likelihood_posterior : public batched_log_density {
 /// The hyper-likelihood posterior on a backend: `cpu` (threads over the batch and the
 /// objects) or `cuda` (samples copied to the device once; one kernel pass per call);
 /// `automatic` takes the CPU without a device, and with one (CUDA compiled in) sends each
-/// call of at least a threshold of terms (src/population/hyper_likelihood_backend.hpp) to the device and smaller ones to the CPU (so
-/// an ensemble, whose calls all have one size, stays on one of them). Throws as
-/// `make_backend` when CUDA is asked for and cannot be had.
+/// call of at least a threshold of terms (src/population/hyper_likelihood_backend.hpp) to the
+/// device and smaller ones to the CPU (so an ensemble, whose calls all have one size, stays on one
+/// of them). Throws as `make_backend` when CUDA is asked for and cannot be had.
 std::unique_ptr<batched_log_density> make_hyper_likelihood(
     population_samples samples, double variance_cut = std::numeric_limits<double>::infinity(),
     backend_kind kind = backend_kind::cpu);

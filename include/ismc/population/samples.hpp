@@ -30,7 +30,7 @@ struct population_setting {
   std::size_t objects = 1000;
   double theta_mu = 0.0;
   double theta_sigma = 1.0;
-  double alpha = 1.0;                   ///< measurement noise of x_i
+  double alpha = 1.0;  ///< measurement noise of x_i
   std::size_t samples_per_object = 1000;
 };
 

@@ -34,9 +34,8 @@ class backend {
   /// j < n_targets, with targets stored row-major (n_targets × model.dim()). Target j uses
   /// stream `streams::target(j, common_random_numbers)` of `seed`.
   virtual void count_rejections(const model& model, const double* targets, std::size_t n_targets,
-                                std::uint64_t sims, std::uint64_t seed,
-                                bool common_random_numbers, std::uint64_t* counts,
-                                const run_hooks& hooks) = 0;
+                                std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
+                                std::uint64_t* counts, const run_hooks& hooks) = 0;
 
   /// Pilot, collecting: counts the rejections among simulations [0, sims) at each
   /// parameter into `counts` (as `count_rejections` does) and keeps each rejected sample
@@ -52,16 +51,16 @@ class backend {
   /// Pilot, labelling: `counts[j * n_centres + c]` = rejected samples among simulations
   /// [0, sims) at parameter j whose nearest centre (squared Euclidean distance on the
   /// sample; ties to the lower index) is c.
-  virtual void count_nearest_centre(const model& model, const double* params,
-                                    std::size_t n_params, std::uint64_t sims, std::uint64_t seed,
+  virtual void count_nearest_centre(const model& model, const double* params, std::size_t n_params,
+                                    std::uint64_t sims, std::uint64_t seed,
                                     bool common_random_numbers, const double* centres,
                                     std::size_t n_centres, std::uint64_t* counts,
                                     const run_hooks& hooks) = 0;
 
   /// Importance stage: for every weight entry e = (j, k) of the problem, the sum and the
   /// sum of squares over i < N of φ(x_ik) p_j(x_ik) / q_j(x_ik). See mixture.hpp.
-  virtual void mixture_accumulate(const model& model, const mixture_problem& problem,
-                                  double* sum, double* sum_squares, const run_hooks& hooks) = 0;
+  virtual void mixture_accumulate(const model& model, const mixture_problem& problem, double* sum,
+                                  double* sum_squares, const run_hooks& hooks) = 0;
 };
 
 /// Creates a backend. Throws `not_compiled` when `cuda` is asked of a build without CUDA,

@@ -85,8 +85,7 @@ class gaussian_family : public model {
   explicit gaussian_family(std::size_t dim);
 
   std::size_t dim() const override { return dim_; }
-  void simulate(const double* theta, random_stream s, std::uint64_t sim,
-                double* x) const override;
+  void simulate(const double* theta, random_stream s, std::uint64_t sim, double* x) const override;
   double log_density_ratio(const double* theta_m, const double* theta_j,
                            const double* x) const override;
   void log_density_ratios(const double* theta_m, const double* theta_j, const double* xs,

@@ -39,7 +39,7 @@ struct mixture_weights {
 
 /// The inputs of the mixture estimator. Pointers are row-major and outlive the call.
 struct mixture_problem {
-  const double* targets = nullptr;    ///< n_targets × dim
+  const double* targets = nullptr;  ///< n_targets × dim
   std::size_t n_targets = 0;
   const double* proposals = nullptr;  ///< n_proposals × dim
   std::size_t n_proposals = 0;
@@ -50,8 +50,8 @@ struct mixture_problem {
 
 /// Per-target estimates of the mixture estimator.
 struct mixture_estimate {
-  std::vector<double> estimate;  ///< f̂_j
-  std::vector<double> variance;  ///< V̂_j with the divisor N − 1
+  std::vector<double> estimate;     ///< f̂_j
+  std::vector<double> variance;     ///< V̂_j with the divisor N − 1
   std::vector<double> sum;          ///< per weight entry: Σ_i φ p_j/q_j over proposal k's draws
   std::vector<double> sum_squares;  ///< per weight entry: Σ_i (φ p_j/q_j)²
 };

@@ -19,42 +19,42 @@ namespace ismc {
 
 /// The estimate at one target: one row of the output CSV.
 struct rate_row {
-  std::vector<double> theta;    ///< the target θ_j
-  double estimate = 0.0;        ///< f̂_j
-  double std_error = 0.0;       ///< estimated standard error of f̂_j
-  double ci_low = 0.0;          ///< two-sided interval at the study's confidence
+  std::vector<double> theta;  ///< the target θ_j
+  double estimate = 0.0;      ///< f̂_j
+  double std_error = 0.0;     ///< estimated standard error of f̂_j
+  double ci_low = 0.0;        ///< two-sided interval at the study's confidence
   double ci_high = 1.0;
-  double upper_bound = 1.0;     ///< one-sided upper bound at the study's confidence
-  std::uint64_t sims = 0;       ///< simulations spent per target (all stages)
+  double upper_bound = 1.0;  ///< one-sided upper bound at the study's confidence
+  std::uint64_t sims = 0;    ///< simulations spent per target (all stages)
   rate_method method = rate_method::plain;
-  std::optional<double> exact;  ///< the exact rate, when the test has one
-  std::uint64_t rejections = 0; ///< plain: R; importance: rejections among the pilot
-  std::optional<double> ess;           ///< importance: effective sample size
-  std::optional<double> ess_per_sim;   ///< importance: ESS over simulations per target
+  std::optional<double> exact;        ///< the exact rate, when the test has one
+  std::uint64_t rejections = 0;       ///< plain: R; importance: rejections among the pilot
+  std::optional<double> ess;          ///< importance: effective sample size
+  std::optional<double> ess_per_sim;  ///< importance: ESS over simulations per target
 };
 
 /// How an importance-sampling run chose its proposals: enough to see why an estimate is
 /// what it is.
 struct importance_details {
-  std::uint64_t pilot_sims = 0;             ///< pilot simulations per target (after doublings)
+  std::uint64_t pilot_sims = 0;                 ///< pilot simulations per target (after doublings)
   std::vector<std::uint64_t> pilot_rejections;  ///< per target
-  std::size_t clusters = 0;                 ///< clusters C actually used
-  std::vector<double> cluster_centres;      ///< C × sample_size, the k-means centres
-  std::vector<std::uint64_t> cluster_sizes; ///< pilot rejections nearest to each centre
-  std::vector<double> proposals;            ///< K × dim: the J targets' own, then the C clusters'
-  mixture_weights weights;                  ///< sparse, per target
+  std::size_t clusters = 0;                     ///< clusters C actually used
+  std::vector<double> cluster_centres;          ///< C × sample_size, the k-means centres
+  std::vector<std::uint64_t> cluster_sizes;     ///< pilot rejections nearest to each centre
+  std::vector<double> proposals;  ///< K × dim: the J targets' own, then the C clusters'
+  mixture_weights weights;        ///< sparse, per target
   /// Per target: the target whose pilot counts set its cluster weights; itself when it had
   /// pilot rejections, else the nearest target (Euclidean in θ) that had some.
   std::vector<std::size_t> weight_source;
-  std::uint64_t sims_per_proposal = 0;      ///< N
-  double sims_per_target = 0.0;             ///< every simulation of the study over J
+  std::uint64_t sims_per_proposal = 0;  ///< N
+  double sims_per_target = 0.0;         ///< every simulation of the study over J
 };
 
 /// The result of a study: rows in target order, plus what a reader needs to trust them.
 struct rates_result {
   std::vector<rate_row> rows;
-  std::vector<std::string> warnings;  ///< fallbacks and other notes for the output
-  std::string backend;                ///< the backend that ran it
+  std::vector<std::string> warnings;             ///< fallbacks and other notes for the output
+  std::string backend;                           ///< the backend that ran it
   std::optional<importance_details> importance;  ///< set by importance-sampling runs
 };
 

@@ -55,14 +55,14 @@ struct plain_spec {
 
 /// `[importance]`: mixture importance sampling (the seed's defaults).
 struct importance_spec {
-  std::uint64_t pilot_sims = 1000;         ///< pilot simulations per target
-  std::size_t clusters = 5;                ///< k-means clusters C
-  double self_weight = 0.01;               ///< weight on the target's own parameter, (0, 1]
-  std::uint64_t sims_per_proposal = 1000;  ///< importance simulations per proposal
-  std::size_t kmeans_restarts = 10;        ///< k-means++ restarts; the best inertia wins
-  std::size_t kmeans_max_iterations = 300; ///< Lloyd iterations per restart
-  std::size_t kmeans_subsample = 100000;   ///< cluster at most this many pooled rejections
-  std::size_t max_pilot_doublings = 10;    ///< pilot doublings when nothing is rejected
+  std::uint64_t pilot_sims = 1000;          ///< pilot simulations per target
+  std::size_t clusters = 5;                 ///< k-means clusters C
+  double self_weight = 0.01;                ///< weight on the target's own parameter, (0, 1]
+  std::uint64_t sims_per_proposal = 1000;   ///< importance simulations per proposal
+  std::size_t kmeans_restarts = 10;         ///< k-means++ restarts; the best inertia wins
+  std::size_t kmeans_max_iterations = 300;  ///< Lloyd iterations per restart
+  std::size_t kmeans_subsample = 100000;    ///< cluster at most this many pooled rejections
+  std::size_t max_pilot_doublings = 10;     ///< pilot doublings when nothing is rejected
 };
 
 /// A whole rates study.

@@ -32,8 +32,8 @@ using chain_writer_source = std::function<draw_writer&(std::size_t index)>;
 /// interrupt, a writer's failure) keeps the chains not yet started from starting and is
 /// rethrown here once the running ones have finished. Throws `usage_error` for
 /// `chains` = 0.
-void run_nuts_chains(const posterior_model& model, const nuts_config& config,
-                     std::size_t chains, const chain_writer_source& writer_of,
-                     const run_hooks& hooks = {}, const std::string& stage = "nuts");
+void run_nuts_chains(const posterior_model& model, const nuts_config& config, std::size_t chains,
+                     const chain_writer_source& writer_of, const run_hooks& hooks = {},
+                     const std::string& stage = "nuts");
 
 }  // namespace ismc

@@ -24,10 +24,10 @@ struct ensemble_config {
 /// Every walker's position at every step.
 struct ensemble_result {
   std::size_t walkers = 0, steps = 0, dim = 0;
-  std::vector<double> chain;            ///< [step][walker][dim], row-major
-  std::vector<double> log_density;      ///< [step][walker]
-  std::vector<double> acceptance;       ///< per walker: accepted / steps
-  double acceptance_fraction() const;   ///< mean over walkers
+  std::vector<double> chain;           ///< [step][walker][dim], row-major
+  std::vector<double> log_density;     ///< [step][walker]
+  std::vector<double> acceptance;      ///< per walker: accepted / steps
+  double acceptance_fraction() const;  ///< mean over walkers
 };
 
 /// Runs the sampler. Throws `usage_error` for too few walkers (< 2 × dim, or odd), a bad

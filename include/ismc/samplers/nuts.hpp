@@ -24,24 +24,24 @@ std::string to_string(metric_kind metric);
 
 /// Settings of one chain; defaults are Stan's.
 struct nuts_config {
-  std::size_t warmup = 1000;       ///< warmup iterations
-  std::size_t draws = 1000;        ///< sampling iterations
-  std::size_t thin = 1;            ///< keep every thin-th iteration (≥ 1)
-  bool save_warmup = false;        ///< also report warmup iterations to the writer
-  std::size_t max_depth = 10;      ///< maximum tree depth
+  std::size_t warmup = 1000;   ///< warmup iterations
+  std::size_t draws = 1000;    ///< sampling iterations
+  std::size_t thin = 1;        ///< keep every thin-th iteration (≥ 1)
+  bool save_warmup = false;    ///< also report warmup iterations to the writer
+  std::size_t max_depth = 10;  ///< maximum tree depth
   metric_kind metric = metric_kind::diag;
-  double stepsize = 1.0;           ///< initial step size, before the heuristic
-  double adapt_delta = 0.8;        ///< target acceptance statistic δ, in (0, 1)
-  double adapt_gamma = 0.05;       ///< dual averaging γ
-  double adapt_kappa = 0.75;       ///< dual averaging κ
-  double adapt_t0 = 10.0;          ///< dual averaging t0
-  std::size_t init_buffer = 75;    ///< fast initial window
-  std::size_t term_buffer = 50;    ///< fast final window
-  std::size_t window = 25;         ///< first slow window (doubles)
-  double init_radius = 2.0;        ///< inits U(−r, r) on the unconstrained scale
-  std::vector<double> init;        ///< explicit unconstrained init (overrides init_radius)
-  std::uint64_t seed = 0;          ///< the run's seed
-  std::uint32_t chain = 1;         ///< chain id: the random stream is keyed by (seed, chain)
+  double stepsize = 1.0;         ///< initial step size, before the heuristic
+  double adapt_delta = 0.8;      ///< target acceptance statistic δ, in (0, 1)
+  double adapt_gamma = 0.05;     ///< dual averaging γ
+  double adapt_kappa = 0.75;     ///< dual averaging κ
+  double adapt_t0 = 10.0;        ///< dual averaging t0
+  std::size_t init_buffer = 75;  ///< fast initial window
+  std::size_t term_buffer = 50;  ///< fast final window
+  std::size_t window = 25;       ///< first slow window (doubles)
+  double init_radius = 2.0;      ///< inits U(−r, r) on the unconstrained scale
+  std::vector<double> init;      ///< explicit unconstrained init (overrides init_radius)
+  std::uint64_t seed = 0;        ///< the run's seed
+  std::uint32_t chain = 1;       ///< chain id: the random stream is keyed by (seed, chain)
 };
 
 /// Stan's per-draw sampler values.
@@ -52,7 +52,7 @@ struct nuts_draw {
   int treedepth = 0;
   int n_leapfrog = 0;
   bool divergent = false;
-  double energy = 0.0;       ///< Hamiltonian at the draw
+  double energy = 0.0;  ///< Hamiltonian at the draw
 };
 
 /// Receives a chain's output. Called from the chain's own thread.

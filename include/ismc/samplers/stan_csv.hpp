@@ -20,7 +20,7 @@ struct stan_csv_header {
   std::string data_file;  ///< the data file's path as given
   std::string init;       ///< the init radius or file, as given
   std::string output_file;
-  nuts_config config;     ///< settings (config.chain is the chain id, config.seed the seed)
+  nuts_config config;  ///< settings (config.chain is the chain id, config.seed the seed)
 };
 
 /// Writes one chain's Stan CSV to `out` as the chain runs.
