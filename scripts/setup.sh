@@ -8,6 +8,7 @@ packages=(
   librandom123-dev libboost-math-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-numpy python3-sklearn
+  clang-format
 )
 
 missing=()
