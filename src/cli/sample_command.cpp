@@ -176,7 +176,7 @@ int run_sample_command(const sample_options& options) {
     model = make_posterior(options.model, data);
   } catch (const input_error& e) {
     // The library names the field; the command knows the file.
-    throw input_error(options.data_path, 0, e.field(), e.message());
+    throw in_file(e, options.data_path);
   }
 
   nuts_config base;
@@ -199,7 +199,7 @@ int run_sample_command(const sample_options& options) {
     try {
       model->unconstrain(init, base.init.data());
     } catch (const input_error& e) {
-      throw input_error(options.init, 0, e.field(), e.message());
+      throw in_file(e, options.init);
     }
   }
 

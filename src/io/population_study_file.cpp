@@ -127,7 +127,7 @@ class population_reader : public toml_reader {
       validate(study);
     } catch (const input_error& e) {
       if (!e.file().empty()) throw;
-      throw input_error(file_, line_of_error(e.field()), e.field(), e.message());
+      throw in_file(e, file_, line_of_error(e.field()));
     }
   }
 
@@ -268,7 +268,7 @@ population_data read_population_data(const population_study& study) {
   try {
     validate(data.samples);
   } catch (const input_error& e) {
-    throw input_error(study.samples_path, 0, e.field(), e.message());
+    throw in_file(e, study.samples_path);
   }
   if (!study.x_path.empty()) {
     data.x = read_observations(study.x_path);

@@ -32,7 +32,7 @@ class study_reader : public toml_reader {
     } catch (const input_error& e) {
       if (!e.file().empty()) throw;
       // Re-attach the file and the line where the field was written.
-      throw input_error(file_, line_for(e.field()), e.field(), e.message());
+      throw in_file(e, file_, line_for(e.field()));
     }
     return study;
   }

@@ -24,11 +24,11 @@ namespace {
 }
 
 void check_positive(const std::string& field, double value) {
-  if (!(value > 0.0)) fail(field, "got " + number_text(value) + ", expected a number > 0");
+  if (!(value > 0.0)) fail(field, got_expected(value, "a number > 0"));
 }
 
 void check_at_least_one(const std::string& field, std::size_t value) {
-  if (value < 1) fail(field, "got " + std::to_string(value) + ", expected an integer > 0");
+  if (value < 1) fail(field, got_expected(value, "an integer > 0"));
 }
 
 // Starting points of the walkers: a small ball around θ0, inside the priors.
@@ -136,8 +136,7 @@ void validate(const population_study& study) {
   }
   if (study.simulate) {
     if (study.setting.objects < 2) {
-      fail("data.objects",
-           "got " + std::to_string(study.setting.objects) + ", expected at least 2");
+      fail("data.objects", got_expected(study.setting.objects, "at least 2"));
     }
     check_positive("data.theta_sigma", study.setting.theta_sigma);
     check_positive("data.alpha", study.setting.alpha);
@@ -159,8 +158,8 @@ void validate(const population_study& study) {
              ", expected an even integer >= 4 (at least 2 × the 2 hyper-parameters)");
   }
   if (study.burn >= study.steps) {
-    fail("ensemble.burn", "got " + std::to_string(study.burn) + ", expected fewer than steps (" +
-                              std::to_string(study.steps) + ")");
+    fail("ensemble.burn",
+         got_expected(study.burn, "fewer than steps (") + std::to_string(study.steps) + ")");
   }
   check_positive("likelihood.variance_cut", study.variance_cut);
   if (study.simulate)

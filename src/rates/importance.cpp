@@ -20,13 +20,19 @@ namespace {
 constexpr std::uint64_t kmeans_key = 0x6b6d65616e73ull;  // "kmeans"
 
 void check(const importance_spec& spec) {
-  if (spec.pilot_sims == 0) throw usage_error("importance.pilot_sims must be > 0");
-  if (spec.clusters == 0) throw usage_error("importance.clusters must be >= 1");
-  if (!(spec.self_weight > 0.0 && spec.self_weight <= 1.0)) {
-    throw usage_error("importance.self_weight " + std::to_string(spec.self_weight) +
-                      " is not in (0, 1]");
+  if (spec.pilot_sims == 0) {
+    throw usage_error(bad_value("importance.pilot_sims", spec.pilot_sims, "an integer > 0"));
   }
-  if (spec.sims_per_proposal < 2) throw usage_error("importance.sims_per_proposal must be >= 2");
+  if (spec.clusters == 0) {
+    throw usage_error(bad_value("importance.clusters", spec.clusters, "an integer > 0"));
+  }
+  if (!(spec.self_weight > 0.0 && spec.self_weight <= 1.0)) {
+    throw usage_error(bad_value("importance.self_weight", spec.self_weight, "a value in (0, 1]"));
+  }
+  if (spec.sims_per_proposal < 2) {
+    throw usage_error(
+        bad_value("importance.sims_per_proposal", spec.sims_per_proposal, "an integer > 1"));
+  }
 }
 
 // For each target without pilot rejections, the nearest target (Euclidean in θ; ties to
@@ -90,8 +96,9 @@ rates_result estimate_importance(const model& model, const std::vector<double>& 
   const std::size_t dim = model.dim();
   const std::size_t sample_size = model.sample_size();
   if (targets.empty() || targets.size() % dim != 0) {
-    throw usage_error("importance sampling: " + std::to_string(targets.size()) +
-                      " target values do not form rows of dimension " + std::to_string(dim));
+    throw usage_error(bad_value("importance sampling: targets",
+                                std::to_string(targets.size()) + " values",
+                                "a positive multiple of dim = " + std::to_string(dim)));
   }
   const std::size_t n_targets = targets.size() / dim;
   rates_result result;

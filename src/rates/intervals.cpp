@@ -13,13 +13,13 @@ namespace ismc {
 namespace {
 
 void check(std::uint64_t rejections, std::uint64_t sims, double confidence) {
-  if (sims == 0) throw usage_error("Clopper-Pearson: sims must be > 0");
+  if (sims == 0) throw usage_error(bad_value("Clopper-Pearson: sims", sims, "an integer > 0"));
   if (rejections > sims) {
-    throw usage_error("Clopper-Pearson: rejections " + std::to_string(rejections) +
-                      " exceed sims " + std::to_string(sims));
+    throw usage_error(bad_value("Clopper-Pearson: rejections", rejections,
+                                "at most sims = " + std::to_string(sims)));
   }
   if (!(confidence > 0.0 && confidence < 1.0)) {
-    throw usage_error("confidence " + std::to_string(confidence) + " is not in (0, 1)");
+    throw usage_error(bad_value("confidence", confidence, "a value in (0, 1)"));
   }
 }
 

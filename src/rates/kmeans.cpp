@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
-#include <sstream>
 #include <string>
 #include <unordered_set>
 #include <utility>
@@ -164,41 +163,37 @@ std::size_t lloyd(Assigner& assigner, std::vector<double>& centres, std::size_t 
 // ---------------------------------------------------------------------------------------
 // Input checks, subsampling, the exact answer for few distinct rows, canonical output.
 
-std::string describe(double value) {
-  std::ostringstream out;
-  out.precision(17);
-  out << value;
-  return out.str();
-}
-
 void check_input(const std::vector<double>& points, std::size_t dim,
                  const kmeans_options& options) {
-  if (dim == 0) throw usage_error("kmeans: dim = 0; expected at least 1");
-  if (points.empty()) throw usage_error("kmeans: no points; expected at least one");
+  if (dim == 0) throw usage_error(bad_value("kmeans: dim", dim, "at least 1"));
+  if (points.empty()) throw usage_error(bad_value("kmeans: points", "none", "at least one"));
   if (points.size() % dim != 0) {
-    throw usage_error("kmeans: points has " + std::to_string(points.size()) +
-                      " values, not a multiple of dim = " + std::to_string(dim));
+    throw usage_error(bad_value("kmeans: points", std::to_string(points.size()) + " values",
+                                "a multiple of dim = " + std::to_string(dim)));
   }
   for (std::size_t s = 0; s < points.size(); ++s) {
     if (!std::isfinite(points[s]) || std::abs(points[s]) > coordinate_limit) {
-      throw usage_error("kmeans: points[" + std::to_string(s / dim) + "][" +
-                        std::to_string(s % dim) + "] = " + describe(points[s]) +
-                        "; expected a finite value of magnitude at most 1e100");
+      throw usage_error(bad_value(
+          "kmeans: points[" + std::to_string(s / dim) + "][" + std::to_string(s % dim) + "]",
+          points[s], "a finite value of magnitude at most 1e100"));
     }
   }
-  if (options.clusters == 0) throw usage_error("kmeans: clusters = 0; expected at least 1");
-  if (options.restarts == 0) throw usage_error("kmeans: restarts = 0; expected at least 1");
+  if (options.clusters == 0) {
+    throw usage_error(bad_value("kmeans: clusters", options.clusters, "at least 1"));
+  }
+  if (options.restarts == 0) {
+    throw usage_error(bad_value("kmeans: restarts", options.restarts, "at least 1"));
+  }
   if (options.restarts > std::numeric_limits<std::uint32_t>::max()) {
-    throw usage_error("kmeans: restarts = " + std::to_string(options.restarts) +
-                      "; expected at most 4294967295 (one Philox stream each)");
+    throw usage_error(bad_value("kmeans: restarts", options.restarts,
+                                "at most 4294967295 (one Philox stream each)"));
   }
   if (options.subsample < options.clusters) {
-    throw usage_error("kmeans: subsample = " + std::to_string(options.subsample) +
-                      "; expected at least clusters = " + std::to_string(options.clusters));
+    throw usage_error(bad_value("kmeans: subsample", options.subsample,
+                                "at least clusters = " + std::to_string(options.clusters)));
   }
   if (!std::isfinite(options.tolerance) || options.tolerance < 0.0) {
-    throw usage_error("kmeans: tolerance = " + describe(options.tolerance) +
-                      "; expected a finite value >= 0");
+    throw usage_error(bad_value("kmeans: tolerance", options.tolerance, "a finite value >= 0"));
   }
 }
 

@@ -40,8 +40,8 @@ void validate(const mixture_problem& problem, std::size_t dim) {
                       std::to_string(problem.n_targets) + " targets");
   }
   if (problem.sims_per_proposal < 2) {
-    throw usage_error("mixture problem: sims_per_proposal " +
-                      std::to_string(problem.sims_per_proposal) + ", expected at least 2");
+    throw usage_error(
+        bad_value("mixture problem: sims_per_proposal", problem.sims_per_proposal, "at least 2"));
   }
   for (std::size_t i = 0; i < problem.n_targets * dim; ++i) {
     if (!std::isfinite(problem.targets[i]))
@@ -57,19 +57,20 @@ void validate(const mixture_problem& problem, std::size_t dim) {
     double total = 0.0;
     for (std::size_t e = weights.offsets[j]; e < weights.offsets[j + 1]; ++e) {
       if (weights.proposal[e] >= problem.n_proposals) {
-        throw usage_error("mixture problem: target " + std::to_string(j) + " names proposal " +
-                          std::to_string(weights.proposal[e]) + " of " +
-                          std::to_string(problem.n_proposals));
+        throw usage_error(bad_value(
+            "mixture problem: the proposal of target " + std::to_string(j), weights.proposal[e],
+            "an index below n_proposals = " + std::to_string(problem.n_proposals)));
       }
       if (!(weights.weight[e] > 0.0) || !std::isfinite(weights.weight[e])) {
-        throw usage_error("mixture problem: target " + std::to_string(j) + " has weight " +
-                          std::to_string(weights.weight[e]) + ", expected > 0");
+        throw usage_error(bad_value("mixture problem: a weight of target " + std::to_string(j),
+                                    weights.weight[e], "a finite value > 0"));
       }
       total += weights.weight[e];
     }
     if (std::fabs(total - 1.0) > 1e-9) {
-      throw usage_error("mixture problem: weights of target " + std::to_string(j) + " sum to " +
-                        std::to_string(total) + ", expected 1");
+      throw usage_error(
+          bad_value("mixture problem: the sum of the weights of target " + std::to_string(j), total,
+                    "1 (within 1e-9)"));
     }
   }
 }

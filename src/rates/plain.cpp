@@ -11,10 +11,11 @@ rates_result estimate_plain(const model& model, const std::vector<double>& targe
                             const run_hooks& hooks) {
   const std::size_t dim = model.dim();
   if (targets.empty() || targets.size() % dim != 0) {
-    throw usage_error("plain Monte Carlo: " + std::to_string(targets.size()) +
-                      " target values do not form rows of dimension " + std::to_string(dim));
+    throw usage_error(bad_value("plain Monte Carlo: targets",
+                                std::to_string(targets.size()) + " values",
+                                "a positive multiple of dim = " + std::to_string(dim)));
   }
-  if (plain.sims == 0) throw usage_error("plain Monte Carlo: plain.sims must be > 0");
+  if (plain.sims == 0) throw usage_error(bad_value("plain.sims", plain.sims, "an integer > 0"));
   const std::size_t n_targets = targets.size() / dim;
 
   std::vector<std::uint64_t> counts(n_targets, 0);

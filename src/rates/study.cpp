@@ -23,12 +23,11 @@ constexpr double max_targets = 1e8;
 }
 
 void check_finite(const std::string& field, double value) {
-  if (!std::isfinite(value))
-    fail(field, "got " + number_text(value) + ", expected a finite number");
+  if (!std::isfinite(value)) fail(field, got_expected(value, "a finite number"));
 }
 
 void check_at_least_one(const std::string& field, std::uint64_t value) {
-  if (value < 1) fail(field, "got " + std::to_string(value) + ", expected an integer > 0");
+  if (value < 1) fail(field, got_expected(value, "an integer > 0"));
 }
 
 void check_length(const std::string& field, std::size_t length, std::size_t dim) {
@@ -45,7 +44,8 @@ void validate_model(const model_spec& model, const test_spec& test) {
     fail("model.family", "got \"" + model.family + "\", expected \"gaussian\"");
   }
   if (model.dim < 1 || model.dim > max_dim) {
-    fail("model.dim", "got " + std::to_string(model.dim) + ", expected an integer in [1, 64]");
+    fail("model.dim",
+         got_expected(model.dim, "an integer in [1, " + std::to_string(max_dim) + "]"));
   }
   check_finite("test.critical", test.critical);
 }
@@ -168,8 +168,7 @@ void validate(const rates_study& study) {
 
   const double confidence = study.run.confidence;
   if (!(confidence > 0.0 && confidence < 1.0)) {
-    fail("run.confidence",
-         "got " + number_text(confidence) + ", expected a number strictly between 0 and 1");
+    fail("run.confidence", got_expected(confidence, "a number strictly between 0 and 1"));
   }
 
   // Every section is checked, also that of a method the study does not use: a bad value
@@ -180,13 +179,12 @@ void validate(const rates_study& study) {
   check_at_least_one("importance.pilot_sims", importance.pilot_sims);
   check_at_least_one("importance.clusters", importance.clusters);
   if (!(importance.self_weight > 0.0 && importance.self_weight <= 1.0)) {
-    fail("importance.self_weight",
-         "got " + number_text(importance.self_weight) + ", expected a number in (0, 1]");
+    fail("importance.self_weight", got_expected(importance.self_weight, "a number in (0, 1]"));
   }
   if (importance.sims_per_proposal < 2) {
     // The variance estimate divides by N_k − 1.
     fail("importance.sims_per_proposal",
-         "got " + std::to_string(importance.sims_per_proposal) + ", expected an integer > 1");
+         got_expected(importance.sims_per_proposal, "an integer > 1"));
   }
   check_at_least_one("importance.kmeans_restarts", importance.kmeans_restarts);
   check_at_least_one("importance.kmeans_max_iterations", importance.kmeans_max_iterations);

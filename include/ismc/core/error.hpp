@@ -4,6 +4,9 @@
 
 #include <stdexcept>
 #include <string>
+#include <type_traits>
+
+#include "ismc/core/number_text.hpp"
 
 namespace ismc {
 
@@ -79,5 +82,38 @@ class device_error : public runtime_failure {
  public:
   using runtime_failure::runtime_failure;
 };
+
+namespace detail {
+inline std::string value_text(const std::string& value) { return value; }
+inline std::string value_text(const char* value) { return value; }
+inline std::string value_text(double value) { return number_text(value); }
+template <class T, std::enable_if_t<std::is_integral_v<T>, int> = 0>
+std::string value_text(T value) {
+  return std::to_string(value);
+}
+}  // namespace detail
+
+/// The one wording of a bad value, "got VALUE, expected EXPECTED": the message of an
+/// `input_error` (which carries the field apart). Numbers print as `number_text` writes
+/// them (the shortest text that reads back exactly: 1e-09, never 0.000000), integers as
+/// integers, text as given.
+template <class T>
+std::string got_expected(const T& value, const std::string& expected) {
+  return "got " + detail::value_text(value) + ", expected " + expected;
+}
+
+/// The one form of a message about a bad argument, "FIELD: got VALUE, expected EXPECTED",
+/// for a `usage_error`: `field` names the argument as its caller knows it
+/// (`importance.self_weight`, `kmeans: restarts`, `--chains`).
+template <class T>
+std::string bad_value(const std::string& field, const T& value, const std::string& expected) {
+  return field + ": " + got_expected(value, expected);
+}
+
+/// `e` (raised by a library check of values that came with no file) as the error of
+/// `file`, at `line` (0: unknown): the one place a reader adds its file name.
+inline input_error in_file(const input_error& e, const std::string& file, long line = 0) {
+  return input_error(file, line, e.field(), e.message());
+}
 
 }  // namespace ismc
