@@ -166,8 +166,7 @@ int run_sample_command(const sample_options& options) {
   if (options.thin == 0) throw usage_error("--thin: got 0, expected at least 1");
   if (options.max_depth == 0) throw usage_error("--max-depth: got 0, expected at least 1");
   if (!(options.adapt_delta > 0.0 && options.adapt_delta < 1.0)) {
-    throw usage_error("--adapt-delta: got " + std::to_string(options.adapt_delta) +
-                      ", expected a value in (0, 1)");
+    throw usage_error(bad_value("--adapt-delta", options.adapt_delta, "a value in (0, 1)"));
   }
 
   const stan_data data = io::read_stan_json(options.data_path);

@@ -55,7 +55,7 @@ constexpr std::size_t max_tree_depth_limit = 30;
 
 [[noreturn]] void bad_setting(const std::string& field, const std::string& got,
                               const std::string& expected) {
-  throw usage_error("NUTS setting " + field + ": got " + got + ", expected " + expected);
+  throw usage_error(bad_value("NUTS setting " + field, got, expected));
 }
 
 void validate(const posterior_model& model, const nuts_config& config) {
