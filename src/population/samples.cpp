@@ -8,18 +8,11 @@
 
 #include "ismc/core/error.hpp"
 #include "ismc/core/rng.hpp"
+#include "ismc/core/streams.hpp"
 #include "ismc/core/number_text.hpp"
 #include "core/parallel.hpp"
 
 namespace ismc {
-namespace {
-
-// The random streams of simulate_population (all counter-based, sim = the object's index).
-constexpr std::uint32_t true_mu_stream = 1;
-constexpr std::uint32_t observation_stream = 2;
-constexpr std::uint32_t posterior_sample_stream = 3;
-
-}  // namespace
 
 void validate(const population_samples& samples) {
   const auto& offsets = samples.offsets;
@@ -82,10 +75,12 @@ population_samples draw_flat_prior_samples(const std::vector<double>& x, double 
     throw usage_error("draw_flat_prior_samples: alpha must be finite and > 0, got " +
                       number_text(alpha));
   }
-  if (samples_per_object == 0 ||
-      samples_per_object > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
+  // An object's samples are one Philox simulation: at most 2^25 normals (core/streams.hpp).
+  static_assert(streams::max_normals_per_draw <=
+                static_cast<std::uint64_t>(std::numeric_limits<int>::max()));
+  if (samples_per_object == 0 || samples_per_object > streams::max_normals_per_draw) {
     throw usage_error("draw_flat_prior_samples: samples_per_object must be between 1 and " +
-                      std::to_string(std::numeric_limits<int>::max()) + ", got " +
+                      std::to_string(streams::max_normals_per_draw) + ", got " +
                       std::to_string(samples_per_object));
   }
   for (std::size_t i = 0; i < x.size(); ++i) {
@@ -99,7 +94,7 @@ population_samples draw_flat_prior_samples(const std::vector<double>& x, double 
   samples.offsets.resize(objects + 1);
   for (std::size_t i = 0; i <= objects; ++i) samples.offsets[i] = i * samples_per_object;
   samples.values.resize(objects * samples_per_object);
-  const random_stream stream{seed, posterior_sample_stream};
+  const random_stream stream = streams::posterior_samples(seed);
   // Each object's normals are a pure function of (seed, object): any split is the same.
   detail::parallel_for(objects, 0, [&](std::size_t i) {
     double* mu = samples.values.data() + i * samples_per_object;
@@ -128,8 +123,8 @@ population_data simulate_population(const population_setting& setting, std::uint
   population_data data;
   data.mu.resize(setting.objects);
   data.x.resize(setting.objects);
-  const random_stream mu_stream{seed, true_mu_stream};
-  const random_stream x_stream{seed, observation_stream};
+  const random_stream mu_stream = streams::true_mu(seed);
+  const random_stream x_stream = streams::observation(seed);
   for (std::size_t i = 0; i < setting.objects; ++i) {
     double z_mu, z_x;
     standard_normals(mu_stream, i, &z_mu, 1);

@@ -8,6 +8,7 @@
 #include "ismc/core/error.hpp"
 #include "ismc/core/number_text.hpp"
 #include "ismc/core/rng.hpp"
+#include "ismc/core/streams.hpp"
 #include "ismc/models/partial_pooling.hpp"
 #include "ismc/population/hyper_likelihood.hpp"
 #include "ismc/population/point_estimates.hpp"
@@ -37,7 +38,7 @@ std::vector<double> initial_walkers(std::size_t walkers, double mu0, double sigm
   std::vector<double> initial;
   for (std::size_t w = 0; w < walkers; ++w) {
     double z[2];
-    standard_normals(random_stream{seed, 0x70000000u}, w, z, 2);
+    standard_normals(streams::walker_start(seed), w, z, 2);
     initial.push_back(std::clamp(mu0 + 0.01 * z[0], detail::theta_mu_lower + 0.01,
                                  detail::theta_mu_upper - 0.01));
     initial.push_back(std::clamp(sigma0 + 0.01 * z[1], 0.01, detail::theta_sigma_upper - 0.01));

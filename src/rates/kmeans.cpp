@@ -11,6 +11,7 @@
 
 #include "ismc/core/error.hpp"
 #include "ismc/core/rng.hpp"
+#include "ismc/core/streams.hpp"
 #include "core/parallel.hpp"
 #include "rates/kmeans_assignment.hpp"
 
@@ -25,9 +26,9 @@ using detail::line_assigner;
 using detail::prefix_sums;
 using detail::squared_distance;
 
-// Philox block numbers of the two random choices (see kmeans.hpp).
-constexpr std::uint32_t seeding_block = 0x6B6D0001u;
-constexpr std::uint32_t subsample_block = 0x6B6D0002u;
+// Philox blocks of the two random choices, in the k-means domain (core/streams.hpp).
+constexpr std::uint32_t seeding_block = streams::kmeans_seeding_block;
+constexpr std::uint32_t subsample_block = streams::kmeans_subsample_block;
 // Largest coordinate magnitude accepted: squared distances then stay far from overflow.
 constexpr double coordinate_limit = 1e100;
 
@@ -200,7 +201,7 @@ void check_input(const std::vector<double>& points, std::size_t dim,
 // `count` rows drawn uniformly without replacement (Floyd's algorithm), in input order.
 std::vector<double> draw_subsample(const std::vector<double>& points, std::size_t n,
                                    std::size_t dim, std::size_t count, std::uint64_t seed) {
-  const random_stream stream{seed, 0};
+  const random_stream stream = streams::kmeans_subsample(seed);
   std::unordered_set<std::size_t> picked;
   picked.reserve(2 * count);
   std::vector<std::size_t> indices;
@@ -301,7 +302,7 @@ kmeans_result kmeans(const std::vector<double>& points, std::size_t dim,
   const prefix_sums prefix = dim == 1 ? prefix_sums(sample) : prefix_sums(std::vector<double>{});
   detail::parallel_for(options.restarts, outer, [&](std::size_t r) {
     restart_outcome& outcome = outcomes[r];
-    const random_stream stream{options.seed, static_cast<std::uint32_t>(r)};
+    const random_stream stream = streams::kmeans_seeding(options.seed, r);
     outcome.centres = kmeanspp_centres(clustered, m, dim, clusters, stream);
     if (dim == 1) {
       line_assigner assigner(sample, prefix, clusters);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "ismc/core/error.hpp"
+#include "ismc/core/streams.hpp"
 
 namespace ismc {
 
@@ -16,6 +17,8 @@ constexpr std::size_t max_dim = static_cast<std::size_t>(gaussian::max_dim);
 // A study with more targets than this is almost surely a typo in `points`; it would also
 // need gigabytes just for the target list.
 constexpr double max_targets = 1e8;
+// Every target has its own random streams (core/streams.hpp).
+static_assert(max_targets <= static_cast<double>(streams::max_targets));
 
 
 [[noreturn]] void fail(const std::string& field, const std::string& message) {
@@ -178,6 +181,11 @@ void validate(const rates_study& study) {
   const importance_spec& importance = study.importance;
   check_at_least_one("importance.pilot_sims", importance.pilot_sims);
   check_at_least_one("importance.clusters", importance.clusters);
+  if (importance.clusters > streams::max_proposals) {
+    // One proposal per cluster, each with its own random stream (core/streams.hpp).
+    fail("importance.clusters", "got " + std::to_string(importance.clusters) +
+                                    ", expected at most " + std::to_string(streams::max_proposals));
+  }
   if (!(importance.self_weight > 0.0 && importance.self_weight <= 1.0)) {
     fail("importance.self_weight", got_expected(importance.self_weight, "a number in (0, 1]"));
   }

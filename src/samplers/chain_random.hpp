@@ -1,20 +1,22 @@
 #pragma once
 /// @file chain_random.hpp (private)
 /// @brief The randomness of one NUTS chain: consecutive counters of the Philox stream keyed
-/// by (seed, chain), so a chain's draws depend only on (seed, chain id), never on other
-/// chains or threads.
+/// by (seed, chain) (`streams::nuts_chain`), so a chain's draws depend only on (seed, chain id),
+/// never on other chains or threads.
 
 #include <cstddef>
 #include <cstdint>
 
 #include "ismc/core/rng.hpp"
+#include "ismc/core/streams.hpp"
 
 namespace ismc::nuts_detail {
 
 /// One chain's uniforms and normals, each call taking the next counter of its stream.
 class chain_random {
  public:
-  chain_random(std::uint64_t seed, std::uint32_t chain) : stream_{seed, chain} {}
+  chain_random(std::uint64_t seed, std::uint32_t chain)
+      : stream_(streams::nuts_chain(seed, chain)) {}
 
   /// A uniform in [0, 1).
   double uniform() {

@@ -3,8 +3,9 @@
 // moves/stretch.py (StretchMove), ensemble.py (walkers_independent, the check of the
 // initial state) and autocorr.py (integrated_time). The random numbers come from
 // counter-based Philox instead of numpy's generator, so a run is a pure function of the
-// seed: step t's shuffle is simulation t of the split stream, walker w's z, complement and
-// acceptance draw are simulation t · walkers + w of the stretch stream.
+// seed: step t's shuffle takes its uniform pairs from simulations t · walkers/2 + p of the
+// split stream, walker w's z, complement and acceptance draw are simulation t · walkers + w
+// of the stretch stream (streams::ensemble_split, streams::ensemble_stretch).
 
 #include "ismc/samplers/ensemble.hpp"
 #include "ismc/core/number_text.hpp"
@@ -25,6 +26,7 @@
 
 #include "ismc/core/error.hpp"
 #include "ismc/core/rng.hpp"
+#include "ismc/core/streams.hpp"
 
 namespace ismc {
 
@@ -36,9 +38,6 @@ double ensemble_result::acceptance_fraction() const {
 
 namespace {
 
-// Random streams of a run (the `stream` word of the Philox key).
-constexpr std::uint32_t split_stream = 0;    // the shuffle of walkers into the two halves
-constexpr std::uint32_t stretch_stream = 1;  // per walker and step: z, complement, accept
 // emcee's walkers_independent: the initial ensemble's (scaled) condition number bound.
 constexpr double max_initial_condition_number = 1e8;
 
@@ -95,15 +94,17 @@ bool walkers_independent(const std::vector<double>& initial, std::size_t walkers
   return smallest > 0.0 && singular(0) / smallest <= max_initial_condition_number;
 }
 
-// Uniform number `k` in [0, 1) of a sequence drawn two per Philox block.
+// Uniform number `k` in [0, 1) of step `step`'s split: two per Philox block, pair k / 2
+// in block 0 of simulation streams::ensemble_split_sim(step, walkers, k / 2).
 class uniform_sequence {
  public:
-  uniform_sequence(random_stream stream, std::uint64_t sim) : stream_(stream), sim_(sim) {}
+  uniform_sequence(random_stream stream, std::uint64_t step, std::uint64_t walkers)
+      : stream_(stream), step_(step), walkers_(walkers) {}
   double operator()(std::uint64_t k) {
-    const std::uint32_t block = static_cast<std::uint32_t>(k / 2);
-    if (block != block_ || !cached_) {
-      bits_ = random_bits(stream_, sim_, block);
-      block_ = block;
+    const std::uint64_t pair = k / 2;
+    if (pair != pair_ || !cached_) {
+      bits_ = random_bits(stream_, streams::ensemble_split_sim(step_, walkers_, pair), 0);
+      pair_ = pair;
       cached_ = true;
     }
     return k % 2 == 0 ? uniform_closed_open(bits_.v[0], bits_.v[1])
@@ -112,9 +113,10 @@ class uniform_sequence {
 
  private:
   random_stream stream_;
-  std::uint64_t sim_;
+  std::uint64_t step_;
+  std::uint64_t walkers_;
   philox_block bits_{};
-  std::uint32_t block_ = 0;
+  std::uint64_t pair_ = 0;
   bool cached_ = false;
 };
 
@@ -128,7 +130,7 @@ std::size_t uniform_index(double u, std::size_t n) {
 void split_walkers(random_stream stream, std::size_t step, std::size_t walkers,
                    std::vector<int>& inds, std::vector<std::size_t> (&halves)[2]) {
   for (std::size_t w = 0; w < walkers; ++w) inds[w] = static_cast<int>(w % 2);
-  uniform_sequence uniforms(stream, step);
+  uniform_sequence uniforms(stream, step, walkers);
   std::uint64_t k = 0;
   for (std::size_t i = walkers - 1; i > 0; --i) {
     std::swap(inds[i], inds[uniform_index(uniforms(k++), i + 1)]);
@@ -187,8 +189,8 @@ ensemble_result run_ensemble(const batched_log_density& target, const ensemble_c
   result.log_density.resize(config.steps * walkers);
   std::vector<std::size_t> accepted(walkers, 0);
 
-  const random_stream splits{config.seed, split_stream};
-  const random_stream stretches{config.seed, stretch_stream};
+  const random_stream splits = streams::ensemble_split(config.seed);
+  const random_stream stretches = streams::ensemble_stretch(config.seed);
   std::vector<int> inds(walkers);
   std::vector<std::size_t> halves[2];
   std::vector<double> proposals(half * dim);
@@ -207,12 +209,14 @@ ensemble_result run_ensemble(const batched_log_density& target, const ensemble_c
       // complement taken from the other half as it stands after any earlier split.
       for (std::size_t i = 0; i < half; ++i) {
         const std::size_t w = moving[i];
-        const philox_block bits = random_bits(stretches, step * walkers + w, 0);
+        const philox_block bits =
+            random_bits(stretches, streams::ensemble_stretch_sim(step, walkers, w), 0);
         const double u = uniform_closed_open(bits.v[0], bits.v[1]);
         const double z = std::pow((a - 1.0) * u + 1.0, 2.0) / a;
         const std::size_t c =
             complement[uniform_index(uniform_closed_open(bits.v[2], bits.v[3]), half)];
-        const philox_block accept_bits = random_bits(stretches, step * walkers + w, 1);
+        const philox_block accept_bits =
+            random_bits(stretches, streams::ensemble_stretch_sim(step, walkers, w), 1);
         log_z[i] = std::log(z);
         log_u[i] = std::log(uniform_closed_open(accept_bits.v[0], accept_bits.v[1]));
         const double* x = &position[w * dim];

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "ismc/core/error.hpp"
+#include "ismc/core/streams.hpp"
 #include "samplers/chain_random.hpp"
 #include "samplers/nuts_adaptation.hpp"
 #include "samplers/nuts_metric.hpp"
@@ -62,6 +63,13 @@ void validate(const posterior_model& model, const nuts_config& config) {
   const std::size_t dim = model.dim();
   if (dim == 0) {
     throw usage_error("NUTS: model '" + model.name() + "' has no parameters (dim = 0)");
+  }
+  // A draw's normals are one Philox simulation of the chain's stream (core/streams.hpp).
+  if (dim > streams::max_normals_per_draw) {
+    throw usage_error("NUTS: model '" + model.name() + "' has " + std::to_string(dim) +
+                      " parameters; expected at most " +
+                      std::to_string(streams::max_normals_per_draw) +
+                      " (the normals of one draw of a chain's random stream)");
   }
   if (config.thin < 1) bad_setting("thin", std::to_string(config.thin), "an integer >= 1");
   if (config.max_depth < 1 || config.max_depth > max_tree_depth_limit) {

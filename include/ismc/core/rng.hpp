@@ -7,11 +7,17 @@
 /// on the GPU, in any order. Layout of one Philox call:
 ///
 ///     key     = { low 32 bits of seed, stream }
-///     counter = { block, low 32 bits of sim, high 32 bits of sim, high 32 bits of seed }
+///     counter = { domain << 24 | block, low 32 bits of sim, high 32 bits of sim,
+///                 high 32 bits of seed }
 ///
-/// `stream` is the parameter's index (a target or a proposal), or one shared stream for
-/// all targets under common random numbers. `block` numbers the 4-word blocks that one
-/// simulation uses: block b gives normals 2b and 2b + 1 of that simulation.
+/// `stream` and `domain` say which consumer draws (a rates target, a proposal, a NUTS
+/// chain, the ensemble's stretches, ...): the layout of every consumer's (domain, stream,
+/// sim, block) is stated once, in `core/streams.hpp`. `block` numbers the 4-word blocks
+/// that one simulation uses: block b gives normals 2b and 2b + 1 of that simulation; it
+/// stays below 2^24 (`random_block_limit`) so that it never reaches the domain's bits.
+/// The map from (seed, domain, stream, sim, block) to (key, counter) is one to one while
+/// block < 2^24 (or the domain is 0), so two draws share a Philox input only if they
+/// share all five.
 
 #include <cmath>
 #include <cstdint>
@@ -56,18 +62,42 @@ ISMC_HD inline philox_block philox4x32_10(philox_block counter, std::uint32_t ke
   return counter;
 }
 
-/// Identifies one independent random stream: the study's seed and a stream number.
+/// Bits of the counter's first word that number a simulation's blocks; the 8 bits above
+/// them hold the stream's domain.
+inline constexpr int random_block_bits = 24;
+/// Blocks per simulation a stream of a nonzero domain may use: block < 2^24.
+inline constexpr std::uint32_t random_block_limit = 1u << random_block_bits;
+
+/// Identifies one independent random stream: the study's seed, a stream number and a
+/// domain (`core/streams.hpp` gives every consumer's).
 struct random_stream {
   std::uint64_t seed = 0;    ///< the study's seed
-  std::uint32_t stream = 0;  ///< parameter index, or 0 for shared common random numbers
+  std::uint32_t stream = 0;  ///< the stream inside the domain (a target, a proposal, a chain)
+  std::uint8_t domain = 0;   ///< the consumer's domain tag, the counter's top 8 bits
 };
+
+/// The Philox input of one draw: its counter and its 64-bit key.
+struct philox_input {
+  philox_block counter;  ///< { domain << 24 | block, sim low, sim high, seed high }
+  std::uint32_t key0;    ///< low 32 bits of the seed
+  std::uint32_t key1;    ///< the stream
+};
+
+/// The Philox input of block `block` of simulation `sim` in stream `s` (see the file's
+/// comment); `random_bits` encrypts it.
+ISMC_HD inline philox_input philox_address(random_stream s, std::uint64_t sim,
+                                           std::uint32_t block) {
+  const std::uint32_t word0 = (static_cast<std::uint32_t>(s.domain) << random_block_bits) | block;
+  return {{{word0, static_cast<std::uint32_t>(sim), static_cast<std::uint32_t>(sim >> 32),
+            static_cast<std::uint32_t>(s.seed >> 32)}},
+          static_cast<std::uint32_t>(s.seed),
+          s.stream};
+}
 
 /// The raw Philox block `block` of simulation `sim` in stream `s`.
 ISMC_HD inline philox_block random_bits(random_stream s, std::uint64_t sim, std::uint32_t block) {
-  const philox_block counter = {{block, static_cast<std::uint32_t>(sim),
-                                 static_cast<std::uint32_t>(sim >> 32),
-                                 static_cast<std::uint32_t>(s.seed >> 32)}};
-  return philox4x32_10(counter, static_cast<std::uint32_t>(s.seed), s.stream);
+  const philox_input in = philox_address(s, sim, block);
+  return philox4x32_10(in.counter, in.key0, in.key1);
 }
 
 /// Builds a 53-bit uniform in (0, 1] from two words (never 0, so its log is finite).

@@ -46,8 +46,8 @@ population_data simulate_population(const population_setting& setting, std::uint
 
 /// Per-object posterior samples under a flat interim prior for observations x with noise
 /// α: μ_i^(n) = x_i + α z, z ~ N(0, 1), `samples_per_object` each (log_p0 left empty).
-/// Counter-based (stream 3 of `seed`, the object's index as the simulation): the samples
-/// that `simulate_population(setting, seed)` draws for its x, and, with other seeds, fresh
+/// Counter-based (`streams::posterior_samples(seed)`, the object's index as the simulation): the
+/// samples that `simulate_population(setting, seed)` draws for its x, and, with other seeds, fresh
 /// samples for the same x. Throws `usage_error` for an empty or non-finite x, α ≤ 0 or not
 /// finite, or samples_per_object outside [1, INT_MAX].
 population_samples draw_flat_prior_samples(const std::vector<double>& x, double alpha,

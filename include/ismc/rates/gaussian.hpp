@@ -9,6 +9,7 @@
 #include "ismc/core/config.hpp"
 #include "ismc/rates/model.hpp"
 #include "ismc/core/rng.hpp"
+#include "ismc/core/streams.hpp"
 
 namespace ismc {
 
@@ -31,6 +32,9 @@ namespace gaussian {
 /// The largest dimension d of the family: per-sample arrays on the host and the device are
 /// this long, and a study or model asking for more is refused.
 inline constexpr int max_dim = 64;
+// A sample's normals are one simulation of its stream: blocks 0 .. max_dim/2 stay far
+// below the k-means domain's counter words (core/streams.hpp).
+static_assert(static_cast<std::uint64_t>(max_dim) <= streams::max_normals_per_draw);
 
 /// Sample `sim` of stream `s` at `theta`: x = θ + z, z standard normal in `dim` coordinates.
 ISMC_HD inline void simulate(const double* theta, int dim, random_stream s, std::uint64_t sim,

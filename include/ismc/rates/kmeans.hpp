@@ -7,9 +7,11 @@
 /// `threads`: the same bits on any number of threads. All randomness comes from Philox
 /// (`ismc::random_bits`) keyed by `kmeans_options::seed`:
 ///
-/// - k-means++ seeding of restart r draws from stream r, counter = the index of the centre
-///   being chosen, block 0x6B6D0001;
-/// - the subsample draws from stream 0, counter = the draw number, block 0x6B6D0002.
+/// - k-means++ seeding of restart r draws from `streams::kmeans_seeding(seed, r)`, counter =
+///   the index of the centre being chosen, counter word 0x6B6D0001 (the k-means domain 0x6B,
+///   block 0x6D0001; core/streams.hpp);
+/// - the subsample draws from `streams::kmeans_subsample(seed)`, counter = the draw number,
+///   counter word 0x6B6D0002.
 ///
 /// The block numbers lie far above those the simulations use (block b gives normals 2b and
 /// 2b + 1), so even a caller that passes the study's own seed does not reuse the bits of
