@@ -2,7 +2,7 @@
 // models. Kernels map threads to indices and reduce; the math is the shared
 // __host__ __device__ code (gaussian.hpp: simulate, rejects, log_density_ratio;
 // rates/mixture_math.hpp: mixture_term, nearest_centre, keep_in_pool), the same functions the CPU
-// reference calls.
+// backend and the estimator's host reference (rates/mixture_reference.cpp) call.
 //
 //   collect_kernel           blockIdx.y a parameter j of the slice, threads striding over its
 //                            simulations: simulate, decide, draw the keep decision, write one
