@@ -12,6 +12,7 @@
 #include "rates/cpu_backend.hpp"
 #include "cuda_check.cuh"
 #include "device_memory.cuh"
+#include "launch_limits.cuh"
 #include "ismc/core/error.hpp"
 #include "ismc/rates/gaussian.hpp"
 #include "core/devices_cuda.hpp"
@@ -21,7 +22,6 @@ namespace ismc::detail {
 
 namespace {
 
-constexpr int threads_per_block = 256;
 using gaussian::max_dim;
 
 // Plain Monte Carlo for the Gaussian tests, fused: simulate, decide, count. No sample is
@@ -35,7 +35,7 @@ __global__ void count_gaussian_rejections_kernel(const double* targets, int dim,
                                                  std::uint64_t sim_begin, std::uint64_t sim_end,
                                                  std::uint32_t target_offset,
                                                  unsigned long long* counts) {
-  using block_reduce = cub::BlockReduce<unsigned long long, threads_per_block>;
+  using block_reduce = cub::BlockReduce<unsigned long long, rates_threads_per_block>;
   __shared__ typename block_reduce::TempStorage reduce_storage;
   const int d = Dim > 0 ? Dim : dim;
   const std::uint32_t j = target_offset + blockIdx.y;
@@ -90,7 +90,7 @@ __global__ void standard_normals_kernel(random_stream s, std::uint64_t sims, int
 }
 
 unsigned blocks_for(std::uint64_t items) {
-  return static_cast<unsigned>((items + threads_per_block - 1) / threads_per_block);
+  return static_cast<unsigned>((items + rates_threads_per_block - 1) / rates_threads_per_block);
 }
 
 // The model the importance kernels run: exactly a gaussian_test_model (a subclass may
@@ -130,17 +130,15 @@ class cuda_backend final : public backend {
     ISMC_CUDA_CHECK(cudaMemset(d_counts.get(), 0, n_targets * sizeof(unsigned long long)));
 
     // Launch in slices of simulations so that progress and interruption stay responsive.
-    constexpr std::uint64_t sims_per_launch = std::uint64_t{1} << 28;
-    constexpr std::size_t max_grid_y = 65535;
-    const unsigned grid_x = std::min<unsigned>(blocks_for(std::min(sims, sims_per_launch)),
+    const unsigned grid_x = std::min<unsigned>(blocks_for(std::min(sims, rates_samples_per_launch)),
                                                static_cast<unsigned>(multiprocessors_) * 32u);
     for (std::size_t first = 0; first < n_targets; first += max_grid_y) {
       const std::size_t tile = std::min(max_grid_y, n_targets - first);
-      for (std::uint64_t begin = 0; begin < sims; begin += sims_per_launch) {
+      for (std::uint64_t begin = 0; begin < sims; begin += rates_samples_per_launch) {
         hooks.check_interrupt();
-        const std::uint64_t end = std::min(sims, begin + sims_per_launch);
+        const std::uint64_t end = std::min(sims, begin + rates_samples_per_launch);
         const dim3 grid(grid_x, static_cast<unsigned>(tile));
-        kernel<<<grid, threads_per_block>>>(
+        kernel<<<grid, rates_threads_per_block>>>(
             d_targets.get(), dim, gaussian_model->kind(), gaussian_model->critical(), seed,
             common_random_numbers, begin, end, static_cast<std::uint32_t>(first), d_counts.get());
         ISMC_CUDA_CHECK(cudaGetLastError());
@@ -201,7 +199,7 @@ std::unique_ptr<backend> make_cuda_backend() { return std::make_unique<cuda_back
 std::vector<std::uint32_t> device_random_bits(random_stream s, std::uint64_t sims,
                                               std::uint32_t block) {
   device_buffer<std::uint32_t> d_out(4 * sims);
-  random_bits_kernel<<<blocks_for(sims), threads_per_block>>>(s, sims, block, d_out.get());
+  random_bits_kernel<<<blocks_for(sims), rates_threads_per_block>>>(s, sims, block, d_out.get());
   ISMC_CUDA_CHECK(cudaGetLastError());
   std::vector<std::uint32_t> out(4 * sims);
   copy_to_host(out.data(), d_out.get(), out.size());
@@ -211,7 +209,8 @@ std::vector<std::uint32_t> device_random_bits(random_stream s, std::uint64_t sim
 std::vector<double> device_standard_normals(random_stream s, std::uint64_t sims, int count) {
   if (count < 1 || count > max_dim) throw usage_error("device_standard_normals: bad count");
   device_buffer<double> d_out(sims * static_cast<std::uint64_t>(count));
-  standard_normals_kernel<<<blocks_for(sims), threads_per_block>>>(s, sims, count, d_out.get());
+  standard_normals_kernel<<<blocks_for(sims), rates_threads_per_block>>>(s, sims, count,
+                                                                         d_out.get());
   ISMC_CUDA_CHECK(cudaGetLastError());
   std::vector<double> out(d_out.size());
   copy_to_host(out.data(), d_out.get(), out.size());

@@ -7,8 +7,8 @@
 //   2. sum_objects_kernel: a block per θ adds those over the objects, in double, each thread
 //      a fixed stride of objects and then CUB's fixed tree: deterministic.
 // No objects × samples × θ array exists: the scratch is objects × θ. The priors, the
-// variance cut and the CPU's rules for −∞ and NaN are applied on the host, as
-// hyper_likelihood_posterior applies them (src/population/hyper_likelihood.cpp).
+// variance cut and the rules for −∞ and NaN are applied on the host by the functions the
+// CPU's hyper_likelihood_posterior calls too (src/population/hyper_likelihood_finish.hpp).
 #include <cub/block/block_reduce.cuh>
 
 #include <algorithm>
@@ -23,11 +23,13 @@
 
 #include "cuda_check.cuh"
 #include "device_memory.cuh"
+#include "launch_limits.cuh"
 #include "ismc/backend/batched_log_density.hpp"
 #include "ismc/core/error.hpp"
 #include "ismc/population/hyper_likelihood.hpp"
 #include "population/population_math.hpp"
 #include "population/hyper_likelihood_cuda.hpp"
+#include "population/hyper_likelihood_finish.hpp"
 
 namespace ismc::detail {
 
@@ -38,10 +40,6 @@ constexpr int thetas_per_tile = 8;   // θ sharing one pass over an object's sam
 constexpr int sum_threads = 256;     // threads adding one θ's objects
 // Scratch for the per-object terms of one launch: at most this many doubles (64 MiB).
 constexpr std::size_t max_scratch_doubles = std::size_t{8} << 20;
-constexpr std::size_t max_grid_y = 65535;
-
-constexpr double negative_infinity = -std::numeric_limits<double>::infinity();
-constexpr double positive_infinity = std::numeric_limits<double>::infinity();
 
 struct merge_weights {
   __device__ log_weight_accumulator operator()(log_weight_accumulator a,
@@ -164,19 +162,30 @@ class cuda_hyper_likelihood final : public batched_log_density {
 
   void log_density(const double* thetas, std::size_t batch, double* out,
                    const run_hooks& hooks) const override {
-    // Only θ inside the priors are evaluated; their constants are made on the host by the
-    // CPU's own function, so both backends use the same bits.
+    hyper_posterior_log_density(
+        thetas, batch, variance_cut_, out,
+        [&](const double* inside, std::size_t count, hyper_likelihood_value* values) {
+          evaluate(inside, count, values, hooks);
+        });
+  }
+
+ private:
+  // ln L̂ and σ² (finished: finish_hyper_likelihood) at `n_thetas` θ inside the priors. Their
+  // normals' constants are made on the host by the CPU's own function, so both backends use
+  // the same bits.
+  void evaluate(const double* thetas, std::size_t n_thetas, hyper_likelihood_value* values,
+                const run_hooks& hooks) const {
     std::vector<hyper_normal> normals;
     std::vector<std::size_t> where;
-    normals.reserve(batch);
-    where.reserve(batch);
-    for (std::size_t b = 0; b < batch; ++b) {
-      out[b] = negative_infinity;
+    normals.reserve(n_thetas);
+    where.reserve(n_thetas);
+    for (std::size_t n = 0; n < n_thetas; ++n) {
       hyper_normal normal;
-      if (inside_priors(thetas[2 * b], thetas[2 * b + 1]) &&
-          make_hyper_normal(thetas[2 * b], thetas[2 * b + 1], &normal)) {
+      if (make_hyper_normal(thetas[2 * n], thetas[2 * n + 1], &normal)) {
         normals.push_back(normal);
-        where.push_back(b);
+        where.push_back(n);
+      } else {
+        values[n] = finish_hyper_likelihood(-HUGE_VAL, HUGE_VAL);  // not a normal: ln L̂ = −∞
       }
     }
     if (normals.empty()) return;
@@ -218,19 +227,12 @@ class cuda_hyper_likelihood final : public batched_log_density {
       ISMC_CUDA_CHECK(cudaStreamSynchronize(stream_->get()));
 
       for (std::size_t k = 0; k < count; ++k) {
-        // hyper_likelihood_posterior's rules: NaN is −∞, σ² is +∞ where ln L̂ is −∞ or σ² is
-        // NaN, and σ² ≤ cut keeps the point.
         const object_term sum = h_sums_.get()[k];
-        const double log_likelihood = std::isnan(sum.log_mean) ? negative_infinity : sum.log_mean;
-        const double variance = log_likelihood == negative_infinity || std::isnan(sum.variance)
-                                    ? positive_infinity
-                                    : sum.variance;
-        out[where[first + k]] = variance <= variance_cut_ ? log_likelihood : negative_infinity;
+        values[where[first + k]] = finish_hyper_likelihood(sum.log_mean, sum.variance);
       }
     }
   }
 
- private:
   int device_ = 0;
   double variance_cut_;
   std::size_t objects_;

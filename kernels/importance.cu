@@ -2,7 +2,7 @@
 // models. Kernels map threads to indices and reduce; the math is the shared
 // __host__ __device__ code (gaussian.hpp: simulate, rejects, log_density_ratio;
 // rates/mixture_math.hpp: mixture_term, nearest_centre, keep_in_pool), the same functions the CPU
-// reference calls.
+// backend and the estimator's host reference (rates/mixture_reference.cpp) call.
 //
 //   collect_kernel           blockIdx.y a parameter j of the slice, threads striding over its
 //                            simulations: simulate, decide, draw the keep decision, write one
@@ -36,6 +36,7 @@
 
 #include "cuda_check.cuh"
 #include "device_memory.cuh"
+#include "launch_limits.cuh"
 #include "ismc/rates/backend.hpp"
 #include "ismc/core/error.hpp"
 #include "ismc/rates/gaussian.hpp"
@@ -48,17 +49,12 @@ namespace ismc::detail {
 
 namespace {
 
-constexpr int threads_per_block = 256;
 using gaussian::max_dim;
-constexpr std::size_t max_grid_y = 65535;
 // Dynamic shared memory a block stages (centres, or a target's support), leaving room under
 // the 48 KiB default for CUB's reduction storage. Beyond it, kernels read global memory.
 constexpr std::size_t staged_budget_bytes = 40 * 1024;
 // Pilot flags per compaction slice: 16 MiB of flags and 64 MiB of selected indices at most.
 constexpr std::uint64_t flags_per_slice = std::uint64_t{1} << 24;
-// Samples (entries × simulations, or parameters × simulations) per launch: a few tenths of
-// a second, so progress moves and an interrupt is seen.
-constexpr std::uint64_t samples_per_launch = std::uint64_t{1} << 28;
 // Device memory of one tile of mixture targets (their entries' parameters, log weights,
 // streams and sums).
 constexpr std::size_t tile_budget_bytes = std::size_t{64} << 20;
@@ -73,7 +69,7 @@ void finish_launches() {
 }
 
 std::uint64_t blocks_for(std::uint64_t items) {
-  return (items + threads_per_block - 1) / threads_per_block;
+  return (items + rates_threads_per_block - 1) / rates_threads_per_block;
 }
 
 // Blocks along x for `rows` rows of `items` items each: enough for about 32 blocks per
@@ -102,13 +98,13 @@ std::vector<std::uint32_t> stream_table(std::size_t n_params, StreamOf stream_of
 // [sim_begin, sim_end). keep[y · span + (i − sim_begin)] = 1 when sample i of parameter j is
 // rejected and kept (span = sim_end − sim_begin: the flags are in (j, i) order); the
 // rejections are added to counts[j]. The keep rule is the CPU's: keep_in_pool.
-__global__ void __launch_bounds__(threads_per_block)
+__global__ void __launch_bounds__(rates_threads_per_block)
     collect_kernel(const double* __restrict__ params, int dim, test_kind kind, double critical,
                    std::uint64_t seed, const std::uint32_t* __restrict__ sim_streams,
                    const std::uint32_t* __restrict__ keep_streams, double keep_fraction,
                    std::size_t param_begin, std::uint64_t sim_begin, std::uint64_t sim_end,
                    std::uint8_t* __restrict__ keep, unsigned long long* __restrict__ counts) {
-  using block_reduce = cub::BlockReduce<unsigned long long, threads_per_block>;
+  using block_reduce = cub::BlockReduce<unsigned long long, rates_threads_per_block>;
   __shared__ typename block_reduce::TempStorage reduce_storage;
   const std::size_t j = param_begin + blockIdx.y;
   const double* theta = params + j * static_cast<std::size_t>(dim);
@@ -177,7 +173,7 @@ void cuda_collect_rejections(const gaussian_test_model& model, const double* par
       const std::uint64_t end = std::min(sims, begin + sims_per_slice);
       const std::uint64_t span = end - begin;
       const dim3 grid(blocks_per_row(tile, span), static_cast<unsigned>(tile));
-      collect_kernel<<<grid, threads_per_block>>>(
+      collect_kernel<<<grid, rates_threads_per_block>>>(
           d_params.get(), static_cast<int>(dim), model.kind(), model.critical(), seed,
           d_sim_streams.get(), d_keep_streams.get(), keep_fraction, first, begin, end, d_keep.get(),
           d_counts.get());
@@ -231,7 +227,7 @@ namespace {
 // nearest centre. `staged`: the centres and the block's counters live in dynamic shared
 // memory (n_centres · (size + 1) doubles); otherwise the centres are read from global
 // memory and the counters there are incremented directly.
-__global__ void __launch_bounds__(threads_per_block)
+__global__ void __launch_bounds__(rates_threads_per_block)
     nearest_centre_kernel(const double* __restrict__ params, int dim, test_kind kind,
                           double critical, std::uint64_t seed,
                           const std::uint32_t* __restrict__ sim_streams,
@@ -304,12 +300,12 @@ void cuda_count_nearest_centre(const gaussian_test_model& model, const double* p
   for (std::size_t first = 0; first < n_params; first += max_grid_y) {
     const std::size_t tile = std::min(max_grid_y, n_params - first);
     const std::uint64_t sims_per_launch = std::min<std::uint64_t>(
-        sims, std::max<std::uint64_t>(threads_per_block, samples_per_launch / tile));
+        sims, std::max<std::uint64_t>(rates_threads_per_block, rates_samples_per_launch / tile));
     const dim3 grid(blocks_per_row(tile, sims_per_launch), static_cast<unsigned>(tile));
     for (std::uint64_t begin = 0; begin < sims; begin += sims_per_launch) {
       hooks.check_interrupt();
       const std::uint64_t end = std::min(sims, begin + sims_per_launch);
-      nearest_centre_kernel<<<grid, threads_per_block, staged ? staged_bytes : 0>>>(
+      nearest_centre_kernel<<<grid, rates_threads_per_block, staged ? staged_bytes : 0>>>(
           d_params.get(), static_cast<int>(dim), model.kind(), model.critical(), seed,
           d_sim_streams.get(), d_centres.get(), static_cast<int>(n_centres), staged, first, begin,
           end, d_counts.get());
@@ -348,13 +344,13 @@ struct add_term_sums {
 // simulations [sim_begin, sim_end) of proposal k. Writes the block's sums to
 // partials[y · gridDim.x + blockIdx.x]. `staged`: the target's log weights, support
 // parameters and θ_j live in dynamic shared memory (support · (dim + 1) + dim doubles).
-__global__ void __launch_bounds__(threads_per_block) mixture_kernel(
+__global__ void __launch_bounds__(rates_threads_per_block) mixture_kernel(
     const double* __restrict__ targets, const std::uint32_t* __restrict__ support_offsets,
     const std::uint32_t* __restrict__ entry_target, const std::uint32_t* __restrict__ entry_stream,
     const double* __restrict__ entry_log_weight, const double* __restrict__ entry_theta, int dim,
     test_kind kind, double critical, std::uint64_t seed, bool staged, std::uint32_t entry_begin,
     std::uint64_t sim_begin, std::uint64_t sim_end, term_sums* __restrict__ partials) {
-  using block_reduce = cub::BlockReduce<term_sums, threads_per_block>;
+  using block_reduce = cub::BlockReduce<term_sums, rates_threads_per_block>;
   __shared__ typename block_reduce::TempStorage reduce_storage;
   extern __shared__ double staged_memory[];
 
@@ -500,20 +496,20 @@ void cuda_mixture_accumulate(const gaussian_test_model& model, const mixture_pro
     for (std::size_t chunk_begin = 0; chunk_begin < entries; chunk_begin += max_grid_y) {
       const std::size_t chunk = std::min(max_grid_y, entries - chunk_begin);
       const std::uint64_t sims_per_launch = std::min<std::uint64_t>(
-          sims, std::max<std::uint64_t>(threads_per_block, samples_per_launch / chunk));
+          sims, std::max<std::uint64_t>(rates_threads_per_block, rates_samples_per_launch / chunk));
       const unsigned blocks_x = blocks_per_row(chunk, sims_per_launch);
       d_partials.reserve(chunk * blocks_x);
       const dim3 grid(blocks_x, static_cast<unsigned>(chunk));
       for (std::uint64_t begin = 0; begin < sims; begin += sims_per_launch) {
         hooks.check_interrupt();
         const std::uint64_t end = std::min(sims, begin + sims_per_launch);
-        mixture_kernel<<<grid, threads_per_block, staged ? staged_bytes : 0>>>(
+        mixture_kernel<<<grid, rates_threads_per_block, staged ? staged_bytes : 0>>>(
             d_targets.get(), d_support_offsets.get(), d_entry_target.get(), d_entry_stream.get(),
             d_entry_log_weight.get(), d_entry_theta.get(), static_cast<int>(dim), model.kind(),
             model.critical(), problem.seed, staged, static_cast<std::uint32_t>(chunk_begin), begin,
             end, d_partials.get());
         ISMC_CUDA_CHECK(cudaGetLastError());
-        add_partials_kernel<<<static_cast<unsigned>(blocks_for(chunk)), threads_per_block>>>(
+        add_partials_kernel<<<static_cast<unsigned>(blocks_for(chunk)), rates_threads_per_block>>>(
             d_partials.get(), blocks_x, static_cast<std::uint32_t>(chunk),
             static_cast<std::uint32_t>(chunk_begin), d_sum.get(), d_sum_squares.get());
         finish_launches();

@@ -21,6 +21,7 @@
 
 #include "cuda_check.cuh"
 #include "device_memory.cuh"
+#include "launch_limits.cuh"
 #include "ismc/backend/batched_log_density.hpp"
 #include "ismc/core/error.hpp"
 #include "models/partial_pooling_math.hpp"
@@ -33,7 +34,6 @@ namespace {
 constexpr int pooling_threads = 256;  // threads sharing one row's objects
 // Rows per launch: their q and gradients stay under this many doubles each (64 MiB).
 constexpr std::size_t max_rows_doubles = std::size_t{8} << 20;
-constexpr std::size_t max_grid_x = 2147483647;
 
 struct add_sums {
   __device__ pooling_sums operator()(const pooling_sums& first, const pooling_sums& second) const {

@@ -7,6 +7,9 @@
 
 namespace ismc::cli {
 
+/// The largest value of any command's --threads (0 picks a default).
+inline constexpr unsigned max_threads = 4096;
+
 /// A CLI11 check for counts and seeds: CLI11 reads "-3" into an unsigned as 2^64 − 3, so
 /// the text must be plain digits. Returns "" when fine, else what is wrong.
 inline std::string check_unsigned(const std::string& text) {

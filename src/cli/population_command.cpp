@@ -104,7 +104,7 @@ CLI::App* add_population_command(CLI::App& app, population_options& options) {
   population->add_option("--threads", options.threads, "CPU threads; 0 = all hardware threads")
       ->type_name("N")
       ->check(check_unsigned)
-      ->check(CLI::Range(0u, 4096u));
+      ->check(CLI::Range(0u, max_threads));
   population->add_flag("-q,--quiet", options.quiet, "No progress bar");
   return population;
 }

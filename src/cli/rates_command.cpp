@@ -62,7 +62,7 @@ CLI::App* add_rates_command(CLI::App& app, rates_options& options) {
   rates->add_option("--threads", options.threads, "CPU threads; 0 = all hardware threads")
       ->type_name("N")
       ->check(check_unsigned)
-      ->check(CLI::Range(0u, 4096u));
+      ->check(CLI::Range(0u, max_threads));
   rates->add_option("--backend", options.backend, "Where to run: auto, cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
       ->capture_default_str();

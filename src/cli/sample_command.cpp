@@ -154,7 +154,7 @@ CLI::App* add_sample_command(CLI::App& app, sample_options& options) {
   sample->add_option("--threads", options.threads, "Threads running chains; 0 = one per chain")
       ->type_name("N")
       ->check(check_unsigned)
-      ->check(CLI::Range(0u, 4096u));
+      ->check(CLI::Range(0u, max_threads));
   sample->add_flag("-q,--quiet", options.quiet, "No progress bar");
   return sample;
 }

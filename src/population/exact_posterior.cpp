@@ -8,6 +8,7 @@
 #include "ismc/core/error.hpp"
 #include "ismc/core/number_text.hpp"
 #include "models/population_priors.hpp"
+#include "population/population_math.hpp"
 #include "population/moments.hpp"
 
 namespace ismc {
@@ -30,7 +31,7 @@ using detail::theta_mu_upper;
 using detail::theta_sigma_upper;
 
 constexpr int sigma_cells = 20000;
-constexpr double inv_sqrt2 = 0.70710678118654752440;
+using detail::inv_sqrt2;
 constexpr double inv_sqrt_two_pi = 0.39894228040143267794;
 
 double normal_cdf(double z) { return 0.5 * std::erfc(-z * inv_sqrt2); }

@@ -8,10 +8,9 @@
 #include <utility>
 #include <vector>
 
-#include "ismc/core/error.hpp"
-#include "ismc/core/number_text.hpp"
 #include "core/parallel.hpp"
 #include "population/hyper_likelihood_avx512.hpp"
+#include "population/hyper_likelihood_finish.hpp"
 #include "population/population_math.hpp"
 
 namespace ismc {
@@ -19,9 +18,6 @@ namespace {
 
 constexpr double negative_infinity = -std::numeric_limits<double>::infinity();
 constexpr double positive_infinity = std::numeric_limits<double>::infinity();
-
-// The flat priors of the hyper-parameters.
-using detail::inside_priors;
 
 // The hyper-likelihood on the CPU.
 //
@@ -323,9 +319,7 @@ void evaluate_hyper_likelihood(const population_samples& samples, const double* 
       log_likelihood += partial_log[b * chunks + c];
       variance += partial_variance[b * chunks + c];
     }
-    out[b].log_likelihood = std::isnan(log_likelihood) ? negative_infinity : log_likelihood;
-    out[b].variance =
-        log_likelihood == negative_infinity || std::isnan(variance) ? positive_infinity : variance;
+    out[b] = detail::finish_hyper_likelihood(log_likelihood, variance);
   }
 }
 
@@ -342,36 +336,16 @@ hyper_likelihood_posterior::hyper_likelihood_posterior(population_samples sample
                                                        double variance_cut)
     : samples_(std::move(samples)), variance_cut_(variance_cut) {
   validate(samples_);
-  if (!(variance_cut_ > 0.0)) {
-    throw usage_error(
-        "hyper_likelihood_posterior: variance_cut must be > 0 (or +inf for no "
-        "cut), got " +
-        number_text(variance_cut_));
-  }
+  detail::check_variance_cut(variance_cut_);
 }
 
 void hyper_likelihood_posterior::log_density(const double* thetas, std::size_t batch, double* out,
                                              const run_hooks& hooks) const {
-  // Only θ inside the priors are evaluated.
-  std::vector<double> inside;
-  std::vector<std::size_t> where;
-  inside.reserve(2 * batch);
-  where.reserve(batch);
-  for (std::size_t b = 0; b < batch; ++b) {
-    out[b] = negative_infinity;
-    if (inside_priors(thetas[2 * b], thetas[2 * b + 1])) {
-      inside.push_back(thetas[2 * b]);
-      inside.push_back(thetas[2 * b + 1]);
-      where.push_back(b);
-    }
-  }
-  std::vector<hyper_likelihood_value> values(where.size());
-  evaluate_hyper_likelihood(samples_, inside.data(), where.size(), values.data(), nullptr, hooks);
-  for (std::size_t k = 0; k < where.size(); ++k) {
-    // σ² ≤ cut keeps the point (NaN cannot occur: σ² is +∞ where ln L̂ is −∞).
-    out[where[k]] =
-        values[k].variance <= variance_cut_ ? values[k].log_likelihood : negative_infinity;
-  }
+  detail::hyper_posterior_log_density(
+      thetas, batch, variance_cut_, out,
+      [&](const double* inside, std::size_t count, hyper_likelihood_value* values) {
+        evaluate_hyper_likelihood(samples_, inside, count, values, nullptr, hooks);
+      });
 }
 
 }  // namespace ismc

@@ -7,11 +7,10 @@
 
 #include "backend/batch_router.hpp"
 #include "backend/device_choice.hpp"
-#include "ismc/core/error.hpp"
 #include "ismc/population/hyper_likelihood.hpp"
 #include "population/hyper_likelihood_backend.hpp"
-#include "ismc/core/number_text.hpp"
 #include "population/hyper_likelihood_cuda.hpp"
+#include "population/hyper_likelihood_finish.hpp"
 
 namespace ismc {
 namespace {
@@ -22,12 +21,7 @@ namespace {
 std::unique_ptr<batched_log_density> make_on_device(const population_samples& samples,
                                                     double variance_cut) {
   validate(samples);
-  if (!(variance_cut > 0.0)) {
-    throw usage_error(
-        "hyper_likelihood_posterior: variance_cut must be > 0 (or +inf for no "
-        "cut), got " +
-        number_text(variance_cut));
-  }
+  detail::check_variance_cut(variance_cut);
   return detail::make_cuda_hyper_likelihood(samples, variance_cut);
 }
 #endif

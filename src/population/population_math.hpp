@@ -27,6 +27,12 @@ namespace ismc::detail {
 /// ½ ln(2π).
 inline constexpr double half_log_two_pi = 0.91893853320467274178032973640562;
 
+/// 1/√2.
+inline constexpr double inv_sqrt2 = 0.70710678118654752440;
+
+/// The largest finite double, DBL_MAX (|x| ≤ it is false for ±∞ and NaN).
+inline constexpr double largest_finite = 1.7976931348623157e308;
+
 /// ln N(x; mean, sd²), the normalized log density of a normal, sd > 0.
 ISMC_HD inline double log_normal_density(double x, double mean, double sd) {
   const double z = (x - mean) / sd;
@@ -111,10 +117,9 @@ struct hyper_normal {
 /// The constants for θ = (theta_mu, theta_sigma). Returns false, leaving `out` alone, when
 /// θ is not a valid normal (θ_σ ≤ 0, or either value not finite): ln L̂ is then −∞.
 ISMC_HD inline bool make_hyper_normal(double theta_mu, double theta_sigma, hyper_normal* out) {
-  constexpr double inv_sqrt2 = 0.70710678118654752440;
   // The comparisons are false for NaN; |x| ≤ DBL_MAX is false for ±∞ and NaN.
-  if (!(theta_sigma > 0.0) || !(fabs(theta_sigma) <= 1.7976931348623157e308) ||
-      !(fabs(theta_mu) <= 1.7976931348623157e308)) {
+  if (!(theta_sigma > 0.0) || !(fabs(theta_sigma) <= largest_finite) ||
+      !(fabs(theta_mu) <= largest_finite)) {
     return false;
   }
   out->mean = theta_mu;

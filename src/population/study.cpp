@@ -32,6 +32,11 @@ void check_at_least_one(const std::string& field, std::size_t value) {
   if (value < 1) fail(field, got_expected(value, "an integer > 0"));
 }
 
+// The standard deviation of the walkers' starting ball around θ0.
+constexpr double initial_spread = 0.01;
+// How far inside the priors' bounds every starting point lies.
+constexpr double initial_prior_margin = 0.01;
+
 // Starting points of the walkers: a small ball around θ0, inside the priors.
 std::vector<double> initial_walkers(std::size_t walkers, double mu0, double sigma0,
                                     std::uint64_t seed) {
@@ -39,9 +44,11 @@ std::vector<double> initial_walkers(std::size_t walkers, double mu0, double sigm
   for (std::size_t w = 0; w < walkers; ++w) {
     double z[2];
     standard_normals(streams::walker_start(seed), w, z, 2);
-    initial.push_back(std::clamp(mu0 + 0.01 * z[0], detail::theta_mu_lower + 0.01,
-                                 detail::theta_mu_upper - 0.01));
-    initial.push_back(std::clamp(sigma0 + 0.01 * z[1], 0.01, detail::theta_sigma_upper - 0.01));
+    initial.push_back(std::clamp(mu0 + initial_spread * z[0],
+                                 detail::theta_mu_lower + initial_prior_margin,
+                                 detail::theta_mu_upper - initial_prior_margin));
+    initial.push_back(std::clamp(sigma0 + initial_spread * z[1], initial_prior_margin,
+                                 detail::theta_sigma_upper - initial_prior_margin));
   }
   return initial;
 }

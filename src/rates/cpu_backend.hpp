@@ -1,5 +1,7 @@
 #pragma once
-// The CPU backend: plain threaded C++, the reference the CUDA backend is tested against.
+// The CPU backend: plain threaded C++, the reference the CUDA backend is tested against. Its
+// mixture loop shares work between targets for speed; it is held to the plain host
+// reference of the estimator (rates/mixture_reference.hpp) in tests.
 
 #include "ismc/rates/backend.hpp"
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "ismc/core/error.hpp"
+#include "rates/mixture_reference.hpp"
 
 namespace ismc {
 
@@ -86,23 +87,7 @@ mixture_estimate estimate_mixture(const model& model, const mixture_problem& pro
   backend.mixture_accumulate(model, problem, result.sum.data(), result.sum_squares.data(), hooks);
   hooks.end();
 
-  const double n = static_cast<double>(problem.sims_per_proposal);
-  result.estimate.assign(problem.n_targets, 0.0);
-  result.variance.assign(problem.n_targets, 0.0);
-  for (std::size_t j = 0; j < problem.n_targets; ++j) {
-    double estimate = 0.0, variance = 0.0;
-    for (std::size_t e = weights.offsets[j]; e < weights.offsets[j + 1]; ++e) {
-      const double w = weights.weight[e];
-      const double mean = result.sum[e] / n;
-      // Sample variance with divisor N − 1; clamped at 0 against rounding.
-      const double sample_variance =
-          std::max(0.0, (result.sum_squares[e] - result.sum[e] * mean) / (n - 1.0));
-      estimate += w * mean;
-      variance += w * w * sample_variance / n;
-    }
-    result.estimate[j] = estimate;
-    result.variance[j] = variance;
-  }
+  detail::finish_mixture_estimate(problem, result);
   return result;
 }
 

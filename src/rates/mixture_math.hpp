@@ -1,8 +1,9 @@
 #pragma once
 /// @file mixture_math.hpp (private)
 /// @brief The per-sample math of the mixture estimator (mixture.hpp) and of the pilot,
-/// written once as `ISMC_HD` functions for the CPU backend (src/rates/cpu_backend.cpp) and
-/// the CUDA kernels (kernels/importance.cu): the estimator's term p_j/q_j in log space,
+/// written once as `ISMC_HD` functions for the CPU backend (src/rates/cpu_backend.cpp), the
+/// estimator's host reference (src/rates/mixture_reference.cpp) and the CUDA kernels
+/// (kernels/importance.cu): the estimator's term p_j/q_j in log space,
 /// nearest-centre labelling, and the rule that keeps a pilot rejection in the k-means pool.
 
 #include <cmath>

@@ -19,6 +19,8 @@
 #include "ismc/population/point_estimates.hpp"
 #include "ismc/population/samples.hpp"
 #include "models/partial_pooling_backend.hpp"
+#include "models/partial_pooling_math.hpp"
+#include "models/population_priors.hpp"
 #include "ismc/models/posterior.hpp"
 
 namespace ismc {
@@ -437,6 +439,14 @@ TEST(PartialPoolingDensity, CudaKindWithoutADeviceThrows) {
 #endif
   // The backend is refused before the data are looked at (as make_hyper_likelihood).
   EXPECT_THROW(make_partial_pooling_density({}, 1.0, backend_kind::cuda), runtime_failure);
+}
+
+// The log constants of partial_pooling_math.hpp are literals (for the device) derived from
+// the priors' bounds, which are defined once (population_priors.hpp): they must follow them.
+TEST(PartialPoolingMath, LogConstantsFollowThePriorsBounds) {
+  EXPECT_DOUBLE_EQ(detail::log_theta_sigma_upper, std::log(detail::theta_sigma_upper));
+  EXPECT_DOUBLE_EQ(detail::log_twenty,
+                   std::log(detail::theta_mu_width * detail::theta_sigma_upper));
 }
 
 }  // namespace

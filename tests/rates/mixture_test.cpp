@@ -11,54 +11,10 @@
 #include "ismc/rates/backend.hpp"
 #include "ismc/core/error.hpp"
 #include "ismc/rates/gaussian.hpp"
+#include "rates/seed_four_index.hpp"
 
 namespace ismc {
 namespace {
-
-struct brute_force_result {
-  std::vector<double> estimate;
-  std::vector<double> seed_variance;  // the seed's divisor N
-};
-
-// The seed notebook's computation, literally: for every (i, j, k) the denominator
-// Σ_m W[j][m] exp(ℓ_m(x_ik) − ℓ_j(x_ik)) with raw exponentials, then inner means and
-// mean squares over i, then weighted sums over k. Samples are simulated as the engine
-// does (stream `streams::proposal(k)` of the seed), so the inputs are identical.
-brute_force_result seed_four_index(const model& model, const std::vector<double>& targets,
-                                   const std::vector<double>& proposals,
-                                   const std::vector<double>& dense, std::uint64_t sims,
-                                   std::uint64_t seed) {
-  const std::size_t dim = model.dim();
-  const std::size_t n_targets = targets.size() / dim, n_proposals = proposals.size() / dim;
-  brute_force_result out{std::vector<double>(n_targets, 0.0), std::vector<double>(n_targets, 0.0)};
-  std::vector<double> x(dim);
-  for (std::size_t j = 0; j < n_targets; ++j) {
-    for (std::size_t k = 0; k < n_proposals; ++k) {
-      double mean = 0.0, mean_square = 0.0;
-      for (std::uint64_t i = 0; i < sims; ++i) {
-        model.simulate(&proposals[k * dim], random_stream{seed, streams::proposal(k)}, i, x.data());
-        const double reject = model.reject(x.data()) ? 1.0 : 0.0;
-        double denominator = 0.0;
-        for (std::size_t m = 0; m < n_proposals; ++m) {
-          double exponent = 0.0;  // (θ_m − θ_j)·x − (‖θ_m‖² − ‖θ_j‖²)/2
-          for (std::size_t n = 0; n < dim; ++n) {
-            const double tm = proposals[m * dim + n], tj = targets[j * dim + n];
-            exponent += (tm - tj) * x[n] - (tm * tm - tj * tj) / 2.0;
-          }
-          denominator += dense[j * n_proposals + m] * std::exp(exponent);
-        }
-        mean += reject / denominator;
-        mean_square += (reject / denominator) * (reject / denominator);
-      }
-      mean /= static_cast<double>(sims);
-      mean_square /= static_cast<double>(sims);
-      const double w = dense[j * n_proposals + k];
-      out.estimate[j] += w * mean;
-      out.seed_variance[j] += (mean_square - mean * mean) / static_cast<double>(sims) * w * w;
-    }
-  }
-  return out;
-}
 
 void expect_equal_to_brute_force(const model& model, const std::vector<double>& targets,
                                  const std::vector<double>& proposals,
@@ -79,7 +35,8 @@ void expect_equal_to_brute_force(const model& model, const std::vector<double>& 
   run_hooks hooks;
   hooks.threads = threads;
   const mixture_estimate engine = estimate_mixture(model, problem, *cpu, hooks);
-  const brute_force_result reference = seed_four_index(model, targets, proposals, dense, sims, 77);
+  const testing_support::brute_force_result reference =
+      testing_support::seed_four_index(model, targets, proposals, dense, sims, 77);
   const double n = static_cast<double>(sims);
   for (std::size_t j = 0; j < problem.n_targets; ++j) {
     SCOPED_TRACE("target " + std::to_string(j));

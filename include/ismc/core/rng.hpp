@@ -32,6 +32,9 @@ struct philox_block {
 };
 
 namespace detail {
+/// 2π, the angle of Box–Muller.
+inline constexpr double two_pi = 6.283185307179586476925286766559;
+
 ISMC_HD inline std::uint32_t mulhilo32(std::uint32_t a, std::uint32_t b, std::uint32_t* hi) {
   const std::uint64_t product = static_cast<std::uint64_t>(a) * b;
   *hi = static_cast<std::uint32_t>(product >> 32);
@@ -116,21 +119,19 @@ ISMC_HD inline double uniform_closed_open(std::uint32_t high, std::uint32_t low)
 /// This is the only place where ismc turns bits into normals, on the host and the device.
 /// |z| is at most sqrt(2 · 53 · ln 2) ≈ 8.57.
 ISMC_HD inline void box_muller(const philox_block& bits, double* z0, double* z1) {
-  constexpr double two_pi = 6.283185307179586476925286766559;
   const double u = uniform_open_closed(bits.v[0], bits.v[1]);
   const double v = uniform_closed_open(bits.v[2], bits.v[3]);
   const double radius = sqrt(-2.0 * log(u));
-  const double angle = two_pi * v;
+  const double angle = detail::two_pi * v;
   *z0 = radius * cos(angle);
   *z1 = radius * sin(angle);
 }
 
 /// The first normal of `box_muller(bits, ...)` alone, bit for bit, without the sine.
 ISMC_HD inline double box_muller_first(const philox_block& bits) {
-  constexpr double two_pi = 6.283185307179586476925286766559;
   const double u = uniform_open_closed(bits.v[0], bits.v[1]);
   const double v = uniform_closed_open(bits.v[2], bits.v[3]);
-  return sqrt(-2.0 * log(u)) * cos(two_pi * v);
+  return sqrt(-2.0 * log(u)) * cos(detail::two_pi * v);
 }
 
 /// Writes the first `count` standard normals of simulation `sim` in stream `s` to `z`.
