@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <typeinfo>
 #include <vector>
 
 #include "rates/cpu_backend.hpp"
@@ -93,12 +92,19 @@ unsigned blocks_for(std::uint64_t items) {
   return static_cast<unsigned>((items + rates_threads_per_block - 1) / rates_threads_per_block);
 }
 
-// The model the importance kernels run: exactly a gaussian_test_model (a subclass may
-// override `reject` or `simulate`, which the device would not see), else null.
-const gaussian_test_model* on_device(const model& model) {
-  return typeid(model) == typeid(gaussian_test_model)
-             ? static_cast<const gaussian_test_model*>(&model)
-             : nullptr;
+// The model the kernels run for `stage`, or null when the stage runs on the host: the
+// decision is stage_place's (rates/backend.hpp), the one the study records in `stages`.
+// A model with a device form is a gaussian_test_model, whose device-visible behaviour is
+// sealed (`final`); any other model that claims one is refused rather than run wrongly.
+const gaussian_test_model* on_device(const model& model, rates_stage stage) {
+  if (stage_place("cuda", model.has_device_form(), stage) != "cuda") return nullptr;
+  const auto* gaussian_model = dynamic_cast<const gaussian_test_model*>(&model);
+  if (gaussian_model == nullptr) {
+    throw usage_error("model '" + model.name() +
+                      "' says it has a device form, but the CUDA backend has kernels only for "
+                      "the Gaussian test models (gaussian_test_model)");
+  }
+  return gaussian_model;
 }
 
 class cuda_backend final : public backend {
@@ -115,8 +121,8 @@ class cuda_backend final : public backend {
   void count_rejections(const model& model, const double* targets, std::size_t n_targets,
                         std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
                         std::uint64_t* counts, const run_hooks& hooks) override {
-    // Models other than the shipped Gaussian tests have no kernel: the host runs them.
-    const gaussian_test_model* gaussian_model = on_device(model);
+    // A model without a device form runs on the host (the study records and warns).
+    const gaussian_test_model* gaussian_model = on_device(model, rates_stage::plain);
     if (gaussian_model == nullptr) {
       host_.count_rejections(model, targets, n_targets, sims, seed, common_random_numbers, counts,
                              hooks);
@@ -151,14 +157,15 @@ class cuda_backend final : public backend {
     for (std::size_t j = 0; j < n_targets; ++j) counts[j] = host_counts[j];
   }
 
-  // The importance stages run on the device for the Gaussian test models
-  // (kernels/importance.cu); any other model runs them on the host (the CPU
-  // reference), so a study with a custom model still runs under `--backend cuda`.
+  // The importance stages run on the device for a model with a device form
+  // (kernels/importance.cu); any other model runs them on the host (the CPU reference), so
+  // a study with a custom model still runs under `--backend cuda`, and the study's
+  // `stages` record and warning say where.
   void collect_rejections(const model& model, const double* params, std::size_t n_params,
                           std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
                           double keep_fraction, std::vector<double>& samples, std::uint64_t* counts,
                           const run_hooks& hooks) override {
-    if (const gaussian_test_model* gaussian_model = on_device(model)) {
+    if (const gaussian_test_model* gaussian_model = on_device(model, rates_stage::pilot)) {
       cuda_collect_rejections(*gaussian_model, params, n_params, sims, seed, common_random_numbers,
                               keep_fraction, samples, counts, hooks);
       return;
@@ -170,7 +177,7 @@ class cuda_backend final : public backend {
                             std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
                             const double* centres, std::size_t n_centres, std::uint64_t* counts,
                             const run_hooks& hooks) override {
-    if (const gaussian_test_model* gaussian_model = on_device(model)) {
+    if (const gaussian_test_model* gaussian_model = on_device(model, rates_stage::labelling)) {
       cuda_count_nearest_centre(*gaussian_model, params, n_params, sims, seed,
                                 common_random_numbers, centres, n_centres, counts, hooks);
       return;
@@ -180,7 +187,7 @@ class cuda_backend final : public backend {
   }
   void mixture_accumulate(const model& model, const mixture_problem& problem, double* sum,
                           double* sum_squares, const run_hooks& hooks) override {
-    if (const gaussian_test_model* gaussian_model = on_device(model)) {
+    if (const gaussian_test_model* gaussian_model = on_device(model, rates_stage::four_index)) {
       cuda_mixture_accumulate(*gaussian_model, problem, sum, sum_squares, hooks);
       return;
     }

@@ -9,9 +9,12 @@
 /// hyper-likelihood, objects of the partial-pooling gradient); below `min_large_work` it
 /// goes to `small`, at or above to `large`. The choice depends on the batch size only, so
 /// a run whose calls all have one size (an ensemble's halves, NUTS's one q at a time) stays
-/// on one implementation throughout.
+/// on one implementation throughout. It counts the calls that went each way
+/// (`calls_by_side`), so a run can say where its work ran.
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
@@ -42,21 +45,34 @@ class batch_router final : public batched_log_density {
 
   void log_density(const double* thetas, std::size_t batch, double* out,
                    const run_hooks& hooks) const override {
-    route(batch).log_density(thetas, batch, out, hooks);
+    counted_route(batch).log_density(thetas, batch, out, hooks);
   }
 
   bool has_gradient() const override { return small_->has_gradient() && large_->has_gradient(); }
 
   void log_density_gradient(const double* thetas, std::size_t batch, double* out, double* gradients,
                             const run_hooks& hooks) const override {
-    route(batch).log_density_gradient(thetas, batch, out, gradients, hooks);
+    counted_route(batch).log_density_gradient(thetas, batch, out, gradients, hooks);
+  }
+
+  /// The calls so far: `cpu` those that went to `small`, `device` those that went to `large`.
+  std::optional<routed_calls> calls_by_side() const override {
+    return routed_calls{small_calls_.load(), large_calls_.load()};
   }
 
  private:
+  const batched_log_density& counted_route(std::size_t batch) const {
+    const batched_log_density& target = route(batch);
+    (&target == small_.get() ? small_calls_ : large_calls_).fetch_add(1, std::memory_order_relaxed);
+    return target;
+  }
+
   std::unique_ptr<batched_log_density> small_;
   std::unique_ptr<batched_log_density> large_;
   double work_per_row_;
   double min_large_work_;
+  mutable std::atomic<std::uint64_t> small_calls_{0};
+  mutable std::atomic<std::uint64_t> large_calls_{0};
 };
 
 }  // namespace ismc::detail

@@ -181,6 +181,9 @@ nlohmann::json report_json(const rates_study& study, const rates_result& result,
       {"wall_seconds", info.wall_seconds}, {"study", to_json(study)}, {"rows", std::move(rows)},
       {"warnings", result.warnings},
   };
+  nlohmann::json stages = nlohmann::json::object();
+  for (const stage_record& record : result.stages) stages[to_string(record.stage)] = record.ran_on;
+  report["stages"] = std::move(stages);
   if (result.importance) {
     const std::size_t dim =
         result.rows.empty() ? study.model.dim : result.rows.front().theta.size();

@@ -47,7 +47,8 @@ nlohmann::json to_json(const rate_row& row);
 nlohmann::json to_json(const importance_details& details, std::size_t dim);
 
 /// The whole JSON report: `ismc_version`, `seed`, `backend`, `wall_seconds`, `study`,
-/// `rows` and `warnings`.
+/// `rows`, `warnings`, `stages` (where each stage that ran did run: stage name → `cpu` or
+/// `cuda`) and, for importance runs, `importance`.
 nlohmann::json report_json(const rates_study& study, const rates_result& result,
                            const run_info& info);
 

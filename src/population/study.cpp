@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -247,8 +248,15 @@ population_study_result run_population_study(const prepared_population_study& pr
         ensemble_method(population_method::point, target, study, mean, sigma0, hooks));
   }
   if (study.importance) {
-    result.methods.push_back(ensemble_method(
-        population_method::importance, *prepared.importance_target, study, mean, sigma0, hooks));
+    const batched_log_density& target = *prepared.importance_target;
+    const std::optional<routed_calls> before = target.calls_by_side();
+    result.methods.push_back(
+        ensemble_method(population_method::importance, target, study, mean, sigma0, hooks));
+    if (const std::optional<routed_calls> after = target.calls_by_side()) {
+      const routed_calls earlier = before.value_or(routed_calls{});
+      result.methods.back().calls_by_side =
+          routed_calls{after->cpu - earlier.cpu, after->device - earlier.device};
+    }
   }
   if (study.nuts) result.methods.push_back(nuts_method(*prepared.nuts_model, study, hooks));
 

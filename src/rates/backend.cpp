@@ -8,6 +8,52 @@
 
 namespace ismc {
 
+std::string to_string(rates_stage stage) {
+  switch (stage) {
+    case rates_stage::plain:
+      return "plain";
+    case rates_stage::pilot:
+      return "pilot";
+    case rates_stage::kmeans:
+      return "kmeans";
+    case rates_stage::labelling:
+      return "labelling";
+    case rates_stage::four_index:
+      return "four_index";
+  }
+  throw usage_error("unknown rates stage");
+}
+
+std::string stage_place(const std::string& backend_name, bool has_device_form, rates_stage stage) {
+  if (backend_name == "cpu" || stage == rates_stage::kmeans || !has_device_form) return "cpu";
+  return backend_name;
+}
+
+std::vector<stage_record> stage_records(const std::string& backend_name, bool has_device_form,
+                                        const std::vector<rates_stage>& stages) {
+  std::vector<stage_record> records;
+  records.reserve(stages.size());
+  for (const rates_stage stage : stages) {
+    records.push_back({stage, stage_place(backend_name, has_device_form, stage)});
+  }
+  return records;
+}
+
+std::optional<std::string> host_stages_warning(const std::string& model_name,
+                                               const std::string& backend_name,
+                                               const std::vector<stage_record>& stages) {
+  if (backend_name == "cpu") return std::nullopt;
+  std::string on_host;
+  std::size_t count = 0;
+  for (const stage_record& record : stages) {
+    if (record.stage == rates_stage::kmeans || record.ran_on != "cpu") continue;
+    on_host += (count++ == 0 ? "" : ", ") + to_string(record.stage);
+  }
+  if (count == 0) return std::nullopt;
+  return "backend " + backend_name + ": model '" + model_name + "' has no device form, so " +
+         (count == 1 ? "stage " : "stages ") + on_host + " ran on the host (cpu)";
+}
+
 std::unique_ptr<backend> make_cpu_backend() { return std::make_unique<detail::cpu_backend>(); }
 
 std::unique_ptr<backend> make_backend(backend_kind kind) {

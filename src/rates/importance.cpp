@@ -87,6 +87,16 @@ std::vector<std::size_t> weight_sources(const std::vector<double>& targets, std:
   return source;
 }
 
+// Records where `stages` ran and, when a device backend ran some of them on the host, says
+// so once in the warnings.
+void record_stages(const model& model, const std::vector<rates_stage>& stages,
+                   rates_result& result) {
+  result.stages = stage_records(result.backend, model.has_device_form(), stages);
+  if (auto warning = host_stages_warning(model.name(), result.backend, result.stages)) {
+    result.warnings.push_back(std::move(*warning));
+  }
+}
+
 }  // namespace
 
 rates_result estimate_importance(const model& model, const std::vector<double>& targets,
@@ -143,6 +153,7 @@ rates_result estimate_importance(const model& model, const std::vector<double>& 
       details.pilot_rejections = pilot_rejections;
       details.sims_per_target = static_cast<double>(pilot);
       result.importance = std::move(details);
+      record_stages(model, {rates_stage::pilot}, result);
       return result;
     }
     pilot *= 2;
@@ -289,6 +300,10 @@ rates_result estimate_importance(const model& model, const std::vector<double>& 
   details.sims_per_proposal = spec.sims_per_proposal;
   details.sims_per_target = sims_per_target;
   result.importance = std::move(details);
+  record_stages(
+      model,
+      {rates_stage::pilot, rates_stage::kmeans, rates_stage::labelling, rates_stage::four_index},
+      result);
   return result;
 }
 

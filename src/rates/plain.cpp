@@ -1,4 +1,5 @@
 #include <cmath>
+#include <utility>
 
 #include "ismc/core/error.hpp"
 #include "ismc/rates/intervals.hpp"
@@ -27,6 +28,10 @@ rates_result estimate_plain(const model& model, const std::vector<double>& targe
   rates_result result;
   result.backend = backend.name();
   result.rows = plain_rows(model, targets, counts, plain.sims, run.confidence);
+  result.stages = stage_records(result.backend, model.has_device_form(), {rates_stage::plain});
+  if (auto warning = host_stages_warning(model.name(), result.backend, result.stages)) {
+    result.warnings.push_back(std::move(*warning));
+  }
   return result;
 }
 

@@ -164,6 +164,7 @@ TEST(RatesOutput, ReportJsonRoundTrips) {
   EXPECT_EQ(json["rows"][0]["rejections"], 250);
   EXPECT_FALSE(json["rows"][0].contains("ess"));
   EXPECT_EQ(json["warnings"], nlohmann::json({"something to know"}));
+  EXPECT_EQ(json["stages"], nlohmann::json::object());
   EXPECT_EQ(dir.entries(), std::set<std::string>{"rates.json"});
 }
 
@@ -187,6 +188,27 @@ TEST(RatesOutput, TableIsAligned) {
 
 // An importance run's JSON says how it chose its proposals: one per target and one per
 // cluster, cluster sizes that add up to the pilot rejections, weights summing to 1.
+TEST(RatesOutput, ReportRecordsWhereEachStageRan) {
+  // What a CUDA run of a model without a device form records: every stage on the host.
+  rates_result result;
+  result.rows = {plain_row({0.0, 10.0}, 0.25)};
+  result.backend = "cuda";
+  result.stages = stage_records(
+      "cuda", false,
+      {rates_stage::pilot, rates_stage::kmeans, rates_stage::labelling, rates_stage::four_index});
+  EXPECT_EQ(
+      report_json(small_study(), result, run_info{})["stages"],
+      nlohmann::json(
+          {{"pilot", "cpu"}, {"kmeans", "cpu"}, {"labelling", "cpu"}, {"four_index", "cpu"}}));
+  // A plain run on the CPU, end to end.
+  rates_study study = small_study();
+  study.run.method = rate_method::plain;
+  study.plain.sims = 1000;
+  auto cpu = make_cpu_backend();
+  EXPECT_EQ(report_json(study, run_rates(study, *cpu), run_info{})["stages"],
+            nlohmann::json({{"plain", "cpu"}}));
+}
+
 TEST(RatesOutput, ImportanceReportHoldsProposalsWeightsAndClusters) {
   rates_study study;
   study.run.method = rate_method::importance;

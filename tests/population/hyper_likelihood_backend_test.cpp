@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -167,6 +168,12 @@ TEST(BatchRouter, SmallCallsGoToTheFirstAndTheRestToTheSecond) {
   }
   EXPECT_EQ(small_seen->rows, 2u * (1 + 2 + 3));
   EXPECT_EQ(large_seen->rows, 2u * (4 + 5 + 6 + 7 + 8));
+  // Each call counted on its side: batches 1–3 (value and gradient) on the first.
+  const std::optional<routed_calls> calls = router.calls_by_side();
+  ASSERT_TRUE(calls.has_value());
+  EXPECT_EQ(calls->cpu, 2u * 3u);
+  EXPECT_EQ(calls->device, 2u * 5u);
+  EXPECT_FALSE(small_seen->calls_by_side().has_value());  // one place: no record
   // A gradient only where both have one.
   const detail::batch_router mixed(std::make_unique<tagged_density>(1.0, true),
                                    std::make_unique<tagged_density>(2.0, false), 1.0, 1.0);

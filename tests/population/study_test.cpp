@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "ismc/core/error.hpp"
@@ -16,6 +18,7 @@
 #include "ismc/population/samples.hpp"
 #include "ismc/population/hyper_likelihood.hpp"
 #include "ismc/population/exact_posterior.hpp"
+#include "backend/batch_router.hpp"
 
 namespace ismc {
 namespace {
@@ -121,6 +124,37 @@ TEST(PopulationStudy, EnsembleOnTheHyperLikelihoodMatchesItsQuadrature) {
   };
   check(mu, reference.mean_mu, reference.sd_mu, "theta_mu");
   check(sigma, reference.mean_sigma, reference.sd_sigma, "theta_sigma");
+  EXPECT_FALSE(result.methods[0].calls_by_side.has_value());  // the CPU: one place, no record
+}
+
+// A hyper-likelihood routed by call size (as `automatic` with a device sets it up; here the
+// CPU density on both sides, so it runs anywhere): the result counts this run's calls per
+// side, and the draws do not depend on the route.
+TEST(PopulationStudy, ImportanceRecordsItsCallsPerSideWhenRouted) {
+  population_study study = one_method(population_method::importance, 20, 50, 3);
+  study.walkers = 8;
+  study.steps = 40;
+  study.burn = 10;
+  const population_study_result reference = run_population_study(study);
+  std::uint64_t total = 0;
+  for (double min_large_work : {1.0, 1e12}) {  // every call to the "device", then to the host
+    prepared_population_study prepared = prepare_population_study(study);
+    prepared.importance_target = std::make_unique<detail::batch_router>(
+        std::make_unique<hyper_likelihood_posterior>(prepared.data.samples),
+        std::make_unique<hyper_likelihood_posterior>(prepared.data.samples), 1.0, min_large_work);
+    const population_study_result result = run_population_study(prepared);
+    ASSERT_TRUE(result.methods[0].calls_by_side.has_value());
+    const routed_calls calls = *result.methods[0].calls_by_side;
+    const bool to_device = min_large_work == 1.0;
+    EXPECT_EQ(to_device ? calls.cpu : calls.device, 0u);
+    EXPECT_GT(to_device ? calls.device : calls.cpu, 0u);
+    if (total == 0) total = calls.cpu + calls.device;
+    EXPECT_EQ(calls.cpu + calls.device, total);
+    EXPECT_EQ(result.methods[0].theta_mu, reference.methods[0].theta_mu);
+    // A second run of the same prepared study counts its own calls only.
+    const population_study_result again = run_population_study(prepared);
+    EXPECT_EQ(again.methods[0].calls_by_side->cpu + again.methods[0].calls_by_side->device, total);
+  }
 }
 
 // Data handed in (as io::read_population_data reads them) run as the same data simulated.

@@ -370,6 +370,65 @@ TEST(CudaBackend, ImportanceStudyIsEquivalentToCpu) {
   expect_same_study(*cpu, *cuda, norm, {0.0, 0.0, 1.0, -0.5, -1.5, 0.5, 0.7, 0.7}, false, 500);
 }
 
+// A test that ismc does not ship (as examples/custom_test): no device form, so the CUDA
+// backend runs it on the host, records that and warns once.
+class both_exceed : public gaussian_family {
+ public:
+  both_exceed() : gaussian_family(2) {}
+  std::string name() const override { return "gaussian/both_exceed"; }
+  bool reject(const double* x) const override { return x[0] > 1.0 && x[1] > 1.0; }
+};
+
+std::vector<std::string> places(const rates_result& result) {
+  std::vector<std::string> out;
+  for (const stage_record& record : result.stages) out.push_back(record.ran_on);
+  return out;
+}
+
+TEST(CudaBackend, ModelWithoutDeviceFormRunsOnTheHostRecordedAndWarnedOnce) {
+  ISMC_REQUIRE_DEVICE();
+  auto cpu = make_cpu_backend();
+  auto cuda = make_backend(backend_kind::cuda);
+  const both_exceed custom;
+  rates_study study;
+  study.grid.lower = {0.0, 0.0};
+  study.grid.upper = {1.0, 1.0};
+  study.grid.points = {2, 2};
+  study.plain.sims = 20000;
+  for (rate_method method : {rate_method::plain, rate_method::importance}) {
+    SCOPED_TRACE(to_string(method));
+    study.run.method = method;
+    const rates_result on_cpu = run_rates(custom, study, *cpu);
+    const rates_result on_gpu = run_rates(custom, study, *cuda);
+    EXPECT_EQ(on_gpu.backend, "cuda");
+    EXPECT_EQ(places(on_gpu), std::vector<std::string>(on_cpu.stages.size(), "cpu"));
+    const std::string warning = *host_stages_warning(custom.name(), "cuda", on_gpu.stages);
+    EXPECT_NE(warning.find("gaussian/both_exceed"), std::string::npos);
+    EXPECT_EQ(std::count(on_gpu.warnings.begin(), on_gpu.warnings.end(), warning), 1);
+    EXPECT_EQ(on_gpu.warnings.size(), on_cpu.warnings.size() + 1);
+    ASSERT_EQ(on_gpu.rows.size(), on_cpu.rows.size());
+    for (std::size_t j = 0; j < on_cpu.rows.size(); ++j) {
+      EXPECT_EQ(on_gpu.rows[j].estimate, on_cpu.rows[j].estimate);  // the same host code
+    }
+  }
+}
+
+TEST(CudaBackend, ModelWithDeviceFormRecordsTheDevice) {
+  ISMC_REQUIRE_DEVICE();
+  auto cuda = make_backend(backend_kind::cuda);
+  const gaussian_test_model one_sided(1, test_kind::one_sided, 1.96);
+  rates_study study;
+  study.grid.lower = {0.0};
+  study.grid.upper = {1.0};
+  study.grid.points = {3};
+  study.run.method = rate_method::importance;
+  const rates_result result = run_rates(one_sided, study, *cuda);
+  EXPECT_EQ(places(result), (std::vector<std::string>{"cuda", "cpu", "cuda", "cuda"}));
+  for (const std::string& warning : result.warnings) {
+    EXPECT_EQ(warning.find("no device form"), std::string::npos) << warning;
+  }
+}
+
 #else
 
 TEST(CudaBackend, SkippedWithoutCuda) { GTEST_SKIP() << "this build does not include CUDA"; }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <string>
 #include <vector>
 
 #include "ismc/rates/backend.hpp"
@@ -225,6 +226,38 @@ TEST(ImportanceSampling, FewerDistinctRejectionsThanClustersUsesFewerClusters) {
   ASSERT_TRUE(result.importance.has_value());
   EXPECT_LT(result.importance->clusters, 8u);
   EXPECT_TRUE(std::isfinite(result.rows[0].estimate));
+}
+
+// A test that ismc does not ship: no device form. On the CPU backend every stage that ran
+// is recorded on the host, in run order, and nothing is warned.
+class both_exceed : public gaussian_family {
+ public:
+  both_exceed() : gaussian_family(2) {}
+  std::string name() const override { return "gaussian/both_exceed"; }
+  bool reject(const double* x) const override { return x[0] > 1.0 && x[1] > 1.0; }
+};
+
+TEST(ImportanceSampling, RecordsWhereEachStageRan) {
+  const both_exceed custom;
+  ASSERT_FALSE(custom.has_device_form());
+  const rates_result result = run_importance(custom, {0.0, 0.0, 1.0, 1.0}, 3);
+  ASSERT_EQ(result.stages.size(), 4u);
+  const rates_stage order[] = {rates_stage::pilot, rates_stage::kmeans, rates_stage::labelling,
+                               rates_stage::four_index};
+  for (std::size_t s = 0; s < 4; ++s) {
+    EXPECT_EQ(result.stages[s].stage, order[s]);
+    EXPECT_EQ(result.stages[s].ran_on, "cpu");
+  }
+  EXPECT_TRUE(result.warnings.empty());
+  // The fallback to plain Monte Carlo ran the pilot only.
+  const gaussian_test_model never(1, test_kind::one_sided, 12.0);
+  importance_spec spec;
+  spec.pilot_sims = 100;
+  spec.max_pilot_doublings = 1;
+  const rates_result fallback = run_importance(never, {0.0}, 1, spec);
+  ASSERT_EQ(fallback.stages.size(), 1u);
+  EXPECT_EQ(fallback.stages[0].stage, rates_stage::pilot);
+  EXPECT_EQ(fallback.stages[0].ran_on, "cpu");
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <numeric>
+#include <string>
 #include <vector>
 
 #include "ismc/core/error.hpp"
@@ -206,6 +207,28 @@ TEST(PlainMonteCarlo, ReportsProgressForEverySimulation) {
   EXPECT_EQ(progress.total_, 300003u);
   EXPECT_EQ(progress.done_.load(), 300003u);
   EXPECT_TRUE(progress.ended_);
+}
+
+// A test that ismc does not ship: no device form. The CPU backend records the plain stage
+// on the host and warns about nothing.
+class both_exceed : public gaussian_family {
+ public:
+  both_exceed() : gaussian_family(2) {}
+  std::string name() const override { return "gaussian/both_exceed"; }
+  bool reject(const double* x) const override { return x[0] > 1.0 && x[1] > 1.0; }
+};
+
+TEST(PlainMonteCarlo, RecordsWhereTheStageRan) {
+  const both_exceed custom;
+  auto cpu = make_cpu_backend();
+  run_spec run;
+  plain_spec plain;
+  plain.sims = 1000;
+  const rates_result result = estimate_plain(custom, {0.0, 0.0, 1.0, 1.0}, run, plain, *cpu);
+  ASSERT_EQ(result.stages.size(), 1u);
+  EXPECT_EQ(result.stages[0].stage, rates_stage::plain);
+  EXPECT_EQ(result.stages[0].ran_on, "cpu");
+  EXPECT_TRUE(result.warnings.empty());
 }
 
 }  // namespace

@@ -5,12 +5,21 @@
 /// what NUTS asks for once per leapfrog step, and what a GPU evaluates well.
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "ismc/core/progress.hpp"
 
 namespace ismc {
+
+/// Where the calls of a density that routes each call by its size went: the host (the CPU
+/// reference) or the device.
+struct routed_calls {
+  std::uint64_t cpu = 0;     ///< calls evaluated on the host
+  std::uint64_t device = 0;  ///< calls evaluated on the device
+};
 
 /// A log density evaluated for many parameter vectors at once. Implementations must be
 /// safe to call concurrently on const objects.
@@ -42,6 +51,12 @@ class batched_log_density {
   /// implement it.
   virtual void log_density_gradient(const double* thetas, std::size_t batch, double* out,
                                     double* gradients, const run_hooks& hooks = {}) const;
+
+  /// For a density that sends each call to the host or the device by the call's size (an
+  /// `automatic` backend with a device): the calls (`log_density` and
+  /// `log_density_gradient`) made so far, per side. Empty, the default, for a density that
+  /// runs every call in one place.
+  virtual std::optional<routed_calls> calls_by_side() const { return std::nullopt; }
 };
 
 }  // namespace ismc

@@ -104,6 +104,10 @@ struct population_method_result {
   double acceptance_fraction = 0.0;
   autocorrelation_time tau_mu, tau_sigma;
   std::size_t divergent = 0;  ///< NUTS: divergent transitions over all chains' draws
+  /// The importance method on an `automatic` backend with a device, whose hyper-likelihood
+  /// sends each batched call to the host or the device by its size: this run's calls per
+  /// side. Empty where every call ran in one place (the backend's).
+  std::optional<routed_calls> calls_by_side;
 };
 
 /// Everything a population study found.

@@ -22,6 +22,37 @@ namespace ismc {
 
 struct mixture_problem;
 
+/// The stages of a rates study, in the order they run: `plain` (plain Monte Carlo), or the
+/// importance pipeline's `pilot` (`collect_rejections`), `kmeans` (always on the host),
+/// `labelling` (`count_nearest_centre`) and `four_index` (`mixture_accumulate`).
+enum class rates_stage { plain, pilot, kmeans, labelling, four_index };
+
+/// `plain`, `pilot`, `kmeans`, `labelling` or `four_index`: the key in the JSON report.
+std::string to_string(rates_stage stage);
+
+/// Where one stage of a study ran.
+struct stage_record {
+  rates_stage stage = rates_stage::plain;
+  std::string ran_on;  ///< `cpu` (the host) or `cuda` (the device)
+};
+
+/// Where a backend named `backend_name` (`cpu` or `cuda`, `backend::name()`) runs `stage`
+/// for a model whose `has_device_form()` is `has_device_form`: the one decision the CUDA
+/// backend's dispatch and the study's record share. `cpu` for the CPU backend, for k-means
+/// and for a model without a device form; else the backend's name.
+std::string stage_place(const std::string& backend_name, bool has_device_form, rates_stage stage);
+
+/// The record of `stages` (those that ran, in order) as `stage_place` decides them.
+std::vector<stage_record> stage_records(const std::string& backend_name, bool has_device_form,
+                                        const std::vector<rates_stage>& stages);
+
+/// The warning for a device backend that ran stages of model `model_name` on the host
+/// (k-means, always on the host, does not count): names the model, the backend and those
+/// stages in run order. Empty when every other stage ran on the backend's machine.
+std::optional<std::string> host_stages_warning(const std::string& model_name,
+                                               const std::string& backend_name,
+                                               const std::vector<stage_record>& stages);
+
 /// The operations a study needs from a machine.
 class backend {
  public:

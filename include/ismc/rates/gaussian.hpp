@@ -101,7 +101,11 @@ class gaussian_family : public model {
   std::size_t dim_;
 };
 
-/// The Gaussian location family with one of the five shipped tests.
+/// The Gaussian location family with one of the five shipped tests. It has a device form
+/// (the kernels of `kernels/` compute the same family and test from `dim`, `kind` and
+/// `critical`), so what the device sees is sealed: a subclass may rename the model or change
+/// its exact rate and proposals, but not its samples, its test or its densities. To study
+/// another test, derive from `gaussian_family` (no device form: it runs on the host).
 class gaussian_test_model : public gaussian_family {
  public:
   /// @param dim dimension d ≥ 1
@@ -110,11 +114,26 @@ class gaussian_test_model : public gaussian_family {
   gaussian_test_model(std::size_t dim, test_kind kind, double critical);
 
   std::string name() const override;
-  bool reject(const double* x) const override;
+  std::size_t dim() const final { return dim_; }
+  std::size_t sample_size() const final { return dim_; }
+  void simulate(const double* theta, random_stream s, std::uint64_t sim, double* x) const final {
+    gaussian_family::simulate(theta, s, sim, x);
+  }
+  bool reject(const double* x) const final;
+  double log_density_ratio(const double* theta_m, const double* theta_j,
+                           const double* x) const final {
+    return gaussian_family::log_density_ratio(theta_m, theta_j, x);
+  }
+  void log_density_ratios(const double* theta_m, const double* theta_j, const double* xs,
+                          std::size_t count, double* out) const final {
+    gaussian_family::log_density_ratios(theta_m, theta_j, xs, count, out);
+  }
   /// Exact rate: normal tails, or the noncentral χ² tail for `norm`.
   std::optional<double> exact_rate(const double* theta) const override;
   std::uint64_t count_rejections(const double* theta, random_stream s, std::uint64_t sim_begin,
-                                 std::uint64_t sim_end) const override;
+                                 std::uint64_t sim_end) const final;
+  /// True: the CUDA backend's kernels run this model (kernels/cuda_backend.cu, importance.cu).
+  bool has_device_form() const final { return true; }
 
   test_kind kind() const { return kind_; }
   double critical() const { return critical_; }

@@ -54,6 +54,13 @@ class model {
   /// The exact rejection rate at `theta`, when the test has one.
   virtual std::optional<double> exact_rate(const double* /*theta*/) const { return std::nullopt; }
 
+  /// Whether the device kernels compute exactly this model: its `simulate`, `reject`,
+  /// `log_density_ratio` and `sample_size`, bit for bit in distribution. False by default:
+  /// a backend on a device runs such a model's stages on the host (the CPU reference), and
+  /// the study records and warns about it (`stage_record`, rates/backend.hpp). Only the
+  /// shipped Gaussian test models (`gaussian_test_model`) have a device form today.
+  virtual bool has_device_form() const { return false; }
+
   /// Number of rejections among simulations [sim_begin, sim_end) of stream `s` at `theta`.
   /// The default simulates and decides one sample at a time.
   virtual std::uint64_t count_rejections(const double* theta, random_stream s,

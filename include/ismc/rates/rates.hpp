@@ -53,8 +53,11 @@ struct importance_details {
 /// The result of a study: rows in target order, plus what a reader needs to trust them.
 struct rates_result {
   std::vector<rate_row> rows;
-  std::vector<std::string> warnings;             ///< fallbacks and other notes for the output
-  std::string backend;                           ///< the backend that ran it
+  std::vector<std::string> warnings;  ///< fallbacks and other notes for the output
+  std::string backend;                ///< the backend that ran it
+  /// Where each stage that ran did run (`cpu` or `cuda`), in run order: a model without a
+  /// device form runs on the host under any backend, and then `warnings` says so once.
+  std::vector<stage_record> stages;
   std::optional<importance_details> importance;  ///< set by importance-sampling runs
 };
 
