@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "support/custom_models.hpp"
 #include "ismc/rates/backend.hpp"
 #include "ismc/core/devices.hpp"
 #include "ismc/rates/gaussian.hpp"
@@ -372,12 +373,7 @@ TEST(CudaBackend, ImportanceStudyIsEquivalentToCpu) {
 
 // A test that ismc does not ship (as examples/custom_test): no device form, so the CUDA
 // backend runs it on the host, records that and warns once.
-class both_exceed : public gaussian_family {
- public:
-  both_exceed() : gaussian_family(2) {}
-  std::string name() const override { return "gaussian/both_exceed"; }
-  bool reject(const double* x) const override { return x[0] > 1.0 && x[1] > 1.0; }
-};
+using test::both_exceed;
 
 std::vector<std::string> places(const rates_result& result) {
   std::vector<std::string> out;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "support/custom_models.hpp"
 #include "ismc/core/error.hpp"
 #include "ismc/rates/gaussian.hpp"
 
@@ -16,12 +17,7 @@ namespace ismc {
 namespace {
 
 // A test that ismc does not ship (as examples/custom_test): no device form.
-class both_exceed : public gaussian_family {
- public:
-  both_exceed() : gaussian_family(2) {}
-  std::string name() const override { return "gaussian/both_exceed"; }
-  bool reject(const double* x) const override { return x[0] > 1.645 && x[1] > 1.645; }
-};
+using test::both_exceed;
 
 // A shipped model renamed: the device still computes it, so it keeps its device form.
 class renamed_one_sided : public gaussian_test_model {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "support/custom_models.hpp"
 #include "ismc/rates/backend.hpp"
 #include "ismc/rates/gaussian.hpp"
 #include "ismc/rates/rates.hpp"
@@ -230,12 +231,7 @@ TEST(ImportanceSampling, FewerDistinctRejectionsThanClustersUsesFewerClusters) {
 
 // A test that ismc does not ship: no device form. On the CPU backend every stage that ran
 // is recorded on the host, in run order, and nothing is warned.
-class both_exceed : public gaussian_family {
- public:
-  both_exceed() : gaussian_family(2) {}
-  std::string name() const override { return "gaussian/both_exceed"; }
-  bool reject(const double* x) const override { return x[0] > 1.0 && x[1] > 1.0; }
-};
+using test::both_exceed;
 
 TEST(ImportanceSampling, RecordsWhereEachStageRan) {
   const both_exceed custom;

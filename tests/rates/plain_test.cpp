@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "support/custom_models.hpp"
 #include "ismc/core/error.hpp"
 #include "ismc/rates/backend.hpp"
 #include "ismc/rates/gaussian.hpp"
@@ -211,12 +212,7 @@ TEST(PlainMonteCarlo, ReportsProgressForEverySimulation) {
 
 // A test that ismc does not ship: no device form. The CPU backend records the plain stage
 // on the host and warns about nothing.
-class both_exceed : public gaussian_family {
- public:
-  both_exceed() : gaussian_family(2) {}
-  std::string name() const override { return "gaussian/both_exceed"; }
-  bool reject(const double* x) const override { return x[0] > 1.0 && x[1] > 1.0; }
-};
+using test::both_exceed;
 
 TEST(PlainMonteCarlo, RecordsWhereTheStageRan) {
   const both_exceed custom;
