@@ -2,14 +2,8 @@
 # Installs what ismc needs from Debian's packages; a no-op when everything is there.
 set -euo pipefail
 
-packages=(
-  cmake g++ ninja-build pkg-config
-  libeigen3-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
-  librandom123-dev libboost-math-dev libfmt-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
-  python3-numpy python3-sklearn
-  clang-format
-)
+# shellcheck source=scripts/packages.sh
+source "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
 
 missing=()
 for p in "${packages[@]}"; do

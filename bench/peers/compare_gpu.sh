@@ -19,45 +19,15 @@
 #   ISMC_REPETITIONS (default 3), JAX_SIMS (N while JAX grows J, default 20000), JAX_X64=1 (JAX
 #   in float64, as ismc computes; the notebook's default is float32), JAX_BUDGET_SECONDS (JAX
 #   starts no new size after this, default 180, so that the whole run fits a 600 s call),
-#   JAX_ARGS (more arguments for jax_imp_est.py), ISMC_GIT_COMMIT (the commit, where the tree
-#   has no .git).
+#   JAX_ARGS (more arguments for jax_imp_est.py), ISMC_BENCHMARK_FILTER (bench_cuda_rates's
+#   --benchmark_filter; default: every benchmark), ISMC_GIT_COMMIT (the commit, where the
+#   tree has no .git).
 #
-# ---------------------------------------------------------------------------------------
-# HOW TO RUN IT ON THE GPU MACHINE (no network there; Debian's -dev packages travel as .debs)
-#
-# 1. Here, on the CPU machine (it reaches Debian's archive), once per checkout: download the
-#    packages the configure step needs into build-debs/ (git-ignored by /build*/, so it can be
-#    carried; about 12 MB):
-#
-#      mkdir -p build-debs && (cd build-debs && apt-get download \
-#        libgtest-dev libgmock-dev libbenchmark-dev libbenchmark1debian \
-#        libtomlplusplus-dev libtomlplusplus3 nlohmann-json3-dev libcli11-dev \
-#        libeigen3-dev libboost-dev libboost1.74-dev librandom123-dev)
-#
-#    libboost-dev is only a metapackage: the headers (boost/math included) are in
-#    libboost1.74-dev. libbenchmark1debian holds the libbenchmark.so that libbenchmark-dev's
-#    symlink points to; libtomlplusplus3 holds toml++'s shared library. These are bookworm's
-#    (glibc 2.32, GLIBCXX_3.4.30 at most): the GPU image's Ubuntu 24.04-era libraries are newer.
-#
-# 2. With the device tool: run(kind="nvidia-h100-x1", carry=["build-debs"], timeout_s=600,
-#    command= the line below, with COMMIT replaced by `git rev-parse HEAD` from here, since the
-#    copied tree has no .git). It unpacks the .debs into a scratch prefix (never into /),
-#    points CMake at it (CMAKE_PREFIX_PATH finds the packages' CMake configs; Random123 is found
-#    by find_path, named explicitly; -isystem covers any header found without a package),
-#    builds the benchmark alone for sm_90 and runs this script; the JSON and the log come back
-#    through $OUT:
-#
-#      set -o pipefail; P=/tmp/ismc-prefix; mkdir -p $P && for f in build-debs/*.deb; do dpkg-deb -x "$f" $P || exit 1; done; export LD_LIBRARY_PATH=$P/usr/lib/x86_64-linux-gnu:$LD_LIBRARY_PATH; cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DISMC_ENABLE_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 -DISMC_BUILD_TESTS=OFF -DISMC_BUILD_EXAMPLES=OFF -DCMAKE_PREFIX_PATH=$P/usr -DRANDOM123_INCLUDE_DIR=$P/usr/include "-DCMAKE_CXX_FLAGS=-isystem $P/usr/include" "-DCMAKE_CUDA_FLAGS=-isystem $P/usr/include" > $OUT/configure.log 2>&1 && cmake --build build-gpu -j16 --target bench_cuda_rates > $OUT/build.log 2>&1 && ISMC_GIT_COMMIT=COMMIT PYTHONUNBUFFERED=1 bench/peers/compare_gpu.sh build-gpu 2>&1 | tee $OUT/compare_gpu.log; rc=$?; cp bench/results/gpu_rates.json $OUT/ 2>/dev/null; exit $rc
-#
-#    If building and running together come near the 600 s limit, split them into two calls
-#    made back to back (a warm machine keeps the ignored build-gpu/ between calls; it goes
-#    back 30 s after a call): the first ending after `cmake --build`, the second starting at
-#    the export of LD_LIBRARY_PATH and then running the script. Check first, in the first
-#    call's output: configure.log names /tmp/ismc-prefix for every *_DIR, and
-#    `build-gpu/bench/bench_cuda_rates --benchmark_list_tests` lists BM_CudaPlainOneSided
-#    (not BM_CudaRatesNoDevice).
-# 3. Here: copy the returned gpu_rates.json to bench/results/ and commit it with the log's table.
-# ---------------------------------------------------------------------------------------
+# On the lent GPU machine, scripts/gpu_check.sh builds the benchmark (from the .debs that
+# scripts/gpu_prepare.sh downloads) and runs this script at small stated sizes; run it there
+# at full size with the build that check leaves in build-gpu/:
+#   bash scripts/gpu_check.sh; LD_LIBRARY_PATH=/tmp/ismc-prefix/usr/lib/x86_64-linux-gnu \
+#     bench/peers/compare_gpu.sh build-gpu
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -113,7 +83,9 @@ EOF
 )"
 
 echo "ismc: bench_cuda_rates (${repetitions} repetitions; extra dense sizes '${dense_sizes}') ..." >&2
-ISMC_CUDA_DENSE_SIZES="${dense_sizes}" "${bench}" --benchmark_format=json \
+filter=()
+if [[ -n "${ISMC_BENCHMARK_FILTER:-}" ]]; then filter=(--benchmark_filter="${ISMC_BENCHMARK_FILTER}"); fi
+ISMC_CUDA_DENSE_SIZES="${dense_sizes}" "${bench}" --benchmark_format=json "${filter[@]}" \
   --benchmark_repetitions="${repetitions}" > "${work}/ismc.json" ||
   fail "bench_cuda_rates failed"
 

@@ -15,12 +15,14 @@
 #   BUILD_DIR    build tree holding bench/bench_population and bench/bench_nuts, built with
 #                CUDA for the device (default: build-gpu)
 #   OUTPUT_JSON  default: bench/results/gpu_population.json
-# Environment: PYTHON (default python3), ISMC_REPETITIONS (default 3), ISMC_GIT_COMMIT (the
-#   commit, where the tree has no .git).
+# Environment: PYTHON (default python3), ISMC_REPETITIONS (default 3), ISMC_POPULATION_FILTER
+#   and ISMC_NUTS_FILTER (bench_population's and bench_nuts's --benchmark_filter; defaults:
+#   the figures above), ISMC_GIT_COMMIT (the commit, where the tree has no .git).
 #
-# On the lent GPU machine, build as bench/peers/compare_gpu.sh's header shows (the same
-# carried .debs and CMake line), with the targets bench_population and bench_nuts, then run
-# this script; copy the JSON back and commit it.
+# On the lent GPU machine, scripts/gpu_check.sh builds the benchmarks and runs this script at
+# small stated sizes; run it there at full size with the build that check leaves in
+# build-gpu/:  bash scripts/gpu_check.sh; LD_LIBRARY_PATH=/tmp/ismc-prefix/usr/lib/x86_64-linux-gnu \
+#   bench/peers/population_gpu.sh build-gpu
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -47,13 +49,13 @@ trap 'rm -rf "${work}"' EXIT
 
 echo "bench_population (hyper-likelihood, call overhead, crossover) ..." >&2
 "${build_dir}/bench/bench_population" \
-  --benchmark_filter='^BM_HyperLikelihood(Cpu/objects:1000/samples:4000/thetas:64/threads:0|Cuda|CudaCallOverhead|Crossover)' \
+  --benchmark_filter="${ISMC_POPULATION_FILTER:-^BM_HyperLikelihood(Cpu/objects:1000/samples:4000/thetas:64/threads:0|Cuda|CudaCallOverhead|Crossover)}" \
   --benchmark_repetitions="${repetitions}" --benchmark_report_aggregates_only=true \
   --benchmark_format=json --benchmark_out="${work}/population.json" --benchmark_out_format=json \
   > /dev/null
 echo "bench_nuts (partial-pooling gradients, NUTS on 1000 objects) ..." >&2
 "${build_dir}/bench/bench_nuts" \
-  --benchmark_filter='^BM_(PartialPoolingGradient(Cpu|Cuda)|NutsPartialPooling(Cuda)?/seed:1/warmup:1000/)' \
+  --benchmark_filter="${ISMC_NUTS_FILTER:-^BM_(PartialPoolingGradient(Cpu|Cuda)|NutsPartialPooling(Cuda)?/seed:1/warmup:1000/)}" \
   --benchmark_format=json --benchmark_out="${work}/nuts.json" --benchmark_out_format=json \
   > /dev/null
 
