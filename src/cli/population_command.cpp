@@ -120,7 +120,7 @@ int run_population_command(const population_options& options) {
   // hyper-likelihood and of NUTS's gradient, before any sampling: bad data or a --backend
   // that cannot be had fails at once.
   const prepared_population_study prepared =
-      prepare_population_study(study, *kind, io::read_population_data(study));
+      prepare_population_study(validated, study, *kind, io::read_population_data(study));
 
   // The output directory, once the inputs and backends are known to be good (nothing is
   // left behind by a refused run) and before the long part.

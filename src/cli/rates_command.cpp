@@ -88,7 +88,7 @@ int run_rates_command(const rates_options& options) {
   run_context context(options.quiet, options.threads);
 
   const auto start = std::chrono::steady_clock::now();
-  const rates_result result = run_rates(study, *machine, context.hooks());
+  const rates_result result = run_rates(validated, study, *machine, context.hooks());
   const double wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   // A signal that came as the study finished still means: write nothing.

@@ -1,11 +1,13 @@
 #include "ismc/rates/mixture.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <string>
 
 #include "ismc/core/error.hpp"
 #include "rates/mixture_reference.hpp"
+#include "rates/unchecked.hpp"
 
 namespace ismc {
 
@@ -79,6 +81,13 @@ void validate(const mixture_problem& problem, std::size_t dim) {
 mixture_estimate estimate_mixture(const model& model, const mixture_problem& problem,
                                   backend& backend, const run_hooks& hooks) {
   validate(problem, model.dim());
+  return detail::estimate_mixture_unchecked(model, problem, backend, hooks);
+}
+
+mixture_estimate detail::estimate_mixture_unchecked(const model& model,
+                                                    const mixture_problem& problem,
+                                                    backend& backend, const run_hooks& hooks) {
+  assert(detail::passes([&] { validate(problem, model.dim()); }));
   const mixture_weights& weights = *problem.weights;
   mixture_estimate result;
   result.sum.assign(weights.entries(), 0.0);
