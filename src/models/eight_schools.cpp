@@ -49,7 +49,6 @@ namespace ismc {
 namespace {
 
 using detail::element_name;
-using detail::format_value;
 using detail::read_positive_int;
 using detail::read_real_array;
 using detail::read_real_scalar;
@@ -69,7 +68,7 @@ eight_schools_data read_eight_schools_data(const stan_data& data) {
   for (std::size_t j = 0; j < schools; ++j) {
     if (!(result.sigma[j] > 0.0)) {
       throw input_error("", 0, element_name("sigma", j),
-                        "expected a standard deviation > 0, got " + format_value(result.sigma[j]));
+                        got_expected(result.sigma[j], "a standard deviation > 0"));
     }
   }
   return result;
@@ -95,8 +94,7 @@ class eight_schools_base : public posterior_model {
     q[0] = read_real_scalar(values, "mu");
     const double tau = read_real_scalar(values, "tau");
     if (!(tau > 0.0)) {
-      throw input_error("", 0, "tau",
-                        "expected a standard deviation > 0, got " + format_value(tau));
+      throw input_error("", 0, "tau", got_expected(tau, "a standard deviation > 0"));
     }
     q[1] = std::log(tau);
     const std::vector<double> per_school =
