@@ -534,42 +534,43 @@ void run_chain(const posterior_model& model, const nuts_config& config, draw_wri
 
 namespace {
 
-[[noreturn]] void bad_setting(const std::string& field, const std::string& got,
+// A bad setting, in the one wording of a bad value (numbers as number_text writes them).
+template <class T>
+[[noreturn]] void bad_setting(const std::string& field, const T& value,
                               const std::string& expected) {
-  throw usage_error(bad_value("NUTS setting " + field, got, expected));
+  throw usage_error(bad_value("NUTS setting " + field, value, expected));
 }
 
 }  // namespace
 
 void validate(const nuts_config& config) {
-  if (config.thin < 1) bad_setting("thin", std::to_string(config.thin), "an integer >= 1");
+  if (config.thin < 1) bad_setting("thin", config.thin, "an integer >= 1");
   if (config.max_depth < 1 || config.max_depth > max_tree_depth_limit) {
-    bad_setting("max_depth", std::to_string(config.max_depth),
+    bad_setting("max_depth", config.max_depth,
                 "an integer in [1, " + std::to_string(max_tree_depth_limit) + "]");
   }
   if (!(config.stepsize > 0.0) || !std::isfinite(config.stepsize)) {
-    bad_setting("stepsize", number_text(config.stepsize), "a finite number > 0");
+    bad_setting("stepsize", config.stepsize, "a finite number > 0");
   }
   if (!(config.adapt_delta > 0.0 && config.adapt_delta < 1.0)) {
-    bad_setting("adapt_delta", number_text(config.adapt_delta), "a number in (0, 1)");
+    bad_setting("adapt_delta", config.adapt_delta, "a number in (0, 1)");
   }
   if (!(config.adapt_gamma > 0.0) || !std::isfinite(config.adapt_gamma)) {
-    bad_setting("adapt_gamma", number_text(config.adapt_gamma), "a finite number > 0");
+    bad_setting("adapt_gamma", config.adapt_gamma, "a finite number > 0");
   }
   if (!(config.adapt_kappa > 0.0) || !std::isfinite(config.adapt_kappa)) {
-    bad_setting("adapt_kappa", number_text(config.adapt_kappa), "a finite number > 0");
+    bad_setting("adapt_kappa", config.adapt_kappa, "a finite number > 0");
   }
   if (!(config.adapt_t0 > 0.0) || !std::isfinite(config.adapt_t0)) {
-    bad_setting("adapt_t0", number_text(config.adapt_t0), "a finite number > 0");
+    bad_setting("adapt_t0", config.adapt_t0, "a finite number > 0");
   }
-  if (config.window < 1) bad_setting("window", std::to_string(config.window), "an integer >= 1");
+  if (config.window < 1) bad_setting("window", config.window, "an integer >= 1");
   if (!(config.init_radius >= 0.0) || !std::isfinite(config.init_radius)) {
-    bad_setting("init_radius", number_text(config.init_radius), "a finite number >= 0");
+    bad_setting("init_radius", config.init_radius, "a finite number >= 0");
   }
   for (std::size_t i = 0; i < config.init.size(); ++i) {
     if (!std::isfinite(config.init[i])) {
-      bad_setting("init[" + std::to_string(i) + "]", number_text(config.init[i]),
-                  "a finite number");
+      bad_setting("init[" + std::to_string(i) + "]", config.init[i], "a finite number");
     }
   }
 }
