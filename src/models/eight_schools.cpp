@@ -234,15 +234,19 @@ eight_schools_moments eight_schools_exact_posterior(const std::vector<double>& y
                                                     const std::vector<double>& sigma) {
   const std::size_t count = y.size();
   if (count < 2 || sigma.size() != count) {
-    throw usage_error(
-        "eight_schools_exact_posterior: y and sigma must have the same length "
-        "J ≥ 2 (τ's posterior sd is infinite for J = 1); got " +
-        std::to_string(count) + " and " + std::to_string(sigma.size()));
+    throw usage_error(bad_value("eight_schools_exact_posterior: the lengths of y and sigma",
+                                std::to_string(count) + " and " + std::to_string(sigma.size()),
+                                "one length J >= 2 (tau's posterior sd is infinite for J = 1)"));
   }
   for (std::size_t j = 0; j < count; ++j) {
-    if (!std::isfinite(y[j]) || !std::isfinite(sigma[j]) || !(sigma[j] > 0.0)) {
-      throw usage_error("eight_schools_exact_posterior: school " + std::to_string(j + 1) +
-                        " needs a finite y and a finite sigma > 0");
+    const std::string school = std::to_string(j + 1);
+    if (!std::isfinite(y[j])) {
+      throw usage_error(
+          bad_value("eight_schools_exact_posterior: y[" + school + "]", y[j], "a finite value"));
+    }
+    if (!std::isfinite(sigma[j]) || !(sigma[j] > 0.0)) {
+      throw usage_error(bad_value("eight_schools_exact_posterior: sigma[" + school + "]", sigma[j],
+                                  "a finite value > 0"));
     }
   }
 

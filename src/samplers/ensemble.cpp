@@ -259,9 +259,9 @@ autocorrelation_time integrated_autocorrelation_time(const std::vector<std::vect
   if (n == 0) throw usage_error("autocorrelation time: empty series (steps = 0)");
   for (std::size_t k = 0; k < series.size(); ++k) {
     if (series[k].size() != n) {
-      throw usage_error("autocorrelation time: series " + std::to_string(k) + " has " +
-                        std::to_string(series[k].size()) + " steps, expected " + std::to_string(n) +
-                        " as series 0");
+      throw usage_error(bad_value("autocorrelation time: series " + std::to_string(k),
+                                  std::to_string(series[k].size()) + " steps",
+                                  std::to_string(n) + " steps, as series 0"));
     }
   }
   if (!(c > 0.0) || !std::isfinite(c)) {
