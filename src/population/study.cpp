@@ -166,8 +166,7 @@ void validate(const population_study& study) {
   }
   if (study.walkers < 4 || study.walkers % 2 != 0) {
     fail("ensemble.walkers",
-         "got " + std::to_string(study.walkers) +
-             ", expected an even integer >= 4 (at least 2 × the 2 hyper-parameters)");
+         got_expected(study.walkers, "an even integer >= 4 (at least 2 × the 2 hyper-parameters)"));
   }
   if (study.burn >= study.steps) {
     fail("ensemble.burn",
