@@ -15,6 +15,11 @@ std::optional<backend_kind> parse_backend_kind(const std::string& name) {
   return std::nullopt;
 }
 
+backend_kind parse_backend_kind(const std::string& field, const std::string& name) {
+  if (const std::optional<backend_kind> kind = parse_backend_kind(name)) return *kind;
+  throw usage_error(bad_value(field, "'" + name + "'", "auto, cpu or cuda"));
+}
+
 namespace detail {
 
 bool use_device(backend_kind kind, const std::string& what) {

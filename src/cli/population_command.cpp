@@ -112,15 +112,13 @@ CLI::App* add_population_command(CLI::App& app, population_options& options) {
 int run_population_command(const population_options& options) {
   population_study study = io::load_population_study(options.study_path);
   if (options.seed) study.seed = *options.seed;
-  const std::optional<backend_kind> kind = parse_backend_kind(options.backend);
-  if (!kind)
-    throw usage_error("--backend: got '" + options.backend + "', expected auto, cpu or cuda");
+  const backend_kind kind = parse_backend_kind("--backend", options.backend);
 
   // The data (simulated, or the user's samples and observations) and the backends of the
   // hyper-likelihood and of NUTS's gradient, before any sampling: bad data or a --backend
   // that cannot be had fails at once.
   const prepared_population_study prepared =
-      prepare_population_study(study, *kind, io::read_population_data(study));
+      prepare_population_study(validated, study, kind, io::read_population_data(study));
 
   // The output directory, once the inputs and backends are known to be good (nothing is
   // left behind by a refused run) and before the long part.

@@ -79,16 +79,14 @@ int run_rates_command(const rates_options& options) {
   if (!options.out_path.empty() && options.out_path == options.json_path) {
     throw usage_error("--out and --json name the same file '" + options.out_path + "'");
   }
-  const std::optional<backend_kind> kind = parse_backend_kind(options.backend);
-  if (!kind) {
-    throw usage_error("--backend: got '" + options.backend + "', expected auto, cpu or cuda");
-  }
+  // CLI11 admits only these names; the library's parser is the one check behind it.
+  const backend_kind kind = parse_backend_kind("--backend", options.backend);
 
-  const std::unique_ptr<backend> machine = make_backend(*kind);
+  const std::unique_ptr<backend> machine = make_backend(kind);
   run_context context(options.quiet, options.threads);
 
   const auto start = std::chrono::steady_clock::now();
-  const rates_result result = run_rates(study, *machine, context.hooks());
+  const rates_result result = run_rates(validated, study, *machine, context.hooks());
   const double wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   // A signal that came as the study finished still means: write nothing.

@@ -161,13 +161,18 @@ CLI::App* add_sample_command(CLI::App& app, sample_options& options) {
 
 int run_sample_command(const sample_options& options) {
   namespace fs = std::filesystem;
-  if (options.chains == 0) throw usage_error("--chains: got 0, expected at least 1");
-  if (options.draws == 0) throw usage_error("--draws: got 0, expected at least 1");
-  if (options.thin == 0) throw usage_error("--thin: got 0, expected at least 1");
-  if (options.max_depth == 0) throw usage_error("--max-depth: got 0, expected at least 1");
-  if (!(options.adapt_delta > 0.0 && options.adapt_delta < 1.0)) {
-    throw usage_error(bad_value("--adapt-delta", options.adapt_delta, "a value in (0, 1)"));
-  }
+  if (options.draws == 0) throw usage_error(bad_value("--draws", options.draws, "at least 1"));
+  nuts_config base;
+  base.warmup = options.warmup;
+  base.draws = options.draws;
+  base.thin = options.thin;
+  base.save_warmup = options.save_warmup;
+  base.max_depth = options.max_depth;
+  base.metric = options.metric == "dense" ? metric_kind::dense : metric_kind::diag;
+  base.adapt_delta = options.adapt_delta;
+  // The library's checks of the settings, before any data is read or file is written.
+  validate_chains(options.chains);
+  validate(base);
 
   const stan_data data = io::read_stan_json(options.data_path);
   std::unique_ptr<posterior_model> model;
@@ -178,14 +183,6 @@ int run_sample_command(const sample_options& options) {
     throw in_file(e, options.data_path);
   }
 
-  nuts_config base;
-  base.warmup = options.warmup;
-  base.draws = options.draws;
-  base.thin = options.thin;
-  base.save_warmup = options.save_warmup;
-  base.max_depth = options.max_depth;
-  base.metric = options.metric == "dense" ? metric_kind::dense : metric_kind::diag;
-  base.adapt_delta = options.adapt_delta;
   base.seed = options.seed_given ? options.seed : std::random_device{}();
   double radius = 0.0;
   if (parse_radius(options.init, &radius)) {

@@ -161,7 +161,7 @@ double parse_double(const std::string& text, const std::string& file, long line,
   double value = 0.0;
   const auto result = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || result.ec != std::errc() || result.ptr != text.data() + text.size()) {
-    throw input_error(file, line, field, "got '" + text + "', expected a number");
+    throw input_error(file, line, field, got_expected("'" + text + "'", "a number"));
   }
   return value;
 }
@@ -191,9 +191,9 @@ population_samples read_population_samples(const std::string& path) {
   const long object_column = column("object"), value_column = column("value"),
              p0_column = column("log_p0");
   if (object_column < 0 || value_column < 0) {
-    throw input_error(
-        path, 1, "",
-        "header '" + line + "'; expected the columns object,value and optionally log_p0");
+    throw input_error(path, 1, "",
+                      got_expected("the header '" + line + "'",
+                                   "the columns object,value and optionally log_p0"));
   }
   std::map<std::string, std::size_t> index;  // object id -> position (first appearance)
   std::vector<std::vector<double>> values, log_p0;
@@ -203,8 +203,8 @@ population_samples read_population_samples(const std::string& path) {
     const std::vector<std::string> fields = fields_of(line);
     if (fields.size() != header.size()) {
       throw input_error(path, number, "",
-                        "a row of " + std::to_string(fields.size()) + " fields, the header has " +
-                            std::to_string(header.size()));
+                        got_expected("a row of " + std::to_string(fields.size()) + " fields",
+                                     std::to_string(header.size()) + " (the header's fields)"));
     }
     const std::string& id = fields[static_cast<std::size_t>(object_column)];
     const auto [where, inserted] = index.emplace(id, values.size());
@@ -217,15 +217,15 @@ population_samples read_population_samples(const std::string& path) {
     if (!std::isfinite(value))
       throw input_error(
           path, number, "value",
-          "got " + fields[static_cast<std::size_t>(value_column)] + ", expected a finite sample");
+          got_expected(fields[static_cast<std::size_t>(value_column)], "a finite sample"));
     values[where->second].push_back(value);
     if (p0_column >= 0) {
       const double p0 =
           parse_double(fields[static_cast<std::size_t>(p0_column)], path, number, "log_p0");
       if (!std::isfinite(p0)) {
         throw input_error(path, number, "log_p0",
-                          "got " + fields[static_cast<std::size_t>(p0_column)] +
-                              ", expected the finite log of a positive interim density");
+                          got_expected(fields[static_cast<std::size_t>(p0_column)],
+                                       "the finite log of a positive interim density"));
       }
       log_p0[where->second].push_back(p0);
     }
@@ -246,7 +246,7 @@ std::vector<double> read_observations(const std::string& path) {
   std::string line;
   long number = 0;
   if (!std::getline(in, line) || fields_of(line) != std::vector<std::string>{"x"}) {
-    throw input_error(path, 1, "", "expected the header x");
+    throw input_error(path, 1, "", got_expected("the header '" + line + "'", "the header x"));
   }
   ++number;
   std::vector<double> x;
@@ -255,7 +255,7 @@ std::vector<double> read_observations(const std::string& path) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     const double value = parse_double(fields_of(line).at(0), path, number, "x");
     if (!std::isfinite(value))
-      throw input_error(path, number, "x", "got " + line + ", expected a finite number");
+      throw input_error(path, number, "x", got_expected(line, "a finite number"));
     x.push_back(value);
   }
   return x;

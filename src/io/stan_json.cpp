@@ -19,16 +19,16 @@ void flatten(const nlohmann::json& node, const std::string& file, const std::str
     if (value.dims.size() == depth) {
       value.dims.push_back(node.size());
     } else if (value.dims[depth] != node.size()) {
-      throw input_error(file, 0, name,
-                        "array is not rectangular (a row of " + std::to_string(node.size()) +
-                            " where " + std::to_string(value.dims[depth]) + " were expected)");
+      throw input_error(
+          file, 0, name,
+          got_expected("a row of " + std::to_string(node.size()) + " elements",
+                       std::to_string(value.dims[depth]) + " elements (a rectangular array)"));
     }
     for (const auto& element : node) flatten(element, file, name, depth + 1, value);
     return;
   }
   if (depth != value.dims.size()) {
-    throw input_error(file, 0, name,
-                      "array is not rectangular (a number where an array was expected)");
+    throw input_error(file, 0, name, got_expected("a number", "an array (a rectangular array)"));
   }
   if (node.is_number_integer() || node.is_number_unsigned()) {
     value.values.push_back(node.get<double>());
@@ -47,8 +47,7 @@ void flatten(const nlohmann::json& node, const std::string& file, const std::str
       return value.values.push_back(-HUGE_VAL);
     if (text == "NaN" || text == "nan") return value.values.push_back(std::nan(""));
   }
-  throw input_error(file, 0, name,
-                    "got " + node.dump() + ", expected a number or an array of numbers");
+  throw input_error(file, 0, name, got_expected(node.dump(), "a number or an array of numbers"));
 }
 
 }  // namespace

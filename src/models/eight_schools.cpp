@@ -49,7 +49,6 @@ namespace ismc {
 namespace {
 
 using detail::element_name;
-using detail::format_value;
 using detail::read_positive_int;
 using detail::read_real_array;
 using detail::read_real_scalar;
@@ -69,7 +68,7 @@ eight_schools_data read_eight_schools_data(const stan_data& data) {
   for (std::size_t j = 0; j < schools; ++j) {
     if (!(result.sigma[j] > 0.0)) {
       throw input_error("", 0, element_name("sigma", j),
-                        "expected a standard deviation > 0, got " + format_value(result.sigma[j]));
+                        got_expected(result.sigma[j], "a standard deviation > 0"));
     }
   }
   return result;
@@ -95,8 +94,7 @@ class eight_schools_base : public posterior_model {
     q[0] = read_real_scalar(values, "mu");
     const double tau = read_real_scalar(values, "tau");
     if (!(tau > 0.0)) {
-      throw input_error("", 0, "tau",
-                        "expected a standard deviation > 0, got " + format_value(tau));
+      throw input_error("", 0, "tau", got_expected(tau, "a standard deviation > 0"));
     }
     q[1] = std::log(tau);
     const std::vector<double> per_school =
@@ -236,15 +234,19 @@ eight_schools_moments eight_schools_exact_posterior(const std::vector<double>& y
                                                     const std::vector<double>& sigma) {
   const std::size_t count = y.size();
   if (count < 2 || sigma.size() != count) {
-    throw usage_error(
-        "eight_schools_exact_posterior: y and sigma must have the same length "
-        "J ≥ 2 (τ's posterior sd is infinite for J = 1); got " +
-        std::to_string(count) + " and " + std::to_string(sigma.size()));
+    throw usage_error(bad_value("eight_schools_exact_posterior: the lengths of y and sigma",
+                                std::to_string(count) + " and " + std::to_string(sigma.size()),
+                                "one length J >= 2 (tau's posterior sd is infinite for J = 1)"));
   }
   for (std::size_t j = 0; j < count; ++j) {
-    if (!std::isfinite(y[j]) || !std::isfinite(sigma[j]) || !(sigma[j] > 0.0)) {
-      throw usage_error("eight_schools_exact_posterior: school " + std::to_string(j + 1) +
-                        " needs a finite y and a finite sigma > 0");
+    const std::string school = std::to_string(j + 1);
+    if (!std::isfinite(y[j])) {
+      throw usage_error(
+          bad_value("eight_schools_exact_posterior: y[" + school + "]", y[j], "a finite value"));
+    }
+    if (!std::isfinite(sigma[j]) || !(sigma[j] > 0.0)) {
+      throw usage_error(bad_value("eight_schools_exact_posterior: sigma[" + school + "]", sigma[j],
+                                  "a finite value > 0"));
     }
   }
 

@@ -65,13 +65,13 @@ double read_scalar(const stan_data& values, const std::string& field, double low
   const std::string expected = "a real in (" + number_text(lower) + ", " + number_text(upper) + ")";
   const data_value& value = require_field(values, field, expected);
   if (!value.dims.empty() || value.values.size() != 1) {
-    throw input_error("", 0, field,
-                      "expected " + expected + ", got an array of " +
-                          std::to_string(value.values.size()) + " values");
+    throw input_error(
+        "", 0, field,
+        got_expected("an array of " + std::to_string(value.values.size()) + " values", expected));
   }
   const double number = value.values[0];
   if (!(number > lower && number < upper)) {
-    throw input_error("", 0, field, "expected " + expected + ", got " + number_text(number));
+    throw input_error("", 0, field, got_expected(number, expected));
   }
   return number;
 }
@@ -134,13 +134,14 @@ class partial_pooling_base : public posterior_model {
     const data_value& mu = require_field(values, "mu", expected);
     if (mu.dims.size() != 1 || mu.dims[0] != n || mu.values.size() != n) {
       throw input_error("", 0, "mu",
-                        "expected " + expected + ", got " + std::to_string(mu.values.size()) +
-                            " values in " + std::to_string(mu.dims.size()) + " dimension(s)");
+                        got_expected(std::to_string(mu.values.size()) + " values in " +
+                                         std::to_string(mu.dims.size()) + " dimension(s)",
+                                     expected));
     }
     for (std::size_t i = 0; i < n; ++i) {
       if (!std::isfinite(mu.values[i])) {
         throw input_error("", 0, "mu[" + std::to_string(i + 1) + "]",
-                          "expected a finite real, got " + number_text(mu.values[i]));
+                          got_expected(mu.values[i], "a finite real"));
       }
     }
     q[0] = logit((theta_mu - theta_mu_lower) / theta_mu_width);
@@ -232,16 +233,16 @@ class partial_pooling_density final : public batched_log_density {
 
 // The checks of both factories: an empty x, a non-finite x_i, α not finite and > 0.
 void validate_pooling_data(const std::vector<double>& x, double alpha) {
-  if (x.empty()) throw input_error("", 0, "x", "is empty; expected at least one observation");
+  if (x.empty())
+    throw input_error("", 0, "x", got_expected("no values", "at least one observation"));
   for (std::size_t i = 0; i < x.size(); ++i) {
     if (!std::isfinite(x[i])) {
       throw input_error("", 0, "x[" + std::to_string(i + 1) + "]",
-                        "expected a finite real, got " + number_text(x[i]));
+                        got_expected(x[i], "a finite real"));
     }
   }
   if (!(alpha > 0.0) || !std::isfinite(alpha)) {
-    throw input_error("", 0, "alpha",
-                      "expected a finite standard deviation > 0, got " + number_text(alpha));
+    throw input_error("", 0, "alpha", got_expected(alpha, "a finite standard deviation > 0"));
   }
 }
 

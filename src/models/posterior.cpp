@@ -26,7 +26,7 @@ std::unique_ptr<posterior_model> make_partial_pooling_from_data(const stan_data&
   std::vector<double> x = detail::read_real_array(data, "x", n, "N = " + std::to_string(n));
   const double alpha = detail::read_real_scalar(data, "alpha");
   if (!(alpha > 0.0)) {
-    throw input_error("", 0, "alpha", "expected a real > 0, got " + detail::format_value(alpha));
+    throw input_error("", 0, "alpha", got_expected(alpha, "a real > 0"));
   }
   return make_partial_pooling(std::move(x), alpha);
 }

@@ -1,7 +1,6 @@
 #include "models/stan_data_readers.hpp"
 
 #include <cmath>
-#include <sstream>
 
 #include "ismc/core/error.hpp"
 
@@ -9,13 +8,6 @@ namespace ismc::detail {
 
 std::string element_name(const std::string& field, std::size_t index) {
   return field + "[" + std::to_string(index + 1) + "]";
-}
-
-std::string format_value(double value) {
-  std::ostringstream out;
-  out.precision(12);
-  out << value;
-  return out.str();
 }
 
 const data_value& require_field(const stan_data& data, const std::string& field,
@@ -30,15 +22,15 @@ std::size_t read_positive_int(const stan_data& data, const std::string& field) {
   const data_value& value = require_field(data, field, "a positive integer");
   if (!value.dims.empty() || value.values.size() != 1) {
     throw input_error("", 0, field,
-                      "expected a positive integer, got an array of " +
-                          std::to_string(value.values.size()) + " values");
+                      got_expected("an array of " + std::to_string(value.values.size()) + " values",
+                                   "a positive integer"));
   }
   const double number = value.values[0];
   if (!value.integer || !(number >= 1.0) || number != std::floor(number)) {
-    throw input_error("", 0, field, "expected a positive integer, got " + format_value(number));
+    throw input_error("", 0, field, got_expected(number, "a positive integer"));
   }
   if (number > 1e9) {
-    throw input_error("", 0, field, "expected at most 1e9, got " + format_value(number));
+    throw input_error("", 0, field, got_expected(number, "at most 1e9"));
   }
   return static_cast<std::size_t>(number);
 }
@@ -54,12 +46,12 @@ std::vector<double> read_real_array(const stan_data& data, const std::string& fi
                           ? std::string("a scalar")
                           : "an array of " + std::to_string(value.values.size()) + " values in " +
                                 std::to_string(value.dims.size()) + " dimension(s)";
-    throw input_error("", 0, field, "expected " + expected + ", got " + got);
+    throw input_error("", 0, field, got_expected(got, expected));
   }
   for (std::size_t index = 0; index < length; ++index) {
     if (!std::isfinite(value.values[index])) {
       throw input_error("", 0, element_name(field, index),
-                        "expected a finite real, got " + format_value(value.values[index]));
+                        got_expected(value.values[index], "a finite real"));
     }
   }
   return value.values;
@@ -71,10 +63,10 @@ double read_real_scalar(const stan_data& data, const std::string& field) {
   if (!value.dims.empty() || value.values.size() != 1) {
     throw input_error(
         "", 0, field,
-        "expected a real, got an array of " + std::to_string(value.values.size()) + " values");
+        got_expected("an array of " + std::to_string(value.values.size()) + " values", "a real"));
   }
   if (!std::isfinite(value.values[0])) {
-    throw input_error("", 0, field, "expected a finite real, got " + format_value(value.values[0]));
+    throw input_error("", 0, field, got_expected(value.values[0], "a finite real"));
   }
   return value.values[0];
 }

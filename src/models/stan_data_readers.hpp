@@ -13,9 +13,6 @@ namespace ismc::detail {
 /// A data field as Stan names one element: `sigma[3]` (1-based).
 std::string element_name(const std::string& field, std::size_t index);
 
-/// A number as an error message shows it (12 significant digits).
-std::string format_value(double value);
-
 /// The field, or `input_error` ("missing; expected ...").
 const data_value& require_field(const stan_data& data, const std::string& field,
                                 const std::string& expected);

@@ -48,16 +48,16 @@ double normal_interval(double lower, double upper) {
 }  // namespace
 
 population_exact exact_population_posterior(const std::vector<double>& x, double alpha) {
-  if (x.empty()) throw usage_error("exact_population_posterior: x is empty; expected ≥ 1 value");
+  const std::string function = "exact_population_posterior: ";
+  if (x.empty()) throw usage_error(bad_value(function + "x", "no values", "at least one value"));
   for (std::size_t i = 0; i < x.size(); ++i) {
     if (!std::isfinite(x[i])) {
-      throw usage_error("exact_population_posterior: x[" + std::to_string(i) +
-                        "] = " + number_text(x[i]) + " is not finite");
+      throw usage_error(
+          bad_value(function + "x[" + std::to_string(i) + "]", x[i], "a finite value"));
     }
   }
   if (!(alpha > 0.0) || !std::isfinite(alpha)) {
-    throw usage_error("exact_population_posterior: alpha must be finite and > 0, got " +
-                      number_text(alpha));
+    throw usage_error(bad_value(function + "alpha", alpha, "a finite value > 0"));
   }
   const double n = static_cast<double>(x.size());
   const auto [mean, squares] = detail::moments_of(x);

@@ -1,6 +1,7 @@
 #include "ismc/population/hyper_likelihood.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -337,6 +338,15 @@ hyper_likelihood_posterior::hyper_likelihood_posterior(population_samples sample
     : samples_(std::move(samples)), variance_cut_(variance_cut) {
   validate(samples_);
   detail::check_variance_cut(variance_cut_);
+}
+
+hyper_likelihood_posterior::hyper_likelihood_posterior(validated_t, population_samples samples,
+                                                       double variance_cut)
+    : samples_(std::move(samples)), variance_cut_(variance_cut) {
+  assert(detail::passes([&] {
+    validate(samples_);
+    detail::check_variance_cut(variance_cut_);
+  }));
 }
 
 void hyper_likelihood_posterior::log_density(const double* thetas, std::size_t batch, double* out,

@@ -1,6 +1,7 @@
 // make_hyper_likelihood: the hyper-likelihood posterior on the CPU (the reference,
 // hyper_likelihood_posterior in hyper_likelihood.cpp) or on a CUDA device
 // (kernels/hyper_likelihood.cu), behind one batched_log_density.
+#include <cassert>
 #include <memory>
 #include <string>
 #include <utility>
@@ -15,16 +16,13 @@
 namespace ismc {
 namespace {
 
-#if defined(ISMC_HAVE_CUDA)
-// The checks of hyper_likelihood_posterior's constructor, made before anything is copied
-// to the device, so that both backends refuse the same inputs with the same errors.
-std::unique_ptr<batched_log_density> make_on_device(const population_samples& samples,
-                                                    double variance_cut) {
+// The checks of hyper_likelihood_posterior's constructor, made once before anything is
+// built or copied to the device, so that both backends refuse the same inputs with the
+// same errors.
+void check(const population_samples& samples, double variance_cut) {
   validate(samples);
   detail::check_variance_cut(variance_cut);
-  return detail::make_cuda_hyper_likelihood(samples, variance_cut);
 }
-#endif
 
 }  // namespace
 
@@ -33,22 +31,31 @@ namespace detail {
 std::unique_ptr<batched_log_density> make_hyper_likelihood(population_samples samples,
                                                            double variance_cut, backend_kind kind,
                                                            double device_min_terms) {
+  check(samples, variance_cut);
+  return make_hyper_likelihood_unchecked(std::move(samples), variance_cut, kind, device_min_terms);
+}
+
+std::unique_ptr<batched_log_density> make_hyper_likelihood_unchecked(population_samples samples,
+                                                                     double variance_cut,
+                                                                     backend_kind kind,
+                                                                     double device_min_terms) {
+  assert(detail::passes([&] { check(samples, variance_cut); }));
 #if defined(ISMC_HAVE_CUDA)
   if (detail::use_device(kind, "the hyper-likelihood")) {
-    auto device = make_on_device(samples, variance_cut);
+    auto device = detail::make_cuda_hyper_likelihood(samples, variance_cut);
     if (kind == backend_kind::cuda) return device;
     // `automatic`: small calls stay on the CPU; a call of `batch` θ is batch × (all
     // samples) terms.
     const auto terms_per_theta = static_cast<double>(samples.values.size());
     return std::make_unique<detail::batch_router>(
-        std::make_unique<hyper_likelihood_posterior>(std::move(samples), variance_cut),
+        std::make_unique<hyper_likelihood_posterior>(validated, std::move(samples), variance_cut),
         std::move(device), terms_per_theta, device_min_terms);
   }
 #else
   detail::use_device(kind, "the hyper-likelihood");  // throws for `cuda`
   (void)device_min_terms;
 #endif
-  return std::make_unique<hyper_likelihood_posterior>(std::move(samples), variance_cut);
+  return std::make_unique<hyper_likelihood_posterior>(validated, std::move(samples), variance_cut);
 }
 
 }  // namespace detail

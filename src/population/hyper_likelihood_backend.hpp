@@ -26,4 +26,11 @@ std::unique_ptr<batched_log_density> make_hyper_likelihood(population_samples sa
                                                            double variance_cut, backend_kind kind,
                                                            double device_min_terms);
 
+/// `make_hyper_likelihood` for samples and a cut that already passed its checks
+/// (`validate`, a cut > 0): they are asserted only.
+std::unique_ptr<batched_log_density> make_hyper_likelihood_unchecked(population_samples samples,
+                                                                     double variance_cut,
+                                                                     backend_kind kind,
+                                                                     double device_min_terms);
+
 }  // namespace ismc::detail

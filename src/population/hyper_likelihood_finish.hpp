@@ -23,10 +23,8 @@ namespace ismc::detail {
 /// the same error.
 inline void check_variance_cut(double variance_cut) {
   if (!(variance_cut > 0.0)) {
-    throw usage_error(
-        "hyper_likelihood_posterior: variance_cut must be > 0 (or +inf for no "
-        "cut), got " +
-        number_text(variance_cut));
+    throw usage_error(bad_value("hyper_likelihood_posterior: variance_cut", variance_cut,
+                                "a value > 0 (+inf for no cut)"));
   }
 }
 

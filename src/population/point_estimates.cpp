@@ -1,6 +1,7 @@
 #include "ismc/population/point_estimates.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <cstddef>
 #include <limits>
@@ -12,6 +13,7 @@
 #include "ismc/core/number_text.hpp"
 #include "population/moments.hpp"
 #include "population/population_math.hpp"
+#include "population/unchecked.hpp"
 
 namespace ismc {
 namespace {
@@ -59,6 +61,11 @@ void point_estimate_posterior::log_density(const double* thetas, std::size_t bat
 
 std::vector<double> sample_medians(const population_samples& samples) {
   validate(samples);
+  return detail::sample_medians_unchecked(samples);
+}
+
+std::vector<double> detail::sample_medians_unchecked(const population_samples& samples) {
+  assert(detail::passes([&] { validate(samples); }));
   std::vector<double> medians(samples.objects());
   std::vector<double> sorted;
   for (std::size_t i = 0; i < samples.objects(); ++i) {

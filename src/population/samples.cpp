@@ -15,54 +15,49 @@
 namespace ismc {
 
 void validate(const population_samples& samples) {
+  const auto fail = [](const std::string& field, const std::string& message) {
+    throw input_error("", 0, field, message);
+  };
   const auto& offsets = samples.offsets;
-  if (offsets.empty() || offsets.front() != 0) {
-    throw input_error("", 0, "samples",
-                      offsets.empty()
-                          ? std::string("offsets is empty; expected objects + 1 "
-                                        "offsets starting at 0")
-                          : "offsets start at " + std::to_string(offsets.front()) + "; expected 0");
+  if (offsets.empty()) fail("samples", got_expected("no offsets", "objects + 1 offsets from 0"));
+  if (offsets.front() != 0) {
+    fail("samples", got_expected("offsets starting at " + std::to_string(offsets.front()),
+                                 "offsets starting at 0"));
   }
-  if (offsets.size() < 2) {
-    throw input_error("", 0, "samples", "no objects; expected at least one");
-  }
+  if (offsets.size() < 2) fail("samples", got_expected("no objects", "at least one"));
   for (std::size_t i = 0; i + 1 < offsets.size(); ++i) {
     if (offsets[i + 1] < offsets[i]) {
-      throw input_error("", 0, "samples",
-                        "object " + std::to_string(i) + ": offsets decrease from " +
-                            std::to_string(offsets[i]) + " to " + std::to_string(offsets[i + 1]));
+      fail("samples", "object " + std::to_string(i) + ": " +
+                          got_expected("offsets decreasing from " + std::to_string(offsets[i]) +
+                                           " to " + std::to_string(offsets[i + 1]),
+                                       "non-decreasing offsets"));
     }
     if (offsets[i + 1] == offsets[i]) {
-      throw input_error("", 0, "samples",
-                        "object " + std::to_string(i) + " has no samples; expected at least one");
+      fail("samples",
+           "object " + std::to_string(i) + ": " + got_expected("no samples", "at least one"));
     }
   }
   if (offsets.back() != samples.values.size()) {
-    throw input_error("", 0, "samples",
-                      "offsets end at " + std::to_string(offsets.back()) + " but there are " +
-                          std::to_string(samples.values.size()) + " values");
+    fail("samples", got_expected("offsets ending at " + std::to_string(offsets.back()),
+                                 "offsets ending at the number of values, " +
+                                     std::to_string(samples.values.size()) + " values"));
   }
   const bool with_log_p0 = !samples.log_p0.empty();
   if (with_log_p0 && samples.log_p0.size() != samples.values.size()) {
-    throw input_error("", 0, "log_p0",
-                      "has " + std::to_string(samples.log_p0.size()) + " values; expected " +
-                          std::to_string(samples.values.size()) +
-                          " (one per sample) or none (a flat interim prior)");
+    fail("log_p0", got_expected(std::to_string(samples.log_p0.size()) + " values",
+                                std::to_string(samples.values.size()) +
+                                    " (one per sample) or none (a flat interim prior)"));
   }
   for (std::size_t i = 0; i + 1 < offsets.size(); ++i) {
     for (std::size_t k = offsets[i]; k < offsets[i + 1]; ++k) {
+      const std::string where =
+          "object " + std::to_string(i) + ", sample " + std::to_string(k - offsets[i]) + ": ";
       if (!std::isfinite(samples.values[k])) {
-        throw input_error("", 0, "samples",
-                          "object " + std::to_string(i) + ", sample " +
-                              std::to_string(k - offsets[i]) + ": value " +
-                              number_text(samples.values[k]) + " is not finite");
+        fail("samples", where + got_expected(samples.values[k], "a finite value"));
       }
       if (with_log_p0 && !std::isfinite(samples.log_p0[k])) {
-        throw input_error("", 0, "log_p0",
-                          "object " + std::to_string(i) + ", sample " +
-                              std::to_string(k - offsets[i]) +
-                              ": ln p0 = " + number_text(samples.log_p0[k]) +
-                              "; the interim density must be positive and finite");
+        fail("log_p0", where + got_expected(samples.log_p0[k],
+                                            "the finite log of a positive interim density"));
       }
     }
   }
@@ -70,23 +65,23 @@ void validate(const population_samples& samples) {
 
 population_samples draw_flat_prior_samples(const std::vector<double>& x, double alpha,
                                            std::size_t samples_per_object, std::uint64_t seed) {
-  if (x.empty()) throw usage_error("draw_flat_prior_samples: x is empty; expected ≥ 1 object");
+  const std::string function = "draw_flat_prior_samples: ";
+  if (x.empty()) throw usage_error(bad_value(function + "x", "no values", "at least one object"));
   if (!(alpha > 0.0) || !std::isfinite(alpha)) {
-    throw usage_error("draw_flat_prior_samples: alpha must be finite and > 0, got " +
-                      number_text(alpha));
+    throw usage_error(bad_value(function + "alpha", alpha, "a finite value > 0"));
   }
   // An object's samples are one Philox simulation: at most 2^25 normals (core/streams.hpp).
   static_assert(streams::max_normals_per_draw <=
                 static_cast<std::uint64_t>(std::numeric_limits<int>::max()));
   if (samples_per_object == 0 || samples_per_object > streams::max_normals_per_draw) {
-    throw usage_error("draw_flat_prior_samples: samples_per_object must be between 1 and " +
-                      std::to_string(streams::max_normals_per_draw) + ", got " +
-                      std::to_string(samples_per_object));
+    throw usage_error(
+        bad_value(function + "samples_per_object", samples_per_object,
+                  "an integer in [1, " + std::to_string(streams::max_normals_per_draw) + "]"));
   }
   for (std::size_t i = 0; i < x.size(); ++i) {
     if (!std::isfinite(x[i])) {
-      throw usage_error("draw_flat_prior_samples: x[" + std::to_string(i) +
-                        "] = " + number_text(x[i]) + " is not finite");
+      throw usage_error(
+          bad_value(function + "x[" + std::to_string(i) + "]", x[i], "a finite value"));
     }
   }
   const std::size_t objects = x.size();
@@ -105,20 +100,19 @@ population_samples draw_flat_prior_samples(const std::vector<double>& x, double 
 }
 
 population_data simulate_population(const population_setting& setting, std::uint64_t seed) {
+  const std::string function = "simulate_population: ";
   if (setting.objects == 0) {
-    throw usage_error("simulate_population: objects must be ≥ 1, got 0");
+    throw usage_error(bad_value(function + "objects", setting.objects, "an integer >= 1"));
   }
   if (!std::isfinite(setting.theta_mu)) {
-    throw usage_error("simulate_population: theta_mu must be finite, got " +
-                      number_text(setting.theta_mu));
+    throw usage_error(bad_value(function + "theta_mu", setting.theta_mu, "a finite value"));
   }
   if (!(setting.theta_sigma > 0.0) || !std::isfinite(setting.theta_sigma)) {
-    throw usage_error("simulate_population: theta_sigma must be finite and > 0, got " +
-                      number_text(setting.theta_sigma));
+    throw usage_error(
+        bad_value(function + "theta_sigma", setting.theta_sigma, "a finite value > 0"));
   }
   if (!(setting.alpha > 0.0) || !std::isfinite(setting.alpha)) {
-    throw usage_error("simulate_population: alpha must be finite and > 0, got " +
-                      number_text(setting.alpha));
+    throw usage_error(bad_value(function + "alpha", setting.alpha, "a finite value > 0"));
   }
   population_data data;
   data.mu.resize(setting.objects);

@@ -1,6 +1,7 @@
 #include "ismc/population/study.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <optional>
 #include <string>
@@ -16,6 +17,8 @@
 #include "ismc/samplers/chains.hpp"
 #include "ismc/samplers/nuts.hpp"
 #include "models/population_priors.hpp"
+#include "population/hyper_likelihood_backend.hpp"
+#include "population/unchecked.hpp"
 
 namespace ismc {
 
@@ -163,8 +166,7 @@ void validate(const population_study& study) {
   }
   if (study.walkers < 4 || study.walkers % 2 != 0) {
     fail("ensemble.walkers",
-         "got " + std::to_string(study.walkers) +
-             ", expected an even integer >= 4 (at least 2 × the 2 hyper-parameters)");
+         got_expected(study.walkers, "an even integer >= 4 (at least 2 × the 2 hyper-parameters)"));
   }
   if (study.burn >= study.steps) {
     fail("ensemble.burn",
@@ -177,32 +179,53 @@ void validate(const population_study& study) {
   check_at_least_one("nuts.draws", study.draws);
 }
 
-prepared_population_study prepare_population_study(const population_study& study,
-                                                   backend_kind backend, population_data read) {
-  validate(study);
-  prepared_population_study prepared;
-  prepared.study = study;
+namespace {
+
+// The checks of prepare_population_study's data against its study.
+void check_data(const population_study& study, const population_data& read) {
   if (study.simulate) {
     if (!read.samples.values.empty() || !read.x.empty()) {
       throw usage_error(
           "population study: data given for a study that simulates its own (simulate = true)");
     }
+    return;
+  }
+  validate(read.samples);
+  if (!read.x.empty() && read.x.size() != read.samples.objects()) {
+    fail("x", std::to_string(read.x.size()) + " observations for " +
+                  std::to_string(read.samples.objects()) + " objects");
+  }
+  if (study.nuts && read.x.empty()) fail("x", "missing; nuts = true needs the observations");
+}
+
+}  // namespace
+
+prepared_population_study prepare_population_study(const population_study& study,
+                                                   backend_kind backend, population_data read) {
+  validate(study);
+  check_data(study, read);
+  return prepare_population_study(validated, study, backend, std::move(read));
+}
+
+prepared_population_study prepare_population_study(validated_t, const population_study& study,
+                                                   backend_kind backend, population_data read) {
+  assert(detail::passes([&] {
+    validate(study);
+    check_data(study, read);
+  }));
+  prepared_population_study prepared;
+  prepared.study = study;
+  if (study.simulate) {
     prepared.data = simulate_population(study.setting, study.seed);
   } else {
-    validate(read.samples);
-    if (!read.x.empty() && read.x.size() != read.samples.objects()) {
-      fail("x", std::to_string(read.x.size()) + " observations for " +
-                    std::to_string(read.samples.objects()) + " objects");
-    }
-    if (study.nuts && read.x.empty()) fail("x", "missing; nuts = true needs the observations");
     prepared.data = std::move(read);
   }
   // The backends of the hyper-likelihood and of NUTS's gradient are set up before any
   // sampling: a backend that cannot be had fails at once, not after the other methods have
   // run.
   if (study.importance) {
-    prepared.importance_target =
-        make_hyper_likelihood(prepared.data.samples, study.variance_cut, backend);
+    prepared.importance_target = detail::make_hyper_likelihood_unchecked(
+        prepared.data.samples, study.variance_cut, backend, detail::default_device_min_terms);
   }
   if (study.nuts)
     prepared.nuts_model = make_partial_pooling(prepared.data.x, study.setting.alpha, backend);
@@ -230,7 +253,8 @@ population_study_result run_population_study(const prepared_population_study& pr
   }
 
   // The walkers start around the medians' mean and spread.
-  const std::vector<double> medians = sample_medians(samples);
+  // Samples of a prepared study are valid (simulated, or checked by the preparation).
+  const std::vector<double> medians = detail::sample_medians_unchecked(samples);
   double mean = 0.0, squares = 0.0;
   for (double m : medians) mean += m;
   mean /= static_cast<double>(medians.size());

@@ -120,9 +120,9 @@ void cpu_backend::count_nearest_centre(const model& model, const double* params,
   if (n_centres == 0) return;  // no centre, no label (nearest_centre needs one)
   // nearest_centre indexes the centres with int, as the device does.
   if (sample_size > 0 && n_centres > static_cast<std::size_t>(INT_MAX) / sample_size) {
-    throw usage_error("count_nearest_centre: " + std::to_string(n_centres) +
-                      " centres, expected at most " +
-                      std::to_string(static_cast<std::size_t>(INT_MAX) / sample_size));
+    throw usage_error(
+        bad_value("count_nearest_centre: centres", n_centres,
+                  "at most " + std::to_string(static_cast<std::size_t>(INT_MAX) / sample_size)));
   }
   const sim_tasks tasks(n_params, sims);
   std::vector<std::uint64_t> task_counts(tasks.count * n_centres, 0);

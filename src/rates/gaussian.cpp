@@ -43,8 +43,8 @@ std::optional<test_kind> parse_test_kind(const std::string& name) {
 
 gaussian_family::gaussian_family(std::size_t dim) : dim_(dim) {
   if (dim < 1 || dim > max_dim) {
-    throw usage_error("gaussian family: dim " + std::to_string(dim) + " is not in [1, " +
-                      std::to_string(max_dim) + "]");
+    throw usage_error(bad_value("gaussian family: dim", dim,
+                                "an integer in [1, " + std::to_string(max_dim) + "]"));
   }
 }
 
@@ -72,7 +72,9 @@ void gaussian_family::proposal_from_mean(const double* sample_mean, double* thet
 
 gaussian_test_model::gaussian_test_model(std::size_t dim, test_kind kind, double critical)
     : gaussian_family(dim), kind_(kind), critical_(critical) {
-  if (!std::isfinite(critical)) throw usage_error("gaussian test: critical value is not finite");
+  if (!std::isfinite(critical)) {
+    throw usage_error(bad_value("gaussian test: critical", critical, "a finite value"));
+  }
 }
 
 std::string gaussian_test_model::name() const { return "gaussian/" + to_string(kind_); }

@@ -1,6 +1,7 @@
 // Mixture importance sampling of rejection rates: the seed's pipeline, stated in
 // docs/spec/rejection-rates.md, with an estimate at every target.
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -11,6 +12,7 @@
 #include "ismc/rates/kmeans.hpp"
 #include "ismc/rates/mixture.hpp"
 #include "ismc/rates/rates.hpp"
+#include "rates/unchecked.hpp"
 
 namespace ismc {
 
@@ -19,7 +21,18 @@ namespace {
 // k-means draws from its own key, so its randomness shares nothing with the simulations.
 constexpr std::uint64_t kmeans_key = 0x6b6d65616e73ull;  // "kmeans"
 
-void check(const importance_spec& spec) {
+void check(const model& model, const std::vector<double>& targets, const importance_spec& spec) {
+  const std::size_t dim = model.dim();
+  if (targets.empty() || targets.size() % dim != 0) {
+    throw usage_error(bad_value("importance sampling: targets",
+                                std::to_string(targets.size()) + " values",
+                                "a positive multiple of dim = " + std::to_string(dim)));
+  }
+  for (double value : targets) {
+    if (!std::isfinite(value)) {
+      throw usage_error(bad_value("importance sampling: targets", value, "finite values"));
+    }
+  }
   if (spec.pilot_sims == 0) {
     throw usage_error(bad_value("importance.pilot_sims", spec.pilot_sims, "an integer > 0"));
   }
@@ -102,14 +115,17 @@ void record_stages(const model& model, const std::vector<rates_stage>& stages,
 rates_result estimate_importance(const model& model, const std::vector<double>& targets,
                                  const run_spec& run, const importance_spec& spec, backend& backend,
                                  const run_hooks& hooks) {
-  check(spec);
+  check(model, targets, spec);
+  return detail::estimate_importance_unchecked(model, targets, run, spec, backend, hooks);
+}
+
+rates_result detail::estimate_importance_unchecked(const model& model,
+                                                   const std::vector<double>& targets,
+                                                   const run_spec& run, const importance_spec& spec,
+                                                   backend& backend, const run_hooks& hooks) {
+  assert(detail::passes([&] { check(model, targets, spec); }));
   const std::size_t dim = model.dim();
   const std::size_t sample_size = model.sample_size();
-  if (targets.empty() || targets.size() % dim != 0) {
-    throw usage_error(bad_value("importance sampling: targets",
-                                std::to_string(targets.size()) + " values",
-                                "a positive multiple of dim = " + std::to_string(dim)));
-  }
   const std::size_t n_targets = targets.size() / dim;
   rates_result result;
   result.backend = backend.name();
@@ -257,7 +273,8 @@ rates_result estimate_importance(const model& model, const std::vector<double>& 
   problem.weights = &weights;
   problem.sims_per_proposal = spec.sims_per_proposal;
   problem.seed = run.seed;
-  const mixture_estimate estimate = estimate_mixture(model, problem, backend, hooks);
+  const mixture_estimate estimate =
+      detail::estimate_mixture_unchecked(model, problem, backend, hooks);
 
   // Honest cost: every simulation of the study (pilot once, each used proposal N times).
   std::vector<bool> used(n_proposals, false);

@@ -1,9 +1,11 @@
+#include <cassert>
 #include <cmath>
 #include <utility>
 
 #include "ismc/core/error.hpp"
 #include "ismc/rates/intervals.hpp"
 #include "ismc/rates/rates.hpp"
+#include "rates/unchecked.hpp"
 
 namespace ismc {
 
@@ -17,6 +19,15 @@ rates_result estimate_plain(const model& model, const std::vector<double>& targe
                                 "a positive multiple of dim = " + std::to_string(dim)));
   }
   if (plain.sims == 0) throw usage_error(bad_value("plain.sims", plain.sims, "an integer > 0"));
+  return detail::estimate_plain_unchecked(model, targets, run, plain, backend, hooks);
+}
+
+rates_result detail::estimate_plain_unchecked(const model& model,
+                                              const std::vector<double>& targets,
+                                              const run_spec& run, const plain_spec& plain,
+                                              backend& backend, const run_hooks& hooks) {
+  const std::size_t dim = model.dim();
+  assert(!targets.empty() && targets.size() % dim == 0 && plain.sims > 0);
   const std::size_t n_targets = targets.size() / dim;
 
   std::vector<std::uint64_t> counts(n_targets, 0);

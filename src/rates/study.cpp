@@ -35,9 +35,9 @@ void check_at_least_one(const std::string& field, std::uint64_t value) {
 
 void check_length(const std::string& field, std::size_t length, std::size_t dim) {
   if (length != dim) {
-    fail(field, "got " + std::to_string(length) + (length == 1 ? " value" : " values") +
-                    ", expected " + std::to_string(dim) +
-                    " (one per coordinate, model.dim = " + std::to_string(dim) + ")");
+    fail(field, got_expected(std::to_string(length) + (length == 1 ? " value" : " values"),
+                             std::to_string(dim) +
+                                 " (one per coordinate, model.dim = " + std::to_string(dim) + ")"));
   }
 }
 
@@ -63,7 +63,7 @@ void validate_grid(const grid_spec& grid, std::size_t dim) {
     }
     if (static_cast<double>(grid.thetas.size()) > max_targets) {
       fail("grid.thetas",
-           "got " + std::to_string(grid.thetas.size()) + " targets, expected at most 1e8");
+           got_expected(std::to_string(grid.thetas.size()) + " targets", "at most 1e8"));
     }
     for (std::size_t j = 0; j < grid.thetas.size(); ++j) {
       const std::string field = "grid.thetas[" + std::to_string(j) + "]";
@@ -183,8 +183,8 @@ void validate(const rates_study& study) {
   check_at_least_one("importance.clusters", importance.clusters);
   if (importance.clusters > streams::max_proposals) {
     // One proposal per cluster, each with its own random stream (core/streams.hpp).
-    fail("importance.clusters", "got " + std::to_string(importance.clusters) +
-                                    ", expected at most " + std::to_string(streams::max_proposals));
+    fail("importance.clusters",
+         got_expected(importance.clusters, "at most " + std::to_string(streams::max_proposals)));
   }
   if (!(importance.self_weight > 0.0 && importance.self_weight <= 1.0)) {
     fail("importance.self_weight", got_expected(importance.self_weight, "a number in (0, 1]"));
@@ -202,8 +202,7 @@ void validate(const rates_study& study) {
   if (doublings > 62 ||
       importance.pilot_sims > (std::numeric_limits<std::uint64_t>::max() >> 1 >> doublings)) {
     fail("importance.max_pilot_doublings",
-         "got " + std::to_string(doublings) +
-             ", expected pilot_sims * 2^max_pilot_doublings < 2^63");
+         got_expected(doublings, "pilot_sims * 2^max_pilot_doublings < 2^63"));
   }
 }
 

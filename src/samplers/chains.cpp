@@ -4,6 +4,7 @@
 
 #include "core/parallel.hpp"
 #include "ismc/core/error.hpp"
+#include "samplers/unchecked.hpp"
 
 namespace ismc {
 
@@ -26,10 +27,16 @@ class chains_progress : public progress_sink {
 
 }  // namespace
 
+void validate_chains(std::size_t chains) {
+  if (chains == 0) throw usage_error(bad_value("NUTS setting chains", chains, "an integer >= 1"));
+}
+
 void run_nuts_chains(const posterior_model& model, const nuts_config& config, std::size_t chains,
                      const chain_writer_source& writer_of, const run_hooks& hooks,
                      const std::string& stage) {
-  if (chains == 0) throw usage_error("NUTS setting chains: got 0, expected an integer >= 1");
+  validate_chains(chains);
+  // Once for every chain: the chains run the unchecked sampler.
+  detail::validate_nuts(model, config);
   hooks.begin(stage, chains * (config.warmup + config.draws));
   chains_progress progress(hooks.progress);
   run_hooks chain_hooks = hooks;
@@ -39,7 +46,7 @@ void run_nuts_chains(const posterior_model& model, const nuts_config& config, st
     detail::parallel_for(chains, threads, [&](std::size_t index) {
       nuts_config chain_config = config;
       chain_config.chain = static_cast<std::uint32_t>(index + 1);
-      run_nuts(model, chain_config, writer_of(index), chain_hooks);
+      detail::run_nuts_unchecked(model, chain_config, writer_of(index), chain_hooks);
     });
   } catch (...) {
     hooks.end();

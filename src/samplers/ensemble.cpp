@@ -42,21 +42,23 @@ namespace {
 constexpr double max_initial_condition_number = 1e8;
 
 
-[[noreturn]] void bad_setting(const std::string& field, const std::string& got,
+// A bad setting, in the one wording of a bad value (numbers as number_text writes them).
+template <class T>
+[[noreturn]] void bad_setting(const std::string& field, const T& value,
                               const std::string& expected) {
-  throw usage_error("ensemble setting " + field + ": got " + got + ", expected " + expected);
+  throw usage_error(bad_value("ensemble setting " + field, value, expected));
 }
 
 void validate(std::size_t dim, const ensemble_config& config) {
   if (dim == 0) throw usage_error("ensemble: the target has no parameters (dim = 0)");
   if (config.walkers < 2 * dim || config.walkers % 2 != 0 ||
       config.walkers > std::numeric_limits<std::uint32_t>::max()) {
-    bad_setting("walkers", std::to_string(config.walkers),
+    bad_setting("walkers", config.walkers,
                 "an even number >= 2 × dim = " + std::to_string(2 * dim));
   }
-  if (config.steps < 1) bad_setting("steps", std::to_string(config.steps), "an integer >= 1");
+  if (config.steps < 1) bad_setting("steps", config.steps, "an integer >= 1");
   if (!(config.stretch > 1.0) || !std::isfinite(config.stretch)) {
-    bad_setting("stretch", number_text(config.stretch), "a finite number > 1");
+    bad_setting("stretch", config.stretch, "a finite number > 1");
   }
   if (config.initial.size() != config.walkers * dim) {
     bad_setting("initial", std::to_string(config.initial.size()) + " values",
@@ -257,9 +259,9 @@ autocorrelation_time integrated_autocorrelation_time(const std::vector<std::vect
   if (n == 0) throw usage_error("autocorrelation time: empty series (steps = 0)");
   for (std::size_t k = 0; k < series.size(); ++k) {
     if (series[k].size() != n) {
-      throw usage_error("autocorrelation time: series " + std::to_string(k) + " has " +
-                        std::to_string(series[k].size()) + " steps, expected " + std::to_string(n) +
-                        " as series 0");
+      throw usage_error(bad_value("autocorrelation time: series " + std::to_string(k),
+                                  std::to_string(series[k].size()) + " steps",
+                                  std::to_string(n) + " steps, as series 0"));
     }
   }
   if (!(c > 0.0) || !std::isfinite(c)) {

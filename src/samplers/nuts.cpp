@@ -11,6 +11,7 @@
 #include <Eigen/Dense>
 
 #include <algorithm>
+#include <cassert>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -25,6 +26,7 @@
 #include "samplers/chain_random.hpp"
 #include "samplers/nuts_adaptation.hpp"
 #include "samplers/nuts_metric.hpp"
+#include "samplers/unchecked.hpp"
 
 namespace ismc {
 
@@ -53,62 +55,6 @@ constexpr int max_init_tries = 100;
 // n_leapfrog is an int: 2^30 steps is already far beyond any useful trajectory.
 constexpr std::size_t max_tree_depth_limit = 30;
 
-
-[[noreturn]] void bad_setting(const std::string& field, const std::string& got,
-                              const std::string& expected) {
-  throw usage_error(bad_value("NUTS setting " + field, got, expected));
-}
-
-void validate(const posterior_model& model, const nuts_config& config) {
-  const std::size_t dim = model.dim();
-  if (dim == 0) {
-    throw usage_error("NUTS: model '" + model.name() + "' has no parameters (dim = 0)");
-  }
-  // A draw's normals are one Philox simulation of the chain's stream (core/streams.hpp).
-  if (dim > streams::max_normals_per_draw) {
-    throw usage_error("NUTS: model '" + model.name() + "' has " + std::to_string(dim) +
-                      " parameters; expected at most " +
-                      std::to_string(streams::max_normals_per_draw) +
-                      " (the normals of one draw of a chain's random stream)");
-  }
-  if (config.thin < 1) bad_setting("thin", std::to_string(config.thin), "an integer >= 1");
-  if (config.max_depth < 1 || config.max_depth > max_tree_depth_limit) {
-    bad_setting("max_depth", std::to_string(config.max_depth),
-                "an integer in [1, " + std::to_string(max_tree_depth_limit) + "]");
-  }
-  if (!(config.stepsize > 0.0) || !std::isfinite(config.stepsize)) {
-    bad_setting("stepsize", number_text(config.stepsize), "a finite number > 0");
-  }
-  if (!(config.adapt_delta > 0.0 && config.adapt_delta < 1.0)) {
-    bad_setting("adapt_delta", number_text(config.adapt_delta), "a number in (0, 1)");
-  }
-  if (!(config.adapt_gamma > 0.0) || !std::isfinite(config.adapt_gamma)) {
-    bad_setting("adapt_gamma", number_text(config.adapt_gamma), "a finite number > 0");
-  }
-  if (!(config.adapt_kappa > 0.0) || !std::isfinite(config.adapt_kappa)) {
-    bad_setting("adapt_kappa", number_text(config.adapt_kappa), "a finite number > 0");
-  }
-  if (!(config.adapt_t0 > 0.0) || !std::isfinite(config.adapt_t0)) {
-    bad_setting("adapt_t0", number_text(config.adapt_t0), "a finite number > 0");
-  }
-  if (config.window < 1) bad_setting("window", std::to_string(config.window), "an integer >= 1");
-  if (!(config.init_radius >= 0.0) || !std::isfinite(config.init_radius)) {
-    bad_setting("init_radius", number_text(config.init_radius), "a finite number >= 0");
-  }
-  if (!config.init.empty()) {
-    if (config.init.size() != dim) {
-      bad_setting("init", std::to_string(config.init.size()) + " values",
-                  std::to_string(dim) + " (one per unconstrained parameter of model '" +
-                      model.name() + "')");
-    }
-    for (std::size_t i = 0; i < dim; ++i) {
-      if (!std::isfinite(config.init[i])) {
-        bad_setting("init[" + std::to_string(i) + "]", number_text(config.init[i]),
-                    "a finite number");
-      }
-    }
-  }
-}
 
 // A point in phase space (Stan's ps_point): position, momentum, potential V = −log p(q) and
 // its gradient ∂V/∂q.
@@ -586,9 +532,79 @@ void run_chain(const posterior_model& model, const nuts_config& config, draw_wri
 
 }  // namespace
 
+namespace {
+
+// A bad setting, in the one wording of a bad value (numbers as number_text writes them).
+template <class T>
+[[noreturn]] void bad_setting(const std::string& field, const T& value,
+                              const std::string& expected) {
+  throw usage_error(bad_value("NUTS setting " + field, value, expected));
+}
+
+}  // namespace
+
+void validate(const nuts_config& config) {
+  if (config.thin < 1) bad_setting("thin", config.thin, "an integer >= 1");
+  if (config.max_depth < 1 || config.max_depth > max_tree_depth_limit) {
+    bad_setting("max_depth", config.max_depth,
+                "an integer in [1, " + std::to_string(max_tree_depth_limit) + "]");
+  }
+  if (!(config.stepsize > 0.0) || !std::isfinite(config.stepsize)) {
+    bad_setting("stepsize", config.stepsize, "a finite number > 0");
+  }
+  if (!(config.adapt_delta > 0.0 && config.adapt_delta < 1.0)) {
+    bad_setting("adapt_delta", config.adapt_delta, "a number in (0, 1)");
+  }
+  if (!(config.adapt_gamma > 0.0) || !std::isfinite(config.adapt_gamma)) {
+    bad_setting("adapt_gamma", config.adapt_gamma, "a finite number > 0");
+  }
+  if (!(config.adapt_kappa > 0.0) || !std::isfinite(config.adapt_kappa)) {
+    bad_setting("adapt_kappa", config.adapt_kappa, "a finite number > 0");
+  }
+  if (!(config.adapt_t0 > 0.0) || !std::isfinite(config.adapt_t0)) {
+    bad_setting("adapt_t0", config.adapt_t0, "a finite number > 0");
+  }
+  if (config.window < 1) bad_setting("window", config.window, "an integer >= 1");
+  if (!(config.init_radius >= 0.0) || !std::isfinite(config.init_radius)) {
+    bad_setting("init_radius", config.init_radius, "a finite number >= 0");
+  }
+  for (std::size_t i = 0; i < config.init.size(); ++i) {
+    if (!std::isfinite(config.init[i])) {
+      bad_setting("init[" + std::to_string(i) + "]", config.init[i], "a finite number");
+    }
+  }
+}
+
+void detail::validate_nuts(const posterior_model& model, const nuts_config& config) {
+  const std::size_t dim = model.dim();
+  if (dim == 0) {
+    throw usage_error("NUTS: model '" + model.name() + "' has no parameters (dim = 0)");
+  }
+  // A draw's normals are one Philox simulation of the chain's stream (core/streams.hpp).
+  if (dim > streams::max_normals_per_draw) {
+    throw usage_error(bad_value("NUTS: the parameters of model '" + model.name() + "'", dim,
+                                "at most " + std::to_string(streams::max_normals_per_draw) +
+                                    " (the normals of one draw of a chain's random stream)"));
+  }
+  validate(config);
+  if (!config.init.empty()) {
+    if (config.init.size() != dim) {
+      bad_setting("init", std::to_string(config.init.size()) + " values",
+                  std::to_string(dim) + " (one per unconstrained parameter of model '" +
+                      model.name() + "')");
+    }
+  }
+}
+
 void run_nuts(const posterior_model& model, const nuts_config& config, draw_writer& writer,
               const run_hooks& hooks) {
-  validate(model, config);
+  detail::validate_nuts(model, config);
+  detail::run_nuts_unchecked(model, config, writer, hooks);
+}
+
+void detail::run_nuts_unchecked(const posterior_model& model, const nuts_config& config,
+                                draw_writer& writer, const run_hooks& hooks) {
+  assert(detail::passes([&] { validate_nuts(model, config); }));
   switch (config.metric) {
     case metric_kind::diag:
       run_chain<diag_metric>(model, config, writer, hooks);

@@ -17,6 +17,13 @@ TEST(BackendKind, ParsesTheThreeNamesAndNothingElse) {
   EXPECT_FALSE(parse_backend_kind("gpu").has_value());
   EXPECT_FALSE(parse_backend_kind("CPU").has_value());
   EXPECT_FALSE(parse_backend_kind("").has_value());
+  EXPECT_EQ(parse_backend_kind("--backend", "cuda"), backend_kind::cuda);
+  try {
+    parse_backend_kind("--backend", "gpu");
+    FAIL() << "'gpu' was accepted";
+  } catch (const usage_error& e) {
+    EXPECT_STREQ(e.what(), "--backend: got 'gpu', expected auto, cpu or cuda");
+  }
 }
 
 TEST(BackendKind, CpuNeverUsesTheDeviceAndAutomaticOnlyWithOne) {

@@ -211,7 +211,7 @@ TEST(PopulationData, BadDataNameTheFileTheLineAndTheField) {
   expect_data_error(with_samples("id,value\n1,2\n"), samples, 1, "",
                     "expected the columns object,value");
   expect_data_error(with_samples("object,value\n1,0.5\n1\n"), samples, 3, "",
-                    "a row of 1 fields, the header has 2");
+                    "got a row of 1 fields, expected 2 (the header's fields)");
   expect_data_error(with_samples("object,value\n1,abc\n"), samples, 2, "value",
                     "got 'abc', expected a number");
   expect_data_error(with_samples("object,value\n1,0.5\n1,nan\n"), samples, 3, "value",

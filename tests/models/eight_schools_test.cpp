@@ -366,5 +366,26 @@ TEST(EightSchoolsExactPosterior, RejectsBadInput) {
   EXPECT_THROW(eight_schools_exact_posterior({1.0, NAN}, {1.0, 2.0}), usage_error);
 }
 
+TEST(EightSchoolsData, ABadValueIsNamedWithTheValueAndWhatWasExpected) {
+  stan_data data = eight_schools_data();
+  data["sigma"].values[2] = -1.5;
+  try {
+    make_posterior("eight_schools_centered", data);
+    FAIL() << "a negative sigma was accepted";
+  } catch (const input_error& e) {
+    EXPECT_EQ(e.field(), "sigma[3]");
+    EXPECT_EQ(e.message(), "got -1.5, expected a standard deviation > 0");
+  }
+  data = eight_schools_data();
+  data["J"].values[0] = 2.5;
+  try {
+    make_posterior("eight_schools_centered", data);
+    FAIL() << "J = 2.5 was accepted";
+  } catch (const input_error& e) {
+    EXPECT_EQ(e.field(), "J");
+    EXPECT_EQ(e.message(), "got 2.5, expected a positive integer");
+  }
+}
+
 }  // namespace
 }  // namespace ismc

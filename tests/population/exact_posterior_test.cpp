@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "ismc/core/error.hpp"
@@ -122,6 +123,26 @@ TEST(ExactPopulationPosterior, RejectsBadInput) {
   EXPECT_THROW(exact_population_posterior({}, 1.0), usage_error);
   EXPECT_THROW(exact_population_posterior({1.0, nan}, 1.0), usage_error);
   EXPECT_THROW(exact_population_posterior({1.0, 2.0}, 0.0), usage_error);
+}
+
+// The message of the usage_error `call` throws ("" when it throws none).
+template <class Call>
+std::string usage_message(Call call) {
+  try {
+    call();
+  } catch (const usage_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ExactPopulationPosteriorErrors, NameTheFieldTheValueAndWhatWasExpected) {
+  EXPECT_EQ(usage_message([] { exact_population_posterior({0.5}, -1.0); }),
+            "exact_population_posterior: alpha: got -1, expected a finite value > 0");
+  EXPECT_EQ(usage_message([] {
+              exact_population_posterior({0.5, nan}, 1.0);
+            }),
+            "exact_population_posterior: x[1]: got nan, expected a finite value");
 }
 
 }  // namespace

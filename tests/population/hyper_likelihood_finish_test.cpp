@@ -54,6 +54,14 @@ TEST(CheckVarianceCut, RefusesZeroNegativeAndNaN) {
   EXPECT_NO_THROW(detail::check_variance_cut(0.1));
   EXPECT_NO_THROW(detail::check_variance_cut(infinity));
   EXPECT_THROW(detail::check_variance_cut(0.0), usage_error);
+  try {
+    detail::check_variance_cut(-0.25);
+    ADD_FAILURE() << "a cut of -0.25 was accepted";
+  } catch (const usage_error& e) {
+    EXPECT_STREQ(e.what(),
+                 "hyper_likelihood_posterior: variance_cut: got -0.25, expected a value > 0 "
+                 "(+inf for no cut)");
+  }
   EXPECT_THROW(detail::check_variance_cut(-1.0), usage_error);
   EXPECT_THROW(detail::check_variance_cut(not_a_number), usage_error);
 }

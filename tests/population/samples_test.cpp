@@ -44,8 +44,8 @@ TEST(PopulationValidate, RejectsOffsetsThatDoNotMatchTheValues) {
   samples.values.push_back(0.5);  // 6 values, offsets end at 5
   const input_error error = expect_input_error([&] { validate(samples); });
   EXPECT_EQ(error.field(), "samples");
-  EXPECT_NE(error.message().find("offsets end at 5"), std::string::npos) << error.what();
-  EXPECT_NE(error.message().find("6 values"), std::string::npos) << error.what();
+  EXPECT_EQ(error.message(),
+            "got offsets ending at 5, expected offsets ending at the number of values, 6 values");
 
   population_samples decreasing;
   decreasing.offsets = {0, 4, 3, 6};
@@ -69,7 +69,9 @@ TEST(PopulationValidate, RejectsAnObjectWithoutSamples) {
   samples.values = {0.1, 0.2, 0.3, 0.4};
   const input_error error = expect_input_error([&] { validate(samples); });
   EXPECT_EQ(error.field(), "samples");
-  EXPECT_NE(error.message().find("object 1 has no samples"), std::string::npos) << error.what();
+  EXPECT_NE(error.message().find("object 1: got no samples, expected at least one"),
+            std::string::npos)
+      << error.what();
 }
 
 TEST(PopulationValidate, RejectsNonFiniteSamples) {
@@ -97,7 +99,8 @@ TEST(PopulationValidate, RejectsANonPositiveOrNonFiniteInterimDensity) {
   short_log_p0.log_p0.pop_back();
   const input_error error = expect_input_error([&] { validate(short_log_p0); });
   EXPECT_EQ(error.field(), "log_p0");
-  EXPECT_NE(error.message().find("has 5 values; expected 6"), std::string::npos) << error.what();
+  EXPECT_NE(error.message().find("got 5 values, expected 6 (one per sample)"), std::string::npos)
+      << error.what();
 }
 
 TEST(PopulationValidate, EveryEntryPointValidates) {

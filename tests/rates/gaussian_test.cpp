@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "ismc/core/error.hpp"
@@ -104,6 +105,24 @@ TEST(TestKind, RoundTripsItsNames) {
 TEST(GaussianFamily, RejectsBadDimension) {
   EXPECT_THROW(gaussian_test_model(0, test_kind::sum, 1.0), usage_error);
   EXPECT_THROW(gaussian_test_model(1, test_kind::sum, NAN), usage_error);
+}
+
+// The message of the usage_error `call` throws ("" when it throws none).
+template <class Call>
+std::string usage_message(Call call) {
+  try {
+    call();
+  } catch (const usage_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(GaussianErrors, NameTheFieldTheValueAndWhatWasExpected) {
+  EXPECT_EQ(usage_message([] { gaussian_test_model model(0, test_kind::one_sided, 1.0); }),
+            "gaussian family: dim: got 0, expected an integer in [1, 64]");
+  EXPECT_EQ(usage_message([] { gaussian_test_model model(1, test_kind::one_sided, std::nan("")); }),
+            "gaussian test: critical: got nan, expected a finite value");
 }
 
 }  // namespace

@@ -143,10 +143,17 @@ TEST(MixtureReference, EqualsTheSeedsFourIndexFormulaIn2D) {
   expect_reference_equals_seed(model, data.targets, data.proposals, dense, 700);
 }
 
-TEST(MixtureReference, RefusesABadProblem) {
-  const gaussian_test_model model(1, test_kind::one_sided, 1.96);
+// The reference assumes a valid problem (a debug assert); `validate` is what refuses one.
+TEST(MixtureReference, ItsProblemsAreCheckedByValidate) {
   problem_data data{{0.0}, {0.0, 2.0}, mixture_weights::from_dense({0.5, 0.4}, 1, 2)};
-  EXPECT_THROW(detail::mixture_reference(model, data.problem(1, 100, 1)), usage_error);
+  try {
+    validate(data.problem(1, 100, 1), 1);
+    FAIL() << "a problem whose weights sum to 0.9 was accepted";
+  } catch (const usage_error& e) {
+    EXPECT_STREQ(e.what(),
+                 "mixture problem: the sum of the weights of target 0: got 0.9, expected 1 "
+                 "(within 1e-9)");
+  }
 }
 
 TEST(MixtureCpuBackend, EqualsTheReferenceOnTheSeedsExample) {

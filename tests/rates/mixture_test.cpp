@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "ismc/rates/backend.hpp"
@@ -135,6 +136,24 @@ TEST(MixtureEstimator, RejectsBadProblems) {
   problem.sims_per_proposal = 1;
   EXPECT_THROW(estimate_mixture(model, problem, *cpu), usage_error);
   EXPECT_THROW(mixture_weights::from_dense({0.5}, 1, 2), usage_error);
+}
+
+// The message of the usage_error `call` throws ("" when it throws none).
+template <class Call>
+std::string usage_message(Call call) {
+  try {
+    call();
+  } catch (const usage_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(MixtureErrors, NameTheFieldTheValueAndWhatWasExpected) {
+  EXPECT_EQ(usage_message([] {
+              mixture_weights::from_dense({0.5, 0.5, 1.0}, 2, 2);
+            }),
+            "dense weights: got 3 values, expected 2 x 2");
 }
 
 }  // namespace

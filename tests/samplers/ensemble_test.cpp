@@ -527,7 +527,10 @@ TEST(Ensemble, RejectsBadConfigurations) {
   expect_usage_error(target, bad, "steps");
   bad = good;
   bad.stretch = 1.0;
-  expect_usage_error(target, bad, "stretch");
+  expect_usage_error(target, bad, "ensemble setting stretch: got 1, expected a finite number > 1");
+  bad.stretch = 0.5;
+  expect_usage_error(target, bad,
+                     "ensemble setting stretch: got 0.5, expected a finite number > 1");
   bad.stretch = std::numeric_limits<double>::quiet_NaN();
   expect_usage_error(target, bad, "stretch");
   bad = good;

@@ -15,4 +15,8 @@ enum class backend_kind { automatic, cpu, cuda };
 /// Parses `auto`, `cpu` or `cuda`; nullopt otherwise.
 std::optional<backend_kind> parse_backend_kind(const std::string& name);
 
+/// Parses `auto`, `cpu` or `cuda`, the value of `field`; throws `usage_error`
+/// "FIELD: got 'NAME', expected auto, cpu or cuda" otherwise.
+backend_kind parse_backend_kind(const std::string& field, const std::string& name);
+
 }  // namespace ismc

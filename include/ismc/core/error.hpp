@@ -116,4 +116,28 @@ inline input_error in_file(const input_error& e, const std::string& file, long l
   return input_error(file, line, e.field(), e.message());
 }
 
+/// The tag of an overload that skips the argument checks of a public function, for
+/// arguments that already passed them once in this run (a reader's `validate`, say): the
+/// library validates at its public entry points once, and its internals only assert.
+struct validated_t {
+  explicit validated_t() = default;
+};
+/// `run_rates(validated, study, ...)`: the caller vouches that `study` passed `validate`.
+inline constexpr validated_t validated{};
+
+namespace detail {
+/// True when `check` returns without throwing an `ismc::error`: for the debug asserts
+/// (`assert(detail::passes([&] { validate(x); }))`) that restate a public function's
+/// checks inside the library.
+template <class Check>
+bool passes(Check&& check) {
+  try {
+    check();
+    return true;
+  } catch (const error&) {
+    return false;
+  }
+}
+}  // namespace detail
+
 }  // namespace ismc

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "ismc/core/error.hpp"
 #include "ismc/backend/backend_kind.hpp"
 #include "ismc/backend/batched_log_density.hpp"
 #include "ismc/core/progress.hpp"
@@ -45,6 +46,8 @@ class hyper_likelihood_posterior : public batched_log_density {
  public:
   hyper_likelihood_posterior(population_samples samples,
                              double variance_cut = std::numeric_limits<double>::infinity());
+  /// For samples and a cut that already passed these checks: they are not made again.
+  hyper_likelihood_posterior(validated_t, population_samples samples, double variance_cut);
   std::size_t dim() const override { return 2; }
   std::vector<std::string> names() const override { return {"theta_mu", "theta_sigma"}; }
   void log_density(const double* thetas, std::size_t batch, double* out,

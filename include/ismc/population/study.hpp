@@ -18,6 +18,7 @@
 
 #include "ismc/backend/backend_kind.hpp"
 #include "ismc/backend/batched_log_density.hpp"
+#include "ismc/core/error.hpp"
 #include "ismc/core/progress.hpp"
 #include "ismc/models/posterior.hpp"
 #include "ismc/population/exact_posterior.hpp"
@@ -78,6 +79,12 @@ struct prepared_population_study {
 prepared_population_study prepare_population_study(const population_study& study,
                                                    backend_kind backend = backend_kind::cpu,
                                                    population_data read = {});
+
+/// `prepare_population_study` for a study that passed `validate` and data that passed its
+/// checks (as `io::load_population_study` and `io::read_population_data` return them;
+/// changing `study.seed` keeps them valid): nothing is checked again.
+prepared_population_study prepare_population_study(validated_t, const population_study& study,
+                                                   backend_kind backend, population_data read);
 
 /// The methods of the study, in the order they run.
 enum class population_method {

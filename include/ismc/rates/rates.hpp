@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "ismc/core/error.hpp"
 #include "ismc/rates/backend.hpp"
 #include "ismc/rates/mixture.hpp"
 #include "ismc/rates/model.hpp"
@@ -89,5 +90,10 @@ rates_result run_rates(const model& model, const rates_study& study, backend& ba
 
 /// Validates a study, builds its model and runs it.
 rates_result run_rates(const rates_study& study, backend& backend, const run_hooks& hooks = {});
+
+/// `run_rates(study, ...)` for a study that already passed `validate` (as `io::load_study`
+/// returns it; changing `run.seed` keeps it valid): the study is not checked again.
+rates_result run_rates(validated_t, const rates_study& study, backend& backend,
+                       const run_hooks& hooks = {});
 
 }  // namespace ismc

@@ -32,6 +32,10 @@ using chain_writer_source = std::function<draw_writer&(std::size_t index)>;
 /// interrupt, a writer's failure) keeps the chains not yet started from starting and is
 /// rethrown here once the running ones have finished. Throws `usage_error` for
 /// `chains` = 0.
+/// Checks a number of chains: throws `usage_error` "NUTS setting chains: got 0, expected
+/// an integer >= 1" for none.
+void validate_chains(std::size_t chains);
+
 void run_nuts_chains(const posterior_model& model, const nuts_config& config, std::size_t chains,
                      const chain_writer_source& writer_of, const run_hooks& hooks = {},
                      const std::string& stage = "nuts");

@@ -76,6 +76,12 @@ std::vector<std::pair<std::size_t, std::size_t>> adaptation_windows(std::size_t 
                                                                     std::size_t term_buffer,
                                                                     std::size_t window);
 
+/// Checks the settings that do not depend on the model (all but `init`'s length): throws
+/// `usage_error` "NUTS setting FIELD: got VALUE, expected EXPECTED" for the first bad one.
+/// `run_nuts` and `run_nuts_chains` make this check themselves; a program calls it to refuse
+/// bad settings before it reads data or creates files.
+void validate(const nuts_config& config);
+
 /// Runs one chain of NUTS on `model`; reports through `writer`. Throws `usage_error` for
 /// bad settings and `runtime_failure` when no finite initial point can be found.
 void run_nuts(const posterior_model& model, const nuts_config& config, draw_writer& writer,
