@@ -18,6 +18,10 @@ namespace ismc {
 /// must live until `run_nuts_chains` returns. An exception it throws is the chain's.
 using chain_writer_source = std::function<draw_writer&(std::size_t index)>;
 
+/// Checks a number of chains: throws `usage_error` "NUTS setting chains: got 0, expected
+/// an integer >= 1" for none.
+void validate_chains(std::size_t chains);
+
 /// Runs `chains` chains of NUTS on `model`. The chain with 0-based index c runs
 /// `run_nuts(model, config', writer_of(c), …)` where config' is `config` with
 /// `chain = c + 1` (the given `config.chain` is not used), so its draws are those of that
@@ -28,14 +32,10 @@ using chain_writer_source = std::function<draw_writer&(std::size_t index)>;
 /// `hooks.progress`, begun and ended here (ended also when a chain fails), advanced by
 /// every chain as it goes; `hooks.interrupt` stops every chain (`interrupted`).
 ///
-/// The first exception of any chain (bad settings, no finite initial point, an
-/// interrupt, a writer's failure) keeps the chains not yet started from starting and is
-/// rethrown here once the running ones have finished. Throws `usage_error` for
-/// `chains` = 0.
-/// Checks a number of chains: throws `usage_error` "NUTS setting chains: got 0, expected
-/// an integer >= 1" for none.
-void validate_chains(std::size_t chains);
-
+/// Checks `chains` and `config` (against `model`) once, before any chain starts: throws
+/// `usage_error` naming the setting. The first exception of any chain (no finite initial
+/// point, an interrupt, a writer's failure) keeps the chains not yet started from
+/// starting and is rethrown here once the running ones have finished.
 void run_nuts_chains(const posterior_model& model, const nuts_config& config, std::size_t chains,
                      const chain_writer_source& writer_of, const run_hooks& hooks = {},
                      const std::string& stage = "nuts");
