@@ -11,6 +11,7 @@
 
 #include "cli/atomic_file.hpp"
 #include "cli/flags.hpp"
+#include "cli/output_paths.hpp"
 #include "cli/run_context.hpp"
 #include "ismc/backend/backend_kind.hpp"
 #include "ismc/core/error.hpp"
@@ -113,6 +114,22 @@ int run_population_command(const population_options& options) {
   population_study study = io::load_population_study(options.study_path);
   if (options.seed) study.seed = *options.seed;
   const backend_kind kind = parse_backend_kind("--backend", options.backend);
+  // No output file may be one of the inputs.
+  {
+    namespace fs = std::filesystem;
+    const std::vector<named_path> inputs = {{"study file", options.study_path},
+                                            {"[data] samples file", study.samples_path},
+                                            {"[data] x file", study.x_path}};
+    std::vector<std::string> names = {"summary.csv", "observations.csv"};
+    for (population_method method :
+         {population_method::point, population_method::importance, population_method::nuts}) {
+      names.push_back(to_string(method) + "_draws.csv");
+    }
+    for (const std::string& name : names) {
+      check_distinct_files(inputs,
+                           {{"--out-dir's " + name, (fs::path(options.out_dir) / name).string()}});
+    }
+  }
 
   // The data (simulated, or the user's samples and observations) and the backends of the
   // hyper-likelihood and of NUTS's gradient, before any sampling: bad data or a --backend

@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/flags.hpp"
+#include "cli/output_paths.hpp"
 #include "cli/rates_output.hpp"
 #include "cli/run_context.hpp"
 #include "ismc/backend/backend_kind.hpp"
@@ -76,9 +77,8 @@ int run_rates_command(const rates_options& options) {
 
   if (!options.out_path.empty()) check_output_path("--out", options.out_path);
   if (!options.json_path.empty()) check_output_path("--json", options.json_path);
-  if (!options.out_path.empty() && options.out_path == options.json_path) {
-    throw usage_error("--out and --json name the same file '" + options.out_path + "'");
-  }
+  check_distinct_files({{"study file", options.study_path}},
+                       {{"--out", options.out_path}, {"--json", options.json_path}});
   // CLI11 admits only these names; the library's parser is the one check behind it.
   const backend_kind kind = parse_backend_kind("--backend", options.backend);
 

@@ -15,6 +15,7 @@
 
 #include "cli/atomic_file.hpp"
 #include "cli/flags.hpp"
+#include "cli/output_paths.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/progress_bar.hpp"
 #include "cli/run_context.hpp"
@@ -197,6 +198,18 @@ int run_sample_command(const sample_options& options) {
     } catch (const input_error& e) {
       throw in_file(e, options.init);
     }
+  }
+
+  // No chain's file may be the data or the init file.
+  std::vector<named_path> inputs = {{"--data file", options.data_path}};
+  double unused_radius = 0.0;
+  if (!parse_radius(options.init, &unused_radius)) {
+    inputs.push_back({"--init file", options.init});
+  }
+  for (std::size_t c = 1; c <= options.chains; ++c) {
+    const fs::path path =
+        fs::path(options.output_dir) / (options.model + "-" + std::to_string(c) + ".csv");
+    check_distinct_files(inputs, {{"chain " + std::to_string(c) + "'s file", path.string()}});
   }
 
   std::error_code error;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <sstream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -73,6 +74,29 @@ TEST(PopulationCommand, ReadsUserSamplesAndObservations) {
       run({"population", dir.file("study.toml"), "--out-dir", dir.file("out"), "--quiet"});
   ASSERT_EQ(result.code, 0) << result.err;
   EXPECT_EQ(lines_of(testing::read_text(dir.file("out/observations.csv"))).size(), 21u);
+}
+
+// An observations file named like an output in --out-dir (x in summary.csv) is refused
+// before anything runs; it stays as it was.
+TEST(PopulationCommand, OutputThatIsAnInputIsRefused) {
+  testing::temp_dir dir;
+  const std::string samples = "object,value\n1,0.5\n1,0.7\n2,1.5\n2,1.2\n3,0.1\n3,0.2\n";
+  const std::string x = "x\n0.6\n1.3\n0.1\n";
+  testing::write_text(dir.file("samples.csv"), samples);
+  testing::write_text(dir.file("summary.csv"), x);
+  testing::write_text(dir.file("study.toml"), "[data]\nsamples = \"" + dir.file("samples.csv") +
+                                                  "\"\nx = \"" + dir.file("summary.csv") +
+                                                  "\"\nalpha = 1.0\n");
+  const cli_result result =
+      run({"population", dir.file("study.toml"), "--out-dir", dir.path().string(), "--quiet"});
+  EXPECT_EQ(result.code, 2) << result.err;
+  EXPECT_NE(result.err.find("--out-dir's summary.csv: got '"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("expected a file other than the [data] x file '" +
+                            dir.file("summary.csv") + "', which it would overwrite"),
+            std::string::npos)
+      << result.err;
+  EXPECT_EQ(testing::read_text(dir.file("summary.csv")), x);
+  EXPECT_EQ(dir.entries(), (std::set<std::string>{"samples.csv", "summary.csv", "study.toml"}));
 }
 
 struct bad_case {

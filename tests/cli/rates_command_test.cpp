@@ -157,6 +157,36 @@ TEST(RatesCommand, BadFlagsExitWithTwo) {
   EXPECT_EQ(dir.entries(), std::set<std::string>{"study.toml"});
 }
 
+// An output that is the study file, or the other output spelled another way (./a, a link),
+// is refused before any work: the study stays as it was and nothing is written.
+TEST(RatesCommand, OutputsThatAreInputsOrEachOtherAreRefused) {
+  testing::temp_dir dir;
+  const std::string study = dir.file("study.toml");
+  testing::write_text(study, good_study);
+  const std::string dotted = (dir.path() / "." / "study.toml").string();
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"rates", study, "--out", study, "--quiet"},
+        std::vector<std::string>{"rates", study, "--json", dotted, "--quiet"}}) {
+    const cli_result result = run(args);
+    EXPECT_EQ(result.code, 2) << result.err;
+    EXPECT_NE(result.err.find("expected a file other than the study file '" + study +
+                              "', which it would overwrite"),
+              std::string::npos)
+        << result.err;
+  }
+  const cli_result both = run({"rates", study, "--out", dir.file("o.csv"), "--json",
+                               (dir.path() / "." / "o.csv").string(), "--quiet"});
+  EXPECT_EQ(both.code, 2);
+  EXPECT_NE(both.err.find("--json: got '"), std::string::npos) << both.err;
+  EXPECT_NE(both.err.find("expected a file other than --out '" + dir.file("o.csv") + "'"),
+            std::string::npos)
+      << both.err;
+  std::filesystem::create_symlink(study, dir.file("link.toml"));
+  EXPECT_EQ(run({"rates", study, "--out", dir.file("link.toml"), "--quiet"}).code, 2);
+  EXPECT_EQ(testing::read_text(study), good_study);
+  EXPECT_EQ(dir.entries(), (std::set<std::string>{"study.toml", "link.toml"}));
+}
+
 TEST(RatesCommand, VersionAndDevices) {
   const cli_result version = run({"--version"});
   EXPECT_EQ(version.code, 0);

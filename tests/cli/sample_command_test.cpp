@@ -2,6 +2,7 @@
 // summary they print, and bad input refused with exit code 2 and no file.
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -134,6 +135,25 @@ TEST(SampleCommand, BadInputExitsWithTwoAndWritesNothing) {
     EXPECT_FALSE(std::filesystem::exists(dir.file("out")) &&
                  !std::filesystem::is_empty(dir.file("out")));
   }
+}
+
+// A chain's file that would be the data file (the data named like chain 2's output, in the
+// output folder) is refused before sampling; the data stays as it was.
+TEST(SampleCommand, ChainFileThatIsTheDataIsRefused) {
+  testing::temp_dir dir;
+  const std::string data = dir.file("eight_schools_centered-2.csv");
+  testing::write_text(data, schools_json);
+  const cli_result result =
+      run({"sample", "eight_schools_centered", "--data", data, "--output-dir", dir.path().string(),
+           "--quiet", "--warmup", "10", "--draws", "10"});
+  EXPECT_EQ(result.code, 2) << result.err;
+  EXPECT_NE(result.err.find("chain 2's file: got '"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("expected a file other than the --data file '" + data +
+                            "', which it would overwrite"),
+            std::string::npos)
+      << result.err;
+  EXPECT_EQ(testing::read_text(data), schools_json);
+  EXPECT_EQ(dir.entries(), std::set<std::string>{"eight_schools_centered-2.csv"});
 }
 
 TEST(SummaryCommand, SummarizesAFileWrittenByStan) {
