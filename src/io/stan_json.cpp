@@ -1,8 +1,11 @@
 #include "ismc/io/stan_json.hpp"
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <system_error>
 
 #include <nlohmann/json.hpp>
 
@@ -12,10 +15,20 @@ namespace ismc::io {
 
 namespace {
 
+// The deepest array accepted: far beyond any model's data, and a bound on the recursion
+// (a file nested thousands of levels deep must be an error, not a stack overflow).
+constexpr std::size_t max_array_depth = 32;
+
 // Appends the numbers of `node` to `value`, checking that arrays are rectangular.
 void flatten(const nlohmann::json& node, const std::string& file, const std::string& name,
              std::size_t depth, data_value& value) {
   if (node.is_array()) {
+    if (depth == max_array_depth) {
+      throw input_error(file, 0, name,
+                        got_expected("arrays nested more than " + std::to_string(max_array_depth) +
+                                         " levels deep",
+                                     "at most " + std::to_string(max_array_depth) + " levels"));
+    }
     if (value.dims.size() == depth) {
       value.dims.push_back(node.size());
     } else if (value.dims[depth] != node.size()) {
@@ -73,6 +86,10 @@ stan_data parse_stan_json(const std::string& text, const std::string& source_nam
 }
 
 stan_data read_stan_json(const std::string& path) {
+  std::error_code ignored;
+  if (std::filesystem::is_directory(path, ignored)) {
+    throw input_error(path, 0, "", got_expected("a directory", "a Stan JSON data file"));
+  }
   std::ifstream in(path);
   if (!in) throw input_error(path, 0, "", "cannot open the data file");
   std::ostringstream text;

@@ -31,5 +31,32 @@ TEST(StanJson, ABadValueIsNamedWithTheValueAndWhatWasExpected) {
   EXPECT_EQ(text.file(), "data.json");
 }
 
+// Arrays nested 50,000 levels deep are refused with the field (they overflowed the stack),
+// while 32 levels, the most accepted, read as a 32-dimensional array.
+TEST(StanJson, DeepNestingIsAnErrorNotACrash) {
+  const auto nested = [](std::size_t depth) {
+    return "{\"y\": " + std::string(depth, '[') + "1" + std::string(depth, ']') + "}";
+  };
+  const input_error deep = parse_error(nested(50000));
+  EXPECT_EQ(deep.field(), "y");
+  EXPECT_EQ(deep.message(),
+            "got arrays nested more than 32 levels deep, expected at most 32 levels");
+  const stan_data ok = parse_stan_json(nested(32), "data.json");
+  EXPECT_EQ(ok.at("y").dims.size(), 32u);
+  EXPECT_EQ(ok.at("y").values.size(), 1u);
+}
+
+// A directory where the data file is expected is named as such, not as bad JSON.
+TEST(StanJson, ADirectoryIsNotADataFile) {
+  const std::string directory = testing::TempDir();
+  try {
+    read_stan_json(directory);
+    ADD_FAILURE() << "no error for a directory";
+  } catch (const input_error& e) {
+    EXPECT_EQ(e.file(), directory);
+    EXPECT_EQ(e.message(), "got a directory, expected a Stan JSON data file");
+  }
+}
+
 }  // namespace
 }  // namespace ismc::io
