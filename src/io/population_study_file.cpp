@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <sstream>
 #include <string>
@@ -173,7 +174,15 @@ population_study parse_population_study(const std::string& text, const std::stri
 }
 
 population_study load_population_study(const std::string& path) {
-  return parse_population_study(read_text_file(path, "study file (TOML)"), path);
+  population_study study = parse_population_study(read_text_file(path, "study file (TOML)"), path);
+  // Data files named relative to the study file, wherever the program runs.
+  const std::filesystem::path folder = std::filesystem::path(path).parent_path();
+  for (std::string* data_path : {&study.samples_path, &study.x_path}) {
+    if (!data_path->empty() && std::filesystem::path(*data_path).is_relative()) {
+      *data_path = (folder / *data_path).string();
+    }
+  }
+  return study;
 }
 
 population_samples read_population_samples(const std::string& path) {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -159,6 +160,23 @@ TEST(PopulationStudyFile, SyntaxErrorsNameTheLine) {
     EXPECT_EQ(e.line(), 2);
     EXPECT_NE(std::string(e.what()).find("TOML syntax error"), std::string::npos) << e.what();
   }
+}
+
+// Relative data paths are the study file's neighbours, wherever the program runs; absolute
+// ones stay as written; parse (no file) keeps them as written.
+TEST(PopulationStudyFile, RelativeDataPathsAreTakenFromTheStudysFolder) {
+  testing::temp_dir dir;
+  std::filesystem::create_directories(dir.file("study"));
+  testing::write_text(dir.file("study/s.csv"), "object,value\n1,0.5\n2,1.5\n3,0.1\n");
+  const std::string absolute_x = dir.file("x.csv");
+  testing::write_text(absolute_x, "x\n0\n1\n2\n");
+  const std::string text = "[data]\nsamples = \"s.csv\"\nx = \"" + absolute_x + "\"\nalpha = 1.0\n";
+  testing::write_text(dir.file("study/study.toml"), text);
+  const population_study study = load_population_study(dir.file("study/study.toml"));
+  EXPECT_EQ(study.samples_path, (std::filesystem::path(dir.file("study")) / "s.csv").string());
+  EXPECT_EQ(study.x_path, absolute_x);
+  EXPECT_EQ(read_population_data(study).samples.values, (std::vector<double>{0.5, 1.5, 0.1}));
+  EXPECT_EQ(parse_population_study(text, "study.toml").samples_path, "s.csv");
 }
 
 TEST(PopulationData, SamplesAndObservationsAreReadInOrderOfFirstAppearance) {

@@ -50,13 +50,15 @@
 
 namespace ismc::io {
 
-/// Reads and validates the population study file at `path`.
+/// Reads and validates the population study file at `path`. A relative `[data] samples`
+/// or `x` path is taken relative to the study file's folder (so a study and its data move
+/// together); the returned study holds the resolved path.
 /// @throws ismc::input_error when the file cannot be read, is not valid TOML, or
 ///         describes an invalid study (the message names file, line and field).
 population_study load_population_study(const std::string& path);
 
 /// Parses and validates population study text; `source_name` names it in error messages
-/// (a path). @throws ismc::input_error as `load_population_study`.
+/// (a path). Data paths are kept as written. @throws ismc::input_error as `load_population_study`.
 population_study parse_population_study(const std::string& text, const std::string& source_name);
 
 /// Reads per-object samples from a CSV with columns `object,value` and optionally
