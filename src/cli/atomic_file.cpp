@@ -59,9 +59,13 @@ std::string staged_files::stage(const std::string& path) {
 void staged_files::write(const std::string& path, const std::string& text) {
   const std::string temporary = stage(path);
   std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+  if (!out) {
+    throw runtime_failure("cannot write '" + path + "': cannot create '" + temporary +
+                          "': " + system_message());
+  }
   out << text;
   out.close();
-  if (!out) throw runtime_failure("cannot write '" + temporary + "'");
+  if (!out) throw runtime_failure("cannot write '" + path + "': " + system_message());
 }
 
 void staged_files::commit() {

@@ -83,15 +83,20 @@ TEST(AtomicFile, UncommittedStagedFilesAreRemoved) {
   EXPECT_EQ(testing::read_text(dir.file("b.csv")), "old\n");
 }
 
-TEST(AtomicFile, StagedWriteFailureNamesTheTemporaryFile) {
+TEST(AtomicFile, StagedWriteFailureNamesTheFileItsTemporaryAndTheReason) {
   testing::temp_dir dir;
   staged_files files;
   try {
     files.write(dir.file("no_such_dir/a.csv"), "a\n");
     ADD_FAILURE() << "no error";
   } catch (const runtime_failure& e) {
-    EXPECT_NE(std::string(e.what()).find(dir.file("no_such_dir/a.csv.tmp.")), std::string::npos)
-        << e.what();
+    const std::string message = e.what();
+    EXPECT_EQ(message.rfind("cannot write '" + dir.file("no_such_dir/a.csv") +
+                                "': cannot create '" + dir.file("no_such_dir/a.csv.tmp."),
+                            0),
+              0u)
+        << message;
+    EXPECT_NE(message.find("': No such file or directory"), std::string::npos) << message;
   }
   EXPECT_TRUE(dir.entries().empty());
 }
