@@ -11,6 +11,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/output_paths.hpp"
 #include "ismc/samplers/diagnostics.hpp"
 #include "ismc/core/error.hpp"
 
@@ -180,8 +181,15 @@ std::vector<stan_csv> split_chains(const stan_csv& file) {
     const std::size_t id_index = static_cast<std::size_t>(id - columns.begin());
     const std::size_t step_index = static_cast<std::size_t>(step - columns.begin());
     std::map<double, stan_csv> by_id;  // ordered by walker or chain number
-    for (const auto& row : file.draws) {
-      stan_csv& chain = by_id[row[id_index]];
+    for (std::size_t r = 0; r < file.draws.size(); ++r) {
+      const std::vector<double>& row = file.draws[r];
+      const double id = row[id_index];
+      if (!(std::isfinite(id) && id >= 0.0 && id == std::floor(id))) {
+        throw input_error(
+            file.path, 0, id_column,
+            "draw " + std::to_string(r + 1) + ": " + got_expected(id, "an integer >= 0"));
+      }
+      stan_csv& chain = by_id[id];
       if (chain.columns.empty()) {
         chain.path = file.path;
         chain.config = file.config;
@@ -214,6 +222,15 @@ CLI::App* add_summary_command(CLI::App& app, std::vector<std::string>& files) {
 }
 
 int run_summary_command(const std::vector<std::string>& files) {
+  // The same file twice would count its chains twice.
+  for (std::size_t f = 1; f < files.size(); ++f) {
+    for (std::size_t earlier = 0; earlier < f; ++earlier) {
+      if (same_file(files[f], files[earlier])) {
+        throw usage_error(bad_value("files", "'" + files[f] + "'",
+                                    "each file once ('" + files[earlier] + "' is the same file)"));
+      }
+    }
+  }
   std::vector<stan_csv> chains;
   for (const std::string& file : files) {
     for (stan_csv& chain : split_chains(read_stan_csv_file(file)))

@@ -227,7 +227,25 @@ stan_csv read_stan_csv(std::istream& in, const std::string& path) {
     reading_metric = false;
     if (csv.columns.empty()) {
       csv.columns = split(line, ',');
+      for (std::size_t c = 0; c < csv.columns.size(); ++c) {
+        for (std::size_t earlier = 0; earlier < c; ++earlier) {
+          if (csv.columns[earlier] == csv.columns[c]) {
+            throw input_error(
+                path, line_number, csv.columns[c],
+                got_expected("the column name twice (columns " + std::to_string(earlier + 1) +
+                                 " and " + std::to_string(c + 1) + ")",
+                             "each column once"));
+          }
+        }
+      }
       continue;
+    }
+    // A draw without its line end is the last line of a file cut short: its last number
+    // may be cut too, so it is not read as a draw.
+    if (in.eof()) {
+      throw input_error(path, line_number, "",
+                        got_expected("a last line without a line end (a file cut short)",
+                                     "every draw ending with a line end"));
     }
     const std::vector<std::string> parts = split(line, ',');
     if (parts.size() != csv.columns.size()) {

@@ -164,6 +164,29 @@ TEST(SummaryCommand, SummarizesAFileWrittenByStan) {
   EXPECT_NE(result.out.find("theta.8"), std::string::npos);
 }
 
+// One file named twice (the second time through ./) would count its chains twice; a walker
+// column holding nan would merge every walker into one chain. Both are refused, naming the
+// file or the column and the value.
+TEST(SummaryCommand, TheSameFileTwiceAndNonIntegerWalkersAreRefused) {
+  const std::string stan = std::string(ISMC_TEST_DATA_DIR) + "/stan_csv/rstan_eight_schools.csv";
+  const std::string again = std::string(ISMC_TEST_DATA_DIR) + "/stan_csv/./rstan_eight_schools.csv";
+  const cli_result twice = run({"summary", stan, again});
+  EXPECT_EQ(twice.code, 2);
+  EXPECT_NE(twice.err.find("files: got '" + again + "', expected each file once ('" + stan +
+                           "' is the same file)"),
+            std::string::npos)
+      << twice.err;
+
+  testing::temp_dir dir;
+  testing::write_text(dir.file("walkers.csv"), "walker,step,theta\n0,1,0.5\nnan,1,0.7\n");
+  const cli_result walkers = run({"summary", dir.file("walkers.csv")});
+  EXPECT_EQ(walkers.code, 2);
+  EXPECT_NE(walkers.err.find(dir.file("walkers.csv") +
+                             ": field 'walker': draw 2: got nan, expected an integer >= 0"),
+            std::string::npos)
+      << walkers.err;
+}
+
 TEST(SummaryCommand, MissingFileExitsWithTwo) {
   const cli_result result = run({"summary", "/nonexistent/chain.csv"});
   EXPECT_EQ(result.code, 2);

@@ -104,5 +104,32 @@ TEST(StanCsv, MalformedInputNamesTheLine) {
   EXPECT_THROW(read_stan_csv(empty, "bad.csv"), input_error);
 }
 
+// A column named twice would be summarized as the first one twice; a file cut inside its
+// last number would be read with that number cut. Both are errors naming the line.
+TEST(StanCsv, DuplicateColumnsAndAFileCutShortAreRefused) {
+  std::istringstream twice("lp__,theta,theta\n1,2,3\n");
+  try {
+    read_stan_csv(twice, "bad.csv");
+    FAIL() << "expected input_error";
+  } catch (const input_error& e) {
+    EXPECT_EQ(e.line(), 1);
+    EXPECT_EQ(e.field(), "theta");
+    EXPECT_EQ(e.message(),
+              "got the column name twice (columns 2 and 3), expected each column once");
+  }
+  std::istringstream cut("lp__,theta\n1,2\n3,4.12");
+  try {
+    read_stan_csv(cut, "bad.csv");
+    FAIL() << "expected input_error";
+  } catch (const input_error& e) {
+    EXPECT_EQ(e.line(), 3);
+    EXPECT_EQ(e.message(),
+              "got a last line without a line end (a file cut short), expected every draw ending "
+              "with a line end");
+  }
+  std::istringstream whole("lp__,theta\n1,2\n3,4.12\n");
+  EXPECT_EQ(read_stan_csv(whole, "good.csv").draws.size(), 2u);
+}
+
 }  // namespace
 }  // namespace ismc
