@@ -110,6 +110,22 @@ std::vector<std::string> sampler_problems(const std::vector<stan_csv>& chains,
           low + "If possible, try to reparameterize the model.");
     }
   }
+  // Draws that are not numbers make every statistic of their column meaningless.
+  std::string not_finite;
+  for (std::size_t c = 0; c < first.columns.size(); ++c) {
+    std::size_t count = 0;
+    for (const stan_csv& chain : chains) {
+      for (const std::vector<double>& row : chain.draws) count += std::isfinite(row[c]) ? 0 : 1;
+    }
+    if (count > 0) {
+      not_finite += "  " + first.columns[c] + ": " + std::to_string(count) + " of " +
+                    std::to_string(total) + "\n";
+    }
+  }
+  if (!not_finite.empty()) {
+    problems.push_back("The following columns have draws that are nan or infinite:\n" + not_finite +
+                       "Their summaries above are not meaningful.");
+  }
   std::string high_rhat, low_ess;
   const double min_ess = 100.0 * static_cast<double>(chains.size());
   for (const parameter_summary& s : summaries) {

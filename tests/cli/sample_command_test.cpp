@@ -187,6 +187,24 @@ TEST(SummaryCommand, TheSameFileTwiceAndNonIntegerWalkersAreRefused) {
       << walkers.err;
 }
 
+// Draws that are nan or infinite are not passed over silently: the problems name the column
+// and the count.
+TEST(SummaryCommand, NonFiniteDrawsAreReported) {
+  testing::temp_dir dir;
+  std::string text = "lp__,theta,tau\n";
+  for (int i = 0; i < 40; ++i) {
+    text += std::to_string(-i % 7) + "," + (i == 3 ? std::string("nan") : std::to_string(i % 5)) +
+            "," + (i == 5 || i == 9 ? std::string("inf") : std::to_string(i % 3)) + "\n";
+  }
+  testing::write_text(dir.file("chain.csv"), text);
+  const cli_result result = run({"summary", dir.file("chain.csv")});
+  EXPECT_EQ(result.code, 0) << result.err;
+  EXPECT_NE(result.out.find("The following columns have draws that are nan or infinite:\n"
+                            "  theta: 1 of 40\n  tau: 2 of 40\n"),
+            std::string::npos)
+      << result.out;
+}
+
 TEST(SummaryCommand, MissingFileExitsWithTwo) {
   const cli_result result = run({"summary", "/nonexistent/chain.csv"});
   EXPECT_EQ(result.code, 2);
