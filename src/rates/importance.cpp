@@ -12,6 +12,7 @@
 #include "ismc/rates/kmeans.hpp"
 #include "ismc/rates/mixture.hpp"
 #include "ismc/rates/rates.hpp"
+#include "rates/exact_rates.hpp"
 #include "rates/unchecked.hpp"
 
 namespace ismc {
@@ -129,6 +130,11 @@ rates_result detail::estimate_importance_unchecked(const model& model,
   const std::size_t n_targets = targets.size() / dim;
   rates_result result;
   result.backend = backend.name();
+  // Before any simulation: a rate that cannot be computed is a warning now, never an
+  // error after the work.
+  if (auto warning = detail::exact_rate_warning(model, targets)) {
+    result.warnings.push_back(std::move(*warning));
+  }
   importance_details details;
 
   // 1–2. Pilot at every target, counting rejections and keeping a counter-based subsample
@@ -298,7 +304,7 @@ rates_result detail::estimate_importance_unchecked(const model& model,
     row.upper_bound = normal_upper(row.estimate, row.std_error, run.confidence);
     row.sims = static_cast<std::uint64_t>(std::llround(sims_per_target));
     row.rejections = pilot_rejections[j];
-    row.exact = model.exact_rate(theta);
+    row.exact = detail::exact_rate_or_none(model, theta);
     const double clamped = std::clamp(row.estimate, 0.0, 1.0);
     const double ess =
         estimate.variance[j] > 0.0 ? clamped * (1.0 - clamped) / estimate.variance[j] : 0.0;

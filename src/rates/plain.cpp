@@ -5,6 +5,7 @@
 #include "ismc/core/error.hpp"
 #include "ismc/rates/intervals.hpp"
 #include "ismc/rates/rates.hpp"
+#include "rates/exact_rates.hpp"
 #include "rates/unchecked.hpp"
 
 namespace ismc {
@@ -30,6 +31,10 @@ rates_result detail::estimate_plain_unchecked(const model& model,
   assert(!targets.empty() && targets.size() % dim == 0 && plain.sims > 0);
   const std::size_t n_targets = targets.size() / dim;
 
+  // Before any simulation: a rate that cannot be computed is a warning now, never an
+  // error after the work.
+  std::optional<std::string> exact_warning = detail::exact_rate_warning(model, targets);
+
   std::vector<std::uint64_t> counts(n_targets, 0);
   hooks.begin("plain", plain.sims * n_targets);
   backend.count_rejections(model, targets.data(), n_targets, plain.sims, run.seed,
@@ -38,6 +43,7 @@ rates_result detail::estimate_plain_unchecked(const model& model,
 
   rates_result result;
   result.backend = backend.name();
+  if (exact_warning) result.warnings.push_back(std::move(*exact_warning));
   result.rows = plain_rows(model, targets, counts, plain.sims, run.confidence);
   result.stages = stage_records(result.backend, model.has_device_form(), {rates_stage::plain});
   if (auto warning = host_stages_warning(model.name(), result.backend, result.stages)) {
@@ -67,7 +73,7 @@ std::vector<rate_row> plain_rows(const model& model, const std::vector<double>& 
     row.upper_bound = clopper_pearson_upper(counts[j], sims, confidence);
     row.sims = sims;
     row.method = rate_method::plain;
-    row.exact = model.exact_rate(theta);
+    row.exact = detail::exact_rate_or_none(model, theta);
     rows.push_back(std::move(row));
   }
   return rows;
