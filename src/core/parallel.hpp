@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <exception>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -19,6 +20,23 @@ inline unsigned resolve_threads(unsigned requested) {
   if (requested > 0) return requested;
   static const unsigned hardware = std::max(1u, std::thread::hardware_concurrency());
   return hardware;
+}
+
+/// Calls `start()` up to `count` times, each starting one worker thread; when the system
+/// refuses a thread (`std::system_error`, e.g. a process limit), stops there instead of
+/// failing: the work is shared through a counter, so fewer threads only take longer and
+/// give the same results. Returns how many started.
+template <class Start>
+unsigned start_workers(unsigned count, Start&& start) {
+  unsigned started = 0;
+  for (; started < count; ++started) {
+    try {
+      start();
+    } catch (const std::system_error&) {
+      break;
+    }
+  }
+  return started;
 }
 
 /// Calls task(t) for t in [0, n_tasks) on up to `threads` threads, tasks taken in order
@@ -53,7 +71,7 @@ void parallel_for(std::size_t n_tasks, unsigned threads, Task&& task) {
   };
   std::vector<std::thread> pool;
   pool.reserve(workers - 1);
-  for (unsigned w = 1; w < workers; ++w) pool.emplace_back(work);
+  start_workers(workers - 1, [&] { pool.emplace_back(work); });
   work();
   for (auto& thread : pool) thread.join();
   if (first_error) std::rethrow_exception(first_error);
