@@ -69,11 +69,35 @@ void staged_files::write(const std::string& path, const std::string& text) {
 }
 
 void staged_files::commit() {
-  for (const auto& [temporary, path] : pending_) {
-    if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-      throw runtime_failure("cannot rename '" + temporary + "' to '" + path +
-                            "': " + system_message());
+  // Each file that is already there keeps a hard link to its old content until every
+  // rename has succeeded, so a failure can put it back.
+  struct renamed {
+    std::string path, backup;  // backup empty: there was no file before
+  };
+  std::vector<renamed> done;
+  const auto undo = [&] {
+    for (auto it = done.rbegin(); it != done.rend(); ++it) {
+      if (it->backup.empty()) {
+        std::remove(it->path.c_str());
+      } else {
+        std::rename(it->backup.c_str(), it->path.c_str());
+      }
     }
+  };
+  for (const auto& [temporary, path] : pending_) {
+    std::string backup = path + ".old." + std::to_string(::getpid());
+    if (::link(path.c_str(), backup.c_str()) != 0) backup.clear();
+    if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+      const std::string reason = system_message();
+      if (!backup.empty()) std::remove(backup.c_str());
+      undo();
+      throw runtime_failure("cannot rename '" + temporary + "' to '" + path + "': " + reason +
+                            "; the files already renamed were taken back");
+    }
+    done.push_back({path, std::move(backup)});
+  }
+  for (const renamed& file : done) {
+    if (!file.backup.empty()) std::remove(file.backup.c_str());
   }
   pending_.clear();
 }

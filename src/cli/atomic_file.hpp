@@ -38,8 +38,10 @@ class staged_files {
   /// @throws ismc::runtime_failure naming the temporary file when it cannot be written.
   void write(const std::string& path, const std::string& text);
 
-  /// Renames every staged file onto its path, in the order staged.
-  /// @throws ismc::runtime_failure naming both paths when a rename fails.
+  /// Renames every staged file onto its path, in the order staged. All or none: when a
+  /// rename fails, the files already renamed are taken back (an earlier file of that name
+  /// restored from a hard link kept until the end, a new one removed) before the error.
+  /// @throws ismc::runtime_failure naming both paths and the reason when a rename fails.
   void commit();
 
  private:

@@ -70,6 +70,32 @@ TEST(AtomicFile, StagedFilesAppearTogetherOnCommit) {
   EXPECT_EQ(dir.entries(), (std::set<std::string>{"a.csv", "b.csv"}));
 }
 
+// When the second rename fails (its path is a folder), the first file is taken back: the
+// old one restored, a new one removed; nothing else is left behind.
+TEST(AtomicFile, AFailedCommitTakesBackTheFilesAlreadyRenamed) {
+  testing::temp_dir dir;
+  testing::write_text(dir.file("a.csv"), "old a\n");
+  std::filesystem::create_directories(dir.file("c.csv/inside"));
+  {
+    staged_files files;
+    files.write(dir.file("a.csv"), "new a\n");
+    files.write(dir.file("b.csv"), "new b\n");
+    files.write(dir.file("c.csv"), "new c\n");
+    try {
+      files.commit();
+      ADD_FAILURE() << "no error";
+    } catch (const runtime_failure& e) {
+      const std::string message = e.what();
+      EXPECT_NE(message.find("to '" + dir.file("c.csv") + "': "), std::string::npos) << message;
+      EXPECT_NE(message.find("; the files already renamed were taken back"), std::string::npos)
+          << message;
+    }
+  }
+  EXPECT_EQ(testing::read_text(dir.file("a.csv")), "old a\n");
+  EXPECT_FALSE(std::filesystem::exists(dir.file("b.csv")));
+  EXPECT_EQ(dir.entries(), (std::set<std::string>{"a.csv", "c.csv"}));
+}
+
 TEST(AtomicFile, UncommittedStagedFilesAreRemoved) {
   testing::temp_dir dir;
   testing::write_text(dir.file("b.csv"), "old\n");
