@@ -5,7 +5,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <system_error>
 
 #include "ismc/core/error.hpp"
 
@@ -20,10 +22,40 @@ std::string temporary_path(const std::string& path) {
   return path + ".tmp." + std::to_string(::getpid());
 }
 
+// Where a file named `path` is written: a symbolic link is followed to its target (the
+// link stays a link, pointing at the new content).
+std::string destination(const std::string& path) {
+  std::error_code error;
+  if (!std::filesystem::is_symlink(path, error)) return path;
+  const std::filesystem::path target = std::filesystem::weakly_canonical(path, error);
+  return error ? path : target.string();
+}
+
+// Whether `path` exists and is not a regular file (a FIFO, a terminal, /dev/stdout): such
+// a file cannot be replaced, only written.
+bool is_special(const std::string& path) {
+  std::error_code error;
+  const std::filesystem::file_status status = std::filesystem::status(path, error);
+  return !error && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status) &&
+         !std::filesystem::is_directory(status);
+}
+
 }  // namespace
 
-void write_file_atomically(const std::string& path,
+void write_file_atomically(const std::string& name,
                            const std::function<void(std::ostream&)>& write) {
+  // /dev/stdout and its kin (links into /proc/self/fd) name an open stream, not a file to
+  // replace: appended to, so that what the program already printed there stays.
+  const bool stream = name.rfind("/dev/", 0) == 0;
+  const std::string path = stream ? name : destination(name);
+  if (stream || is_special(path)) {
+    std::ofstream out(path, std::ios::binary | std::ios::app);
+    if (!out) throw runtime_failure("cannot write '" + name + "': " + system_message());
+    write(out);
+    out.flush();
+    if (!out) throw runtime_failure("cannot write '" + name + "': " + system_message());
+    return;
+  }
   const std::string temporary = temporary_path(path);
   try {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
@@ -51,7 +83,8 @@ staged_files::~staged_files() {
   for (const auto& [temporary, path] : pending_) std::remove(temporary.c_str());
 }
 
-std::string staged_files::stage(const std::string& path) {
+std::string staged_files::stage(const std::string& name) {
+  const std::string path = destination(name);
   pending_.emplace_back(temporary_path(path), path);
   return pending_.back().first;
 }

@@ -13,7 +13,10 @@
 namespace ismc::cli {
 
 /// Writes a file atomically: `write` fills a temporary file `path + ".tmp.<pid>"` in the
-/// same directory, which is flushed, closed, checked and renamed onto `path`.
+/// same directory, which is flushed, closed, checked and renamed onto `path`. A symbolic
+/// link is written through (its target gets the new content, the link stays); a path that
+/// exists and is not a regular file (a FIFO), or any path under /dev/ (/dev/stdout), is
+/// appended to directly, since it cannot be replaced.
 /// @throws ismc::runtime_failure naming `path` on any failure; the temporary file is
 ///         removed and `path` is left untouched. Exceptions from `write` propagate after
 ///         the same cleanup.
@@ -21,9 +24,9 @@ void write_file_atomically(const std::string& path,
                            const std::function<void(std::ostream&)>& write);
 
 /// Several files that appear together or not at all: each is written under a temporary
-/// name (`path + ".tmp.<pid>"`, as write_file_atomically uses) and `commit` renames them
-/// all onto their paths; whatever is not committed when the object goes (an error, an
-/// interrupt) is removed.
+/// name (`path + ".tmp.<pid>"`, as write_file_atomically uses; a link's target's path for
+/// a link) and `commit` renames them all onto their paths; whatever is not committed when the
+/// object goes (an error, an interrupt) is removed.
 class staged_files {
  public:
   staged_files() = default;

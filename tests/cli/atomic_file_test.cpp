@@ -5,11 +5,14 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <ostream>
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "ismc/core/error.hpp"
 #include "support/test_files.hpp"
@@ -94,6 +97,40 @@ TEST(AtomicFile, AFailedCommitTakesBackTheFilesAlreadyRenamed) {
   EXPECT_EQ(testing::read_text(dir.file("a.csv")), "old a\n");
   EXPECT_FALSE(std::filesystem::exists(dir.file("b.csv")));
   EXPECT_EQ(dir.entries(), (std::set<std::string>{"a.csv", "c.csv"}));
+}
+
+// A link is written through: the link stays a link and its target gets the content (it was
+// replaced by a regular file), atomically and staged alike.
+TEST(AtomicFile, ALinkIsWrittenThrough) {
+  testing::temp_dir dir;
+  std::filesystem::create_directories(dir.file("real"));
+  testing::write_text(dir.file("real/out.csv"), "old\n");
+  std::filesystem::create_symlink(dir.file("real/out.csv"), dir.file("link.csv"));
+  write_file_atomically(dir.file("link.csv"), [](std::ostream& out) { out << "new\n"; });
+  EXPECT_TRUE(std::filesystem::is_symlink(dir.file("link.csv")));
+  EXPECT_EQ(testing::read_text(dir.file("real/out.csv")), "new\n");
+  {
+    staged_files files;
+    files.write(dir.file("link.csv"), "staged\n");
+    files.commit();
+  }
+  EXPECT_TRUE(std::filesystem::is_symlink(dir.file("link.csv")));
+  EXPECT_EQ(testing::read_text(dir.file("real/out.csv")), "staged\n");
+  EXPECT_EQ(dir.entries(), (std::set<std::string>{"link.csv", "real"}));
+}
+
+// A FIFO (as /dev/stdout can be) cannot be replaced: it is written directly and stays a FIFO.
+TEST(AtomicFile, AFifoIsWrittenDirectly) {
+  testing::temp_dir dir;
+  const std::string fifo = dir.file("pipe");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::string received;
+  std::thread reader([&] { received = testing::read_text(fifo); });
+  write_file_atomically(fifo, [](std::ostream& out) { out << "through the pipe\n"; });
+  reader.join();
+  EXPECT_EQ(received, "through the pipe\n");
+  EXPECT_EQ(std::filesystem::status(fifo).type(), std::filesystem::file_type::fifo);
+  EXPECT_EQ(dir.entries(), std::set<std::string>{"pipe"});
 }
 
 TEST(AtomicFile, UncommittedStagedFilesAreRemoved) {
