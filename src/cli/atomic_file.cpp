@@ -1,5 +1,6 @@
 #include "cli/atomic_file.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -17,8 +18,35 @@ namespace {
 
 std::string system_message() { return std::strerror(errno); }
 
+// Removes what a killed run (SIGKILL, a crash) left beside `path`: its temporary
+// `path.tmp.<pid>` and commit backup `path.old.<pid>` files whose process is gone.
+void remove_stale_temporaries(const std::string& path) {
+  namespace fs = std::filesystem;
+  const fs::path target(path);
+  fs::path folder = target.parent_path();
+  if (folder.empty()) folder = ".";
+  const std::string name = target.filename().string();
+  std::error_code error;
+  for (const fs::directory_entry& entry : fs::directory_iterator(folder, error)) {
+    const std::string entry_name = entry.path().filename().string();
+    for (const std::string marker : {".tmp.", ".old."}) {
+      const std::string prefix = name + marker;
+      if (entry_name.size() <= prefix.size() || entry_name.compare(0, prefix.size(), prefix) != 0)
+        continue;
+      const std::string digits = entry_name.substr(prefix.size());
+      if (digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 9)
+        continue;
+      const pid_t pid = static_cast<pid_t>(std::stol(digits));
+      if (pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH) {
+        fs::remove(entry.path(), error);
+      }
+    }
+  }
+}
+
 // Same directory as the target, so the rename stays within one file system (atomic).
 std::string temporary_path(const std::string& path) {
+  remove_stale_temporaries(path);
   return path + ".tmp." + std::to_string(::getpid());
 }
 

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <ostream>
@@ -131,6 +133,29 @@ TEST(AtomicFile, AFifoIsWrittenDirectly) {
   EXPECT_EQ(received, "through the pipe\n");
   EXPECT_EQ(std::filesystem::status(fifo).type(), std::filesystem::file_type::fifo);
   EXPECT_EQ(dir.entries(), std::set<std::string>{"pipe"});
+}
+
+// What a killed run left (its temporary and backup, named by a process that is gone) is
+// removed by the next write of that file; a living process's files and other files' stay.
+TEST(AtomicFile, AKilledRunsLeftoversAreRemovedByTheNextWrite) {
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) ::_exit(0);
+  ASSERT_EQ(::waitpid(child, nullptr, 0), child);  // gone: a dead process's id
+  const std::string dead = std::to_string(child), living = std::to_string(::getppid());
+  testing::temp_dir dir;
+  for (const std::string& name : {"out.csv.tmp." + dead, "out.csv.old." + dead,
+                                  "out.csv.tmp." + living, "other.csv.tmp." + dead}) {
+    testing::write_text(dir.file(name), "left\n");
+  }
+  write_file_atomically(dir.file("out.csv"), [](std::ostream& out) { out << "new\n"; });
+  EXPECT_EQ(dir.entries(),
+            (std::set<std::string>{"out.csv", "out.csv.tmp." + living, "other.csv.tmp." + dead}));
+  staged_files files;
+  files.write(dir.file("other.csv"), "staged\n");
+  files.commit();
+  EXPECT_EQ(dir.entries(),
+            (std::set<std::string>{"out.csv", "other.csv", "out.csv.tmp." + living}));
 }
 
 TEST(AtomicFile, UncommittedStagedFilesAreRemoved) {
