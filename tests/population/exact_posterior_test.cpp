@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "support/error_messages.hpp"
 #include "ismc/core/error.hpp"
 #include "ismc/population/samples.hpp"
 #include "population/test_support.hpp"
@@ -125,16 +126,7 @@ TEST(ExactPopulationPosterior, RejectsBadInput) {
   EXPECT_THROW(exact_population_posterior({1.0, 2.0}, 0.0), usage_error);
 }
 
-// The message of the usage_error `call` throws ("" when it throws none).
-template <class Call>
-std::string usage_message(Call call) {
-  try {
-    call();
-  } catch (const usage_error& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing::usage_message;
 
 TEST(ExactPopulationPosteriorErrors, NameTheFieldTheValueAndWhatWasExpected) {
   EXPECT_EQ(usage_message([] { exact_population_posterior({0.5}, -1.0); }),

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "support/error_messages.hpp"
 #include "ismc/core/error.hpp"
 
 namespace ismc {
@@ -107,16 +108,7 @@ TEST(GaussianFamily, RejectsBadDimension) {
   EXPECT_THROW(gaussian_test_model(1, test_kind::sum, NAN), usage_error);
 }
 
-// The message of the usage_error `call` throws ("" when it throws none).
-template <class Call>
-std::string usage_message(Call call) {
-  try {
-    call();
-  } catch (const usage_error& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing::usage_message;
 
 TEST(GaussianErrors, NameTheFieldTheValueAndWhatWasExpected) {
   EXPECT_EQ(usage_message([] { gaussian_test_model model(0, test_kind::one_sided, 1.0); }),

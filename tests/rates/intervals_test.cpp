@@ -6,6 +6,7 @@
 #include <cmath>
 #include <string>
 
+#include "support/error_messages.hpp"
 #include "ismc/core/error.hpp"
 
 namespace ismc {
@@ -74,21 +75,13 @@ TEST(ClopperPearson, RejectsBadArguments) {
 // The messages name the argument, the value as it reads back (never 0.000000 for a tiny
 // number) and what was expected.
 TEST(ClopperPearson, MessagesNameTheValueAndTheExpectation) {
-  const auto message_of = [](auto call) -> std::string {
-    try {
-      call();
-    } catch (const usage_error& e) {
-      return e.what();
-    }
-    return "no error";
-  };
-  EXPECT_EQ(message_of([] { clopper_pearson_upper(1, 10, 2.5e-10 - 1.0); }),
+  EXPECT_EQ(testing::usage_message([] { clopper_pearson_upper(1, 10, 2.5e-10 - 1.0); }),
             "confidence: got -0.99999999975, expected a value in (0, 1)");
-  EXPECT_EQ(message_of([] { clopper_pearson_interval(0, 10, -1e-9); }),
+  EXPECT_EQ(testing::usage_message([] { clopper_pearson_interval(0, 10, -1e-9); }),
             "confidence: got -1e-09, expected a value in (0, 1)");
-  EXPECT_EQ(message_of([] { clopper_pearson_interval(11, 10, 0.99); }),
+  EXPECT_EQ(testing::usage_message([] { clopper_pearson_interval(11, 10, 0.99); }),
             "Clopper-Pearson: rejections: got 11, expected at most sims = 10");
-  EXPECT_EQ(message_of([] { clopper_pearson_interval(1, 0, 0.99); }),
+  EXPECT_EQ(testing::usage_message([] { clopper_pearson_interval(1, 0, 0.99); }),
             "Clopper-Pearson: sims: got 0, expected an integer > 0");
 }
 

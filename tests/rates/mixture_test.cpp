@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "support/error_messages.hpp"
 #include "ismc/rates/backend.hpp"
 #include "ismc/core/error.hpp"
 #include "ismc/rates/gaussian.hpp"
@@ -138,16 +139,7 @@ TEST(MixtureEstimator, RejectsBadProblems) {
   EXPECT_THROW(mixture_weights::from_dense({0.5}, 1, 2), usage_error);
 }
 
-// The message of the usage_error `call` throws ("" when it throws none).
-template <class Call>
-std::string usage_message(Call call) {
-  try {
-    call();
-  } catch (const usage_error& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing::usage_message;
 
 TEST(MixtureErrors, NameTheFieldTheValueAndWhatWasExpected) {
   EXPECT_EQ(usage_message([] {
