@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "support/error_messages.hpp"
 #include "support/test_files.hpp"
 #include "ismc/core/error.hpp"
 
@@ -27,23 +28,9 @@ const std::string minimal =
 // Expects parsing `text` to fail naming `field` at `line`, with `fragment` in the message.
 void expect_input_error(const std::string& text, const std::string& field, long line,
                         const std::string& fragment) {
-  try {
-    parse_study(text, "study.toml");
-    ADD_FAILURE() << "no error for field " << field << " in:\n" << text;
-  } catch (const input_error& e) {
-    const std::string message = e.what();
-    EXPECT_EQ(e.file(), "study.toml") << message;
-    EXPECT_EQ(e.field(), field) << message;
-    EXPECT_EQ(e.line(), line) << message;
-    const std::string where =
-        line > 0 ? "study.toml:" + std::to_string(line) + ": " : "study.toml: ";
-    EXPECT_EQ(message.rfind(where, 0), 0u) << message;
-    if (!field.empty()) {
-      EXPECT_NE(message.find("field '" + field + "'"), std::string::npos) << message;
-    }
-    EXPECT_NE(message.find(fragment), std::string::npos)
-        << "want '" << fragment << "' in: " << message;
-  }
+  testing::expect_input_error(
+      [](const std::string& t, const std::string& name) { return parse_study(t, name); }, text,
+      field, line, fragment);
 }
 
 TEST(StudyFile, MinimalStudyGetsEveryDefault) {
