@@ -1,6 +1,7 @@
-// The importance stages of a rejection-rate study on a CUDA device, for the Gaussian test
-// models. Kernels map threads to indices and reduce; the math is the shared
-// __host__ __device__ code (gaussian.hpp: simulate, rejects, log_density_ratio;
+// The importance stages of a rejection-rate study on a CUDA device, templates on the family
+// (rates/family.hpp), instantiated for `device_families` (rates/backend_cuda.hpp). Kernels
+// map threads to indices and reduce; the math is the shared __host__ __device__ code (the
+// family's simulate, rejects, log_density_ratio and cluster point;
 // rates/mixture_math.hpp: mixture_term, nearest_centre, keep_in_pool), the same functions the CPU
 // backend and the estimator's host reference (rates/mixture_reference.cpp) call.
 //
@@ -32,6 +33,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "cuda_check.cuh"
@@ -49,7 +51,9 @@ namespace ismc::detail {
 
 namespace {
 
-using gaussian::max_dim;
+static_assert(std::is_same_v<device_families, family_list<gaussian_location_test>>,
+              "instantiate the kernels below for every family in device_families");
+static_assert(compiled_for_device<gaussian_location_test>::value);
 // Dynamic shared memory a block stages (centres, or a target's support), leaving room under
 // the 48 KiB default for CUB's reduction storage. Beyond it, kernels read global memory.
 constexpr std::size_t staged_budget_bytes = 40 * 1024;
@@ -98,28 +102,29 @@ std::vector<std::uint32_t> stream_table(std::size_t n_params, StreamOf stream_of
 // [sim_begin, sim_end). keep[y · span + (i − sim_begin)] = 1 when sample i of parameter j is
 // rejected and kept (span = sim_end − sim_begin: the flags are in (j, i) order); the
 // rejections are added to counts[j]. The keep rule is the CPU's: keep_in_pool.
+template <class Family>
 __global__ void __launch_bounds__(rates_threads_per_block)
-    collect_kernel(const double* __restrict__ params, int dim, test_kind kind, double critical,
-                   std::uint64_t seed, const std::uint32_t* __restrict__ sim_streams,
+    collect_kernel(Family family, const double* __restrict__ params, std::uint64_t seed,
+                   const std::uint32_t* __restrict__ sim_streams,
                    const std::uint32_t* __restrict__ keep_streams, double keep_fraction,
                    std::size_t param_begin, std::uint64_t sim_begin, std::uint64_t sim_end,
                    std::uint8_t* __restrict__ keep, unsigned long long* __restrict__ counts) {
   using block_reduce = cub::BlockReduce<unsigned long long, rates_threads_per_block>;
   __shared__ typename block_reduce::TempStorage reduce_storage;
   const std::size_t j = param_begin + blockIdx.y;
-  const double* theta = params + j * static_cast<std::size_t>(dim);
+  const double* theta = params + j * static_cast<std::size_t>(family.parameter_size());
   const random_stream stream{seed, sim_streams[j]};
   const random_stream keep_stream{seed, keep_streams[j]};
   std::uint8_t* keep_row = keep + static_cast<std::size_t>(blockIdx.y) * (sim_end - sim_begin);
-  double x[max_dim];
+  double x[Family::max_sample_size];
   unsigned long long rejections = 0;
   const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
   for (std::uint64_t i =
            sim_begin + static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
        i < sim_end; i += stride) {
-    gaussian::simulate(theta, dim, stream, i, x);
+    family.simulate(theta, stream, i, x);
     bool kept = false;
-    if (gaussian::rejects(kind, critical, x, dim)) {
+    if (family.rejects(x)) {
       ++rejections;
       kept = keep_in_pool(keep_stream, i, keep_fraction);
     }
@@ -131,13 +136,15 @@ __global__ void __launch_bounds__(rates_threads_per_block)
 
 }  // namespace
 
-void cuda_collect_rejections(const gaussian_test_model& model, const double* params,
+template <class Family>
+void cuda_collect_rejections(const family_model<Family>& model, const double* params,
                              std::size_t n_params, std::uint64_t sims, std::uint64_t seed,
                              bool common_random_numbers, double keep_fraction,
                              std::vector<double>& samples, std::uint64_t* counts,
                              const run_hooks& hooks) {
   const std::size_t dim = model.dim();
   const std::size_t sample_size = model.sample_size();
+  const std::size_t cluster_size = model.cluster_size();
   std::fill(counts, counts + n_params, 0);
   if (n_params == 0 || sims == 0) return;
 
@@ -174,9 +181,8 @@ void cuda_collect_rejections(const gaussian_test_model& model, const double* par
       const std::uint64_t span = end - begin;
       const dim3 grid(blocks_per_row(tile, span), static_cast<unsigned>(tile));
       collect_kernel<<<grid, rates_threads_per_block>>>(
-          d_params.get(), static_cast<int>(dim), model.kind(), model.critical(), seed,
-          d_sim_streams.get(), d_keep_streams.get(), keep_fraction, first, begin, end, d_keep.get(),
-          d_counts.get());
+          model.family(), d_params.get(), seed, d_sim_streams.get(), d_keep_streams.get(),
+          keep_fraction, first, begin, end, d_keep.get(), d_counts.get());
       ISMC_CUDA_CHECK(cudaGetLastError());
 
       // Stable compaction of the flat indices f = y · span + (i − begin) that are flagged.
@@ -198,15 +204,17 @@ void cuda_collect_rejections(const gaussian_test_model& model, const double* par
 
       // The kept samples, simulated again by the host's own code: the CPU's pool bit for bit.
       const std::size_t base = samples.size();
-      samples.resize(base + h_selected.size() * sample_size);
+      samples.resize(base + h_selected.size() * cluster_size);
       const std::size_t tasks = (h_selected.size() + resimulate_per_task - 1) / resimulate_per_task;
       parallel_for(tasks, hooks.threads, [&](std::size_t task) {
+        std::vector<double> x(sample_size);
         const std::size_t row_end = std::min(h_selected.size(), (task + 1) * resimulate_per_task);
         for (std::size_t row = task * resimulate_per_task; row < row_end; ++row) {
           const std::size_t j = first + h_selected[row] / span;
           const std::uint64_t i = begin + h_selected[row] % span;
           const random_stream stream{seed, streams::target(j, common_random_numbers)};
-          model.simulate(params + j * dim, stream, i, samples.data() + base + row * sample_size);
+          model.simulate(params + j * dim, stream, i, x.data());
+          model.cluster_point(x.data(), samples.data() + base + row * cluster_size);
         }
       });
       hooks.advance(span * tile);
@@ -227,37 +235,43 @@ namespace {
 // nearest centre. `staged`: the centres and the block's counters live in dynamic shared
 // memory (n_centres · (size + 1) doubles); otherwise the centres are read from global
 // memory and the counters there are incremented directly.
+template <class Family>
 __global__ void __launch_bounds__(rates_threads_per_block)
-    nearest_centre_kernel(const double* __restrict__ params, int dim, test_kind kind,
-                          double critical, std::uint64_t seed,
+    nearest_centre_kernel(Family family, const double* __restrict__ params, std::uint64_t seed,
                           const std::uint32_t* __restrict__ sim_streams,
                           const double* __restrict__ centres, int n_centres, bool staged,
                           std::size_t param_begin, std::uint64_t sim_begin, std::uint64_t sim_end,
                           unsigned long long* __restrict__ counts) {
   extern __shared__ double staged_memory[];
   const std::size_t j = param_begin + blockIdx.y;
-  const double* theta = params + j * static_cast<std::size_t>(dim);
+  const double* theta = params + j * static_cast<std::size_t>(family.parameter_size());
+  const int point_size = family.natural_size();
   const random_stream stream{seed, sim_streams[j]};
   unsigned long long* const row_counts = counts + j * static_cast<std::size_t>(n_centres);
   const double* centre_table = centres;
   unsigned long long* tally = row_counts;
   if (staged) {
     double* staged_centres = staged_memory;
-    auto* staged_counts = reinterpret_cast<unsigned long long*>(staged_memory + n_centres * dim);
-    for (int n = threadIdx.x; n < n_centres * dim; n += blockDim.x) staged_centres[n] = centres[n];
+    auto* staged_counts =
+        reinterpret_cast<unsigned long long*>(staged_memory + n_centres * point_size);
+    for (int n = threadIdx.x; n < n_centres * point_size; n += blockDim.x) {
+      staged_centres[n] = centres[n];
+    }
     for (int c = threadIdx.x; c < n_centres; c += blockDim.x) staged_counts[c] = 0;
     __syncthreads();
     centre_table = staged_centres;
     tally = staged_counts;
   }
-  double x[max_dim];
+  double x[Family::max_sample_size];
+  double point[Family::max_natural_size];
   const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
   for (std::uint64_t i =
            sim_begin + static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
        i < sim_end; i += stride) {
-    gaussian::simulate(theta, dim, stream, i, x);
-    if (!gaussian::rejects(kind, critical, x, dim)) continue;
-    atomicAdd(tally + nearest_centre(x, centre_table, n_centres, dim), 1ull);
+    family.simulate(theta, stream, i, x);
+    if (!family.rejects(x)) continue;
+    family_cluster_point(family, x, point);
+    atomicAdd(tally + nearest_centre(point, centre_table, n_centres, point_size), 1ull);
   }
   if (staged) {
     __syncthreads();
@@ -269,13 +283,14 @@ __global__ void __launch_bounds__(rates_threads_per_block)
 
 }  // namespace
 
-void cuda_count_nearest_centre(const gaussian_test_model& model, const double* params,
+template <class Family>
+void cuda_count_nearest_centre(const family_model<Family>& model, const double* params,
                                std::size_t n_params, std::uint64_t sims, std::uint64_t seed,
                                bool common_random_numbers, const double* centres,
                                std::size_t n_centres, std::uint64_t* counts,
                                const run_hooks& hooks) {
   const std::size_t dim = model.dim();
-  const std::size_t sample_size = model.sample_size();
+  const std::size_t sample_size = model.cluster_size();  // centres are cluster points
   std::fill(counts, counts + n_params * n_centres, 0);
   if (n_params == 0 || sims == 0 || n_centres == 0) return;
   if (n_centres > static_cast<std::size_t>(INT_MAX) / sample_size) {
@@ -306,9 +321,8 @@ void cuda_count_nearest_centre(const gaussian_test_model& model, const double* p
       hooks.check_interrupt();
       const std::uint64_t end = std::min(sims, begin + sims_per_launch);
       nearest_centre_kernel<<<grid, rates_threads_per_block, staged ? staged_bytes : 0>>>(
-          d_params.get(), static_cast<int>(dim), model.kind(), model.critical(), seed,
-          d_sim_streams.get(), d_centres.get(), static_cast<int>(n_centres), staged, first, begin,
-          end, d_counts.get());
+          model.family(), d_params.get(), seed, d_sim_streams.get(), d_centres.get(),
+          static_cast<int>(n_centres), staged, first, begin, end, d_counts.get());
       finish_launches();
       hooks.advance((end - begin) * tile);
     }
@@ -344,12 +358,16 @@ struct add_term_sums {
 // simulations [sim_begin, sim_end) of proposal k. Writes the block's sums to
 // partials[y · gridDim.x + blockIdx.x]. `staged`: the target's log weights, support
 // parameters and θ_j live in dynamic shared memory (support · (dim + 1) + dim doubles).
-__global__ void __launch_bounds__(rates_threads_per_block) mixture_kernel(
-    const double* __restrict__ targets, const std::uint32_t* __restrict__ support_offsets,
-    const std::uint32_t* __restrict__ entry_target, const std::uint32_t* __restrict__ entry_stream,
-    const double* __restrict__ entry_log_weight, const double* __restrict__ entry_theta, int dim,
-    test_kind kind, double critical, std::uint64_t seed, bool staged, std::uint32_t entry_begin,
-    std::uint64_t sim_begin, std::uint64_t sim_end, term_sums* __restrict__ partials) {
+template <class Family>
+__global__ void __launch_bounds__(rates_threads_per_block)
+    mixture_kernel(Family family, const double* __restrict__ targets,
+                   const std::uint32_t* __restrict__ support_offsets,
+                   const std::uint32_t* __restrict__ entry_target,
+                   const std::uint32_t* __restrict__ entry_stream,
+                   const double* __restrict__ entry_log_weight,
+                   const double* __restrict__ entry_theta, std::uint64_t seed, bool staged,
+                   std::uint32_t entry_begin, std::uint64_t sim_begin, std::uint64_t sim_end,
+                   term_sums* __restrict__ partials) {
   using block_reduce = cub::BlockReduce<term_sums, rates_threads_per_block>;
   __shared__ typename block_reduce::TempStorage reduce_storage;
   extern __shared__ double staged_memory[];
@@ -358,6 +376,7 @@ __global__ void __launch_bounds__(rates_threads_per_block) mixture_kernel(
   const std::uint32_t target = entry_target[e];
   const std::uint32_t first = support_offsets[target];
   const int support = static_cast<int>(support_offsets[target + 1] - first);
+  const int dim = family.parameter_size();
   const std::size_t width = static_cast<std::size_t>(dim);
   const double* log_weight = entry_log_weight + first;
   const double* support_theta = entry_theta + first * width;
@@ -379,16 +398,16 @@ __global__ void __launch_bounds__(rates_threads_per_block) mixture_kernel(
   const double* theta_k = support_theta + (e - first) * width;  // entry e is in its support
   const random_stream stream{seed, entry_stream[e]};
 
-  double x[max_dim];
+  double x[Family::max_sample_size];
   term_sums mine{0.0, 0.0};
   const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
   for (std::uint64_t i =
            sim_begin + static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
        i < sim_end; i += stride) {
-    gaussian::simulate(theta_k, dim, stream, i, x);
-    if (!gaussian::rejects(kind, critical, x, dim)) continue;  // φ = 0: the term is 0
+    family.simulate(theta_k, stream, i, x);
+    if (!family.rejects(x)) continue;  // φ = 0: the term is 0
     const double term = mixture_term(log_weight, support, [&](int m) {
-      return gaussian::log_density_ratio(support_theta + m * width, theta_j, x, dim);
+      return family.log_density_ratio(support_theta + m * width, theta_j, x);
     });
     mine.sum += term;
     mine.sum_squares += term * term;
@@ -418,7 +437,8 @@ __global__ void add_partials_kernel(const term_sums* __restrict__ partials, unsi
 
 }  // namespace
 
-void cuda_mixture_accumulate(const gaussian_test_model& model, const mixture_problem& problem,
+template <class Family>
+void cuda_mixture_accumulate(const family_model<Family>& model, const mixture_problem& problem,
                              double* sum, double* sum_squares, const run_hooks& hooks) {
   const mixture_weights& weights = *problem.weights;
   const std::size_t dim = model.dim();
@@ -504,10 +524,9 @@ void cuda_mixture_accumulate(const gaussian_test_model& model, const mixture_pro
         hooks.check_interrupt();
         const std::uint64_t end = std::min(sims, begin + sims_per_launch);
         mixture_kernel<<<grid, rates_threads_per_block, staged ? staged_bytes : 0>>>(
-            d_targets.get(), d_support_offsets.get(), d_entry_target.get(), d_entry_stream.get(),
-            d_entry_log_weight.get(), d_entry_theta.get(), static_cast<int>(dim), model.kind(),
-            model.critical(), problem.seed, staged, static_cast<std::uint32_t>(chunk_begin), begin,
-            end, d_partials.get());
+            model.family(), d_targets.get(), d_support_offsets.get(), d_entry_target.get(),
+            d_entry_stream.get(), d_entry_log_weight.get(), d_entry_theta.get(), problem.seed,
+            staged, static_cast<std::uint32_t>(chunk_begin), begin, end, d_partials.get());
         ISMC_CUDA_CHECK(cudaGetLastError());
         add_partials_kernel<<<static_cast<unsigned>(blocks_for(chunk)), rates_threads_per_block>>>(
             d_partials.get(), blocks_x, static_cast<std::uint32_t>(chunk),
@@ -521,5 +540,18 @@ void cuda_mixture_accumulate(const gaussian_test_model& model, const mixture_pro
     tile_first = tile_last;
   }
 }
+
+// The kernels for every family in device_families.
+#define ISMC_RATES_DEVICE_FAMILY(Family)                                                           \
+  template void cuda_collect_rejections(const family_model<Family>&, const double*, std::size_t,   \
+                                        std::uint64_t, std::uint64_t, bool, double,                \
+                                        std::vector<double>&, std::uint64_t*, const run_hooks&);   \
+  template void cuda_count_nearest_centre(const family_model<Family>&, const double*, std::size_t, \
+                                          std::uint64_t, std::uint64_t, bool, const double*,       \
+                                          std::size_t, std::uint64_t*, const run_hooks&);          \
+  template void cuda_mixture_accumulate(const family_model<Family>&, const mixture_problem&,       \
+                                        double*, double*, const run_hooks&);
+ISMC_RATES_DEVICE_FAMILY(gaussian_location_test)
+#undef ISMC_RATES_DEVICE_FAMILY
 
 }  // namespace ismc::detail

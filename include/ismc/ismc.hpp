@@ -19,6 +19,7 @@
 
 // rates
 #include "ismc/rates/backend.hpp"
+#include "ismc/rates/family.hpp"
 #include "ismc/rates/gaussian.hpp"
 #include "ismc/rates/intervals.hpp"
 #include "ismc/rates/kmeans.hpp"

@@ -10,9 +10,10 @@
 
 #include "ismc/core/progress.hpp"
 #include "ismc/rates/backend.hpp"
+#include "ismc/rates/family.hpp"
+#include "ismc/rates/gaussian.hpp"
 
 namespace ismc {
-class gaussian_test_model;
 struct mixture_problem;
 }  // namespace ismc
 
@@ -25,10 +26,19 @@ inline constexpr int rates_threads_per_block = 256;
 /// tenths of a second, so that progress moves and an interrupt is seen between launches.
 inline constexpr std::uint64_t rates_samples_per_launch = std::uint64_t{1} << 28;
 
+/// A list of family types.
+template <class... Families>
+struct family_list {};
+
+/// The families the rates kernels are instantiated for (kernels/cuda_backend.cu,
+/// kernels/importance.cu): exactly those `compiled_for_device` marks (checked there).
+using device_families = family_list<gaussian_location_test>;
+
 /// The CUDA backend on device 0. Throws `runtime_failure` when no device is usable.
 std::unique_ptr<backend> make_cuda_backend();
 
-// The importance stages on device 0 for a Gaussian test model (kernels/importance.cu):
+// The importance stages on device 0 for a model of a family in `device_families`
+// (kernels/importance.cu, instantiated for each):
 // the same contracts and the same random streams as the backend operations of the same
 // names (backend.hpp), tested against the CPU reference. Each throws `device_error` when a
 // CUDA call fails and `interrupted` when the hooks' flag is set between launches.
@@ -36,16 +46,18 @@ std::unique_ptr<backend> make_cuda_backend();
 /// backend::collect_rejections on the device: simulate, decide, count and draw the keep
 /// decision there; compact the kept (parameter, simulation) indices in that order
 /// (cub::DeviceSelect::Flagged, in slices of bounded memory); then simulate the kept
-/// samples again on the host with `model.simulate`, so the pool is bit for bit the CPU's
-/// (host and device libm may differ in the last bits of a normal).
-void cuda_collect_rejections(const gaussian_test_model& model, const double* params,
+/// samples again on the host with `model.simulate` and `model.cluster_point`, so the pool
+/// is bit for bit the CPU's (host and device libm may differ in the last bits of a normal).
+template <class Family>
+void cuda_collect_rejections(const family_model<Family>& model, const double* params,
                              std::size_t n_params, std::uint64_t sims, std::uint64_t seed,
                              bool common_random_numbers, double keep_fraction,
                              std::vector<double>& samples, std::uint64_t* counts,
                              const run_hooks& hooks);
 
 /// backend::count_nearest_centre on the device (`nearest_centre` of rates/mixture_math.hpp).
-void cuda_count_nearest_centre(const gaussian_test_model& model, const double* params,
+template <class Family>
+void cuda_count_nearest_centre(const family_model<Family>& model, const double* params,
                                std::size_t n_params, std::uint64_t sims, std::uint64_t seed,
                                bool common_random_numbers, const double* centres,
                                std::size_t n_centres, std::uint64_t* counts,
@@ -53,7 +65,8 @@ void cuda_count_nearest_centre(const gaussian_test_model& model, const double* p
 
 /// backend::mixture_accumulate on the device (`mixture_term` of rates/mixture_math.hpp), fused and
 /// streamed: no sample array; memory bounded by a tile of targets.
-void cuda_mixture_accumulate(const gaussian_test_model& model, const mixture_problem& problem,
+template <class Family>
+void cuda_mixture_accumulate(const family_model<Family>& model, const mixture_problem& problem,
                              double* sum, double* sum_squares, const run_hooks& hooks);
 
 }  // namespace ismc::detail

@@ -85,6 +85,7 @@ void cpu_backend::collect_rejections(const model& model, const double* params, s
                                      const run_hooks& hooks) {
   const std::size_t dim = model.dim();
   const std::size_t sample_size = model.sample_size();
+  const std::size_t cluster_size = model.cluster_size();
   const sim_tasks tasks(n_params, sims);
   std::vector<std::vector<double>> kept(tasks.count);
   std::vector<std::uint64_t> task_counts(tasks.count, 0);
@@ -94,13 +95,14 @@ void cpu_backend::collect_rejections(const model& model, const double* params, s
     const std::uint64_t begin = tasks.begin(task), end = tasks.end(task, sims);
     const random_stream stream{seed, streams::target(j, common_random_numbers)};
     const random_stream keep_stream{seed, streams::subsample(j)};
-    std::vector<double> x(sample_size);
+    std::vector<double> x(sample_size), point(cluster_size);
     for (std::uint64_t i = begin; i < end; ++i) {
       model.simulate(params + j * dim, stream, i, x.data());
       if (!model.reject(x.data())) continue;
       ++task_counts[task];
       if (!keep_in_pool(keep_stream, i, keep_fraction)) continue;
-      kept[task].insert(kept[task].end(), x.begin(), x.end());
+      model.cluster_point(x.data(), point.data());
+      kept[task].insert(kept[task].end(), point.begin(), point.end());
     }
     hooks.advance(end - begin);
   });
@@ -117,12 +119,13 @@ void cpu_backend::count_nearest_centre(const model& model, const double* params,
                                        const run_hooks& hooks) {
   const std::size_t dim = model.dim();
   const std::size_t sample_size = model.sample_size();
+  const std::size_t cluster_size = model.cluster_size();
   if (n_centres == 0) return;  // no centre, no label (nearest_centre needs one)
   // nearest_centre indexes the centres with int, as the device does.
-  if (sample_size > 0 && n_centres > static_cast<std::size_t>(INT_MAX) / sample_size) {
+  if (cluster_size > 0 && n_centres > static_cast<std::size_t>(INT_MAX) / cluster_size) {
     throw usage_error(
         bad_value("count_nearest_centre: centres", n_centres,
-                  "at most " + std::to_string(static_cast<std::size_t>(INT_MAX) / sample_size)));
+                  "at most " + std::to_string(static_cast<std::size_t>(INT_MAX) / cluster_size)));
   }
   const sim_tasks tasks(n_params, sims);
   std::vector<std::uint64_t> task_counts(tasks.count * n_centres, 0);
@@ -131,13 +134,14 @@ void cpu_backend::count_nearest_centre(const model& model, const double* params,
     const std::size_t j = tasks.param(task);
     const std::uint64_t begin = tasks.begin(task), end = tasks.end(task, sims);
     const random_stream stream{seed, streams::target(j, common_random_numbers)};
-    std::vector<double> x(sample_size);
+    std::vector<double> x(sample_size), point(cluster_size);
     std::uint64_t* mine = task_counts.data() + task * n_centres;
     for (std::uint64_t i = begin; i < end; ++i) {
       model.simulate(params + j * dim, stream, i, x.data());
       if (!model.reject(x.data())) continue;
-      ++mine[nearest_centre(x.data(), centres, static_cast<int>(n_centres),
-                            static_cast<int>(sample_size))];
+      model.cluster_point(x.data(), point.data());
+      ++mine[nearest_centre(point.data(), centres, static_cast<int>(n_centres),
+                            static_cast<int>(cluster_size))];
     }
     hooks.advance(end - begin);
   });

@@ -70,22 +70,30 @@ void gaussian_family::proposal_from_mean(const double* sample_mean, double* thet
   for (std::size_t n = 0; n < dim_; ++n) theta[n] = sample_mean[n];
 }
 
-gaussian_test_model::gaussian_test_model(std::size_t dim, test_kind kind, double critical)
-    : gaussian_family(dim), kind_(kind), critical_(critical) {
+gaussian_location_test make_gaussian_location_test(std::size_t dim, test_kind kind,
+                                                   double critical) {
+  if (dim < 1 || dim > max_dim) {
+    throw usage_error(bad_value("gaussian family: dim", dim,
+                                "an integer in [1, " + std::to_string(max_dim) + "]"));
+  }
   if (!std::isfinite(critical)) {
     throw usage_error(bad_value("gaussian test: critical", critical, "a finite value"));
   }
+  gaussian_location_test family;
+  family.dim = static_cast<int>(dim);
+  family.kind = kind;
+  family.critical = critical;
+  return family;
 }
 
-std::string gaussian_test_model::name() const { return "gaussian/" + to_string(kind_); }
+gaussian_test_model::gaussian_test_model(std::size_t dim, test_kind kind, double critical)
+    : family_model(make_gaussian_location_test(dim, kind, critical)) {}
 
-bool gaussian_test_model::reject(const double* x) const {
-  return gaussian::rejects(kind_, critical_, x, static_cast<int>(dim_));
-}
-
-std::optional<double> gaussian_test_model::exact_rate(const double* theta) const {
-  const double c = critical_;
-  switch (kind_) {
+template <>
+std::optional<double> gaussian_location_test::exact_rate(const double* theta) const {
+  const std::size_t dim_ = static_cast<std::size_t>(dim);
+  const double c = critical;
+  switch (kind) {
     case test_kind::one_sided:
       return normal_upper_tail(c - theta[0]);
     case test_kind::two_sided:
@@ -116,19 +124,6 @@ std::optional<double> gaussian_test_model::exact_rate(const double* theta) const
     }
   }
   return std::nullopt;
-}
-
-std::uint64_t gaussian_test_model::count_rejections(const double* theta, random_stream s,
-                                                    std::uint64_t sim_begin,
-                                                    std::uint64_t sim_end) const {
-  const int dim = static_cast<int>(dim_);
-  double x[max_dim];
-  std::uint64_t rejections = 0;
-  for (std::uint64_t i = sim_begin; i < sim_end; ++i) {
-    gaussian::simulate(theta, dim, s, i, x);
-    rejections += gaussian::rejects(kind_, critical_, x, dim) ? 1 : 0;
-  }
-  return rejections;
 }
 
 }  // namespace ismc

@@ -126,7 +126,8 @@ rates_result detail::estimate_importance_unchecked(const model& model,
                                                    backend& backend, const run_hooks& hooks) {
   assert(detail::passes([&] { check(model, targets, spec); }));
   const std::size_t dim = model.dim();
-  const std::size_t sample_size = model.sample_size();
+  // k-means sees each rejection as its cluster point (model::cluster_point).
+  const std::size_t cluster_size = model.cluster_size();
   const std::size_t n_targets = targets.size() / dim;
   rates_result result;
   result.backend = backend.name();
@@ -185,7 +186,7 @@ rates_result detail::estimate_importance_unchecked(const model& model,
   // fraction the actual count calls for.
   const double wanted = std::min({static_cast<double>(total_rejections), subsample,
                                   1000.0 * static_cast<double>(spec.clusters)});
-  if (static_cast<double>(pool.size() / sample_size) < wanted) {
+  if (static_cast<double>(pool.size() / cluster_size) < wanted) {
     pool.clear();
     std::vector<std::uint64_t> recount(n_targets, 0);
     hooks.begin("pilot rejections", pilot * n_targets);
@@ -209,7 +210,7 @@ rates_result detail::estimate_importance_unchecked(const model& model,
   clustering.subsample = spec.kmeans_subsample;
   clustering.seed = run.seed ^ kmeans_key;
   clustering.threads = hooks.threads;
-  const kmeans_result clusters = kmeans(pool, sample_size, clustering);
+  const kmeans_result clusters = kmeans(pool, cluster_size, clustering);
   const std::size_t n_clusters = clusters.clusters;
   if (n_clusters < spec.clusters) {
     result.warnings.push_back("only " + std::to_string(n_clusters) +
@@ -230,7 +231,7 @@ rates_result detail::estimate_importance_unchecked(const model& model,
   std::vector<double> proposals(targets);
   proposals.resize(n_proposals * dim);
   for (std::size_t c = 0; c < n_clusters; ++c) {
-    model.proposal_from_mean(clusters.centres.data() + c * sample_size,
+    model.proposal_from_mean(clusters.centres.data() + c * cluster_size,
                              proposals.data() + (n_targets + c) * dim);
   }
   details.cluster_sizes.assign(n_clusters, 0);

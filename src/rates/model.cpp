@@ -15,6 +15,11 @@ std::uint64_t model::count_rejections(const double* theta, random_stream s, std:
   return rejections;
 }
 
+void model::cluster_point(const double* x, double* point) const {
+  const std::size_t size = sample_size();
+  for (std::size_t n = 0; n < size; ++n) point[n] = x[n];
+}
+
 void model::log_density_ratios(const double* theta_m, const double* theta_j, const double* xs,
                                std::size_t count, double* out) const {
   const std::size_t stride = sample_size();

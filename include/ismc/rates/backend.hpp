@@ -71,8 +71,9 @@ class backend {
   /// Pilot, collecting: counts the rejections among simulations [0, sims) at each
   /// parameter into `counts` (as `count_rejections` does) and keeps each rejected sample
   /// with probability `keep_fraction`, by an independent counter-based draw
-  /// (`streams::subsample`). Appends kept samples (model.sample_size() values each) to
-  /// `samples` in parameter order, then simulation order.
+  /// (`streams::subsample`). Appends the kept samples' cluster points
+  /// (`model.cluster_point`, model.cluster_size() values each) to `samples` in parameter
+  /// order, then simulation order.
   virtual void collect_rejections(const model& model, const double* params, std::size_t n_params,
                                   std::uint64_t sims, std::uint64_t seed,
                                   bool common_random_numbers, double keep_fraction,
@@ -81,7 +82,7 @@ class backend {
 
   /// Pilot, labelling: `counts[j * n_centres + c]` = rejected samples among simulations
   /// [0, sims) at parameter j whose nearest centre (squared Euclidean distance on the
-  /// sample; ties to the lower index) is c.
+  /// sample's cluster point, `model.cluster_point`; ties to the lower index) is c.
   virtual void count_nearest_centre(const model& model, const double* params, std::size_t n_params,
                                     std::uint64_t sims, std::uint64_t seed,
                                     bool common_random_numbers, const double* centres,

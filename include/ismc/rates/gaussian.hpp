@@ -7,6 +7,7 @@
 #include <string>
 
 #include "ismc/core/config.hpp"
+#include "ismc/rates/family.hpp"
 #include "ismc/rates/model.hpp"
 #include "ismc/core/rng.hpp"
 #include "ismc/core/streams.hpp"
@@ -79,7 +80,125 @@ ISMC_HD inline bool rejects(test_kind kind, double critical, const double* x, in
   return false;
 }
 
+/// The statistic s(x) of test `kind` on sample `x`: x_0, |x_0|, Σ x_i / √d, max_i x_i or
+/// ‖x‖². `rejects` decides exactly s(x) > critical.
+ISMC_HD inline double statistic(test_kind kind, const double* x, int dim) {
+  switch (kind) {
+    case test_kind::one_sided:
+      return x[0];
+    case test_kind::two_sided:
+      return fabs(x[0]);
+    case test_kind::sum: {
+      double total = 0.0;
+      for (int n = 0; n < dim; ++n) total += x[n];
+      return total / sqrt(static_cast<double>(dim));
+    }
+    case test_kind::max: {
+      double largest = x[0];
+      for (int n = 1; n < dim; ++n) largest = x[n] > largest ? x[n] : largest;
+      return largest;
+    }
+    case test_kind::norm: {
+      double squared = 0.0;
+      for (int n = 0; n < dim; ++n) squared += x[n] * x[n];
+      return squared;
+    }
+  }
+  return 0.0;
+}
+
 }  // namespace gaussian
+
+/// The Gaussian location family N(θ, I_d) with one of the five shipped tests, as a family
+/// (rates/family.hpp). User and natural coordinates coincide (η = θ), T(x) = x,
+/// A(η) = ‖η‖²/2, one observation per coordinate, and the proposal map is the identity.
+/// `Dim` > 0 fixes the dimension at compile time (the kernels' register-resident form);
+/// `Dim` = 0 reads `dim` at run time (up to gaussian::max_dim): the family the study builds.
+template <int Dim>
+struct basic_gaussian_location_test {
+  int dim = 1;                            ///< d, in [1, gaussian::max_dim]; Dim when Dim > 0
+  test_kind kind = test_kind::one_sided;  ///< which test
+  double critical = 1.96;                 ///< c (on ‖x‖² for `norm`)
+
+  /// The bound on d, θ, x, η and T(x).
+  static constexpr int max_parameter_size = Dim > 0 ? Dim : gaussian::max_dim;
+  /// The bound on the sample's length.
+  static constexpr int max_sample_size = max_parameter_size;
+  /// The bound on η's length.
+  static constexpr int max_natural_size = max_parameter_size;
+
+  /// d.
+  ISMC_HD int parameter_size() const { return Dim > 0 ? Dim : dim; }
+  /// d: x itself.
+  ISMC_HD int sample_size() const { return parameter_size(); }
+  /// d.
+  ISMC_HD int natural_size() const { return parameter_size(); }
+  /// η = θ.
+  ISMC_HD void natural_from_user(const double* theta, double* eta) const {
+    for (int n = 0; n < parameter_size(); ++n) eta[n] = theta[n];
+  }
+  /// θ = η.
+  ISMC_HD void user_from_natural(const double* eta, double* theta) const {
+    for (int n = 0; n < parameter_size(); ++n) theta[n] = eta[n];
+  }
+  /// x = θ + z: the normals of simulation `sim`, Philox blocks 0 … ⌈d/2⌉ − 1
+  /// (`standard_normals`, core/rng.hpp).
+  ISMC_HD void simulate(const double* theta, random_stream s, std::uint64_t sim, double* x) const {
+    gaussian::simulate(theta, parameter_size(), s, sim, x);
+  }
+  /// T(x) = x.
+  ISMC_HD void sufficient_statistic(const double* x, double* t) const {
+    for (int n = 0; n < parameter_size(); ++n) t[n] = x[n];
+  }
+  /// A(η) = ‖η‖²/2.
+  ISMC_HD double log_partition(const double* eta) const {
+    double squared = 0.0;
+    for (int n = 0; n < parameter_size(); ++n) squared += eta[n] * eta[n];
+    return 0.5 * squared;
+  }
+  /// The override of the default ratio, kept from before the concept (the outputs stay
+  /// byte-identical): (θ_m − θ_j)·(x − (θ_m + θ_j)/2).
+  ISMC_HD double log_density_ratio(const double* theta_m, const double* theta_j,
+                                   const double* x) const {
+    return gaussian::log_density_ratio(theta_m, theta_j, x, parameter_size());
+  }
+  /// s(x) (gaussian::statistic).
+  ISMC_HD double statistic(const double* x) const {
+    return gaussian::statistic(kind, x, parameter_size());
+  }
+  /// s(x) > critical, written per test so that no statistic is formed when not needed.
+  ISMC_HD bool rejects(const double* x) const {
+    return gaussian::rejects(kind, critical, x, parameter_size());
+  }
+  /// One observation per coordinate.
+  ISMC_HD void observations(double* n) const {
+    for (int c = 0; c < parameter_size(); ++c) n[c] = 1.0;
+  }
+  /// `gaussian/<kind>`.
+  std::string name() const { return "gaussian/" + to_string(kind); }
+  /// Normal tails, or the noncentral χ² tail for `norm` (host only).
+  std::optional<double> exact_rate(const double* theta) const;
+  /// The mean itself: the mean-value parameter of a location family.
+  void user_from_mean(const double* mean, double* theta) const {
+    for (int n = 0; n < parameter_size(); ++n) theta[n] = mean[n];
+  }
+};
+
+/// The Gaussian family a study builds: the dimension read at run time.
+using gaussian_location_test = basic_gaussian_location_test<0>;
+
+/// The exact rate of the run-time family (defined in src/rates/gaussian.cpp).
+template <>
+std::optional<double> gaussian_location_test::exact_rate(const double* theta) const;
+
+/// The CUDA kernels are compiled for the Gaussian tests.
+template <>
+struct compiled_for_device<gaussian_location_test> : std::true_type {};
+
+/// The family `(dim, kind, critical)` after checking it: dim in [1, gaussian::max_dim] and
+/// a finite critical value, else `usage_error` naming the field.
+gaussian_location_test make_gaussian_location_test(std::size_t dim, test_kind kind,
+                                                   double critical);
 
 /// The Gaussian location family N(θ, I_d) with a test supplied by a subclass: derive from
 /// it and override `reject` (and `name`) to study your own test.
@@ -101,46 +220,23 @@ class gaussian_family : public model {
   std::size_t dim_;
 };
 
-/// The Gaussian location family with one of the five shipped tests. It has a device form
-/// (the kernels of `kernels/` compute the same family and test from `dim`, `kind` and
-/// `critical`), so what the device sees is sealed: a subclass may rename the model or change
-/// its exact rate and proposals, but not its samples, its test or its densities. To study
-/// another test, derive from `gaussian_family` (no device form: it runs on the host).
-class gaussian_test_model : public gaussian_family {
+/// The Gaussian location family with one of the five shipped tests: the family
+/// `gaussian_location_test` as a model. It has a device form (the kernels of `kernels/`
+/// are compiled for that family), so what the device sees is sealed (`family_model`): a
+/// subclass may rename the model or change its exact rate and proposals, but not its
+/// samples, its test or its densities. To study another test, derive from
+/// `gaussian_family` (no device form: it runs on the host).
+class gaussian_test_model : public family_model<gaussian_location_test> {
  public:
   /// @param dim dimension d ≥ 1
   /// @param kind which test
   /// @param critical the critical value c (on ‖x‖² for `norm`)
   gaussian_test_model(std::size_t dim, test_kind kind, double critical);
 
-  std::string name() const override;
-  std::size_t dim() const final { return dim_; }
-  std::size_t sample_size() const final { return dim_; }
-  void simulate(const double* theta, random_stream s, std::uint64_t sim, double* x) const final {
-    gaussian_family::simulate(theta, s, sim, x);
-  }
-  bool reject(const double* x) const final;
-  double log_density_ratio(const double* theta_m, const double* theta_j,
-                           const double* x) const final {
-    return gaussian_family::log_density_ratio(theta_m, theta_j, x);
-  }
-  void log_density_ratios(const double* theta_m, const double* theta_j, const double* xs,
-                          std::size_t count, double* out) const final {
-    gaussian_family::log_density_ratios(theta_m, theta_j, xs, count, out);
-  }
-  /// Exact rate: normal tails, or the noncentral χ² tail for `norm`.
-  std::optional<double> exact_rate(const double* theta) const override;
-  std::uint64_t count_rejections(const double* theta, random_stream s, std::uint64_t sim_begin,
-                                 std::uint64_t sim_end) const final;
-  /// True: the CUDA backend's kernels run this model (kernels/cuda_backend.cu, importance.cu).
-  bool has_device_form() const final { return true; }
-
-  test_kind kind() const { return kind_; }
-  double critical() const { return critical_; }
-
- private:
-  test_kind kind_;
-  double critical_;
+  /// Which test.
+  test_kind kind() const { return family().kind; }
+  /// The critical value c.
+  double critical() const { return family().critical; }
 };
 
 }  // namespace ismc

@@ -47,18 +47,29 @@ class model {
   virtual void log_density_ratios(const double* theta_m, const double* theta_j, const double* xs,
                                   std::size_t count, double* out) const;
 
-  /// Maps the mean of a cluster of rejected samples to a proposal parameter (the
-  /// mean-value parameterization). Writes `dim()` values to `theta`.
+  /// Length of the point k-means clusters for one sample (`cluster_point`); the sample's
+  /// length by default.
+  virtual std::size_t cluster_size() const { return sample_size(); }
+
+  /// The point k-means clusters for sample `x` (`cluster_size()` values): the sample
+  /// itself by default; a family's mean parameters per observation, T(x)/n
+  /// (`family_model`, rates/family.hpp). The pilot pools these points and labels them by
+  /// their nearest centre.
+  virtual void cluster_point(const double* x, double* point) const;
+
+  /// Maps the centre of a cluster of rejected samples' points (`cluster_point`) to a
+  /// proposal parameter (the mean-value parameterization). Writes `dim()` values to `theta`.
   virtual void proposal_from_mean(const double* sample_mean, double* theta) const = 0;
 
   /// The exact rejection rate at `theta`, when the test has one.
   virtual std::optional<double> exact_rate(const double* /*theta*/) const { return std::nullopt; }
 
   /// Whether the device kernels compute exactly this model: its `simulate`, `reject`,
-  /// `log_density_ratio` and `sample_size`, bit for bit in distribution. False by default:
-  /// a backend on a device runs such a model's stages on the host (the CPU reference), and
-  /// the study records and warns about it (`stage_record`, rates/backend.hpp). Only the
-  /// shipped Gaussian test models (`gaussian_test_model`) have a device form today.
+  /// `log_density_ratio`, `cluster_point` and `sample_size`, bit for bit in distribution.
+  /// False by default: a backend on a device runs such a model's stages on the host (the
+  /// CPU reference), and the study records and warns about it (`stage_record`,
+  /// rates/backend.hpp). True exactly for a `family_model` of a family the kernels were
+  /// compiled for (`compiled_for_device`, rates/family.hpp), which seals those members.
   virtual bool has_device_form() const { return false; }
 
   /// Number of rejections among simulations [sim_begin, sim_end) of stream `s` at `theta`.

@@ -40,7 +40,7 @@ struct importance_details {
   std::uint64_t pilot_sims = 0;                 ///< pilot simulations per target (after doublings)
   std::vector<std::uint64_t> pilot_rejections;  ///< per target
   std::size_t clusters = 0;                     ///< clusters C actually used
-  std::vector<double> cluster_centres;          ///< C × sample_size, the k-means centres
+  std::vector<double> cluster_centres;          ///< C × model.cluster_size(), the k-means centres
   std::vector<std::uint64_t> cluster_sizes;     ///< pilot rejections nearest to each centre
   std::vector<double> proposals;  ///< K × dim: the J targets' own, then the C clusters'
   mixture_weights weights;        ///< sparse, per target
