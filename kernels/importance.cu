@@ -51,9 +51,10 @@ namespace ismc::detail {
 
 namespace {
 
-static_assert(std::is_same_v<device_families, family_list<gaussian_location_test>>,
+static_assert(std::is_same_v<device_families, family_list<gaussian_location_test, normal_t_test>>,
               "instantiate the kernels below for every family in device_families");
 static_assert(compiled_for_device<gaussian_location_test>::value);
+static_assert(compiled_for_device<normal_t_test>::value);
 // Dynamic shared memory a block stages (centres, or a target's support), leaving room under
 // the 48 KiB default for CUB's reduction storage. Beyond it, kernels read global memory.
 constexpr std::size_t staged_budget_bytes = 40 * 1024;
@@ -552,6 +553,7 @@ void cuda_mixture_accumulate(const family_model<Family>& model, const mixture_pr
   template void cuda_mixture_accumulate(const family_model<Family>&, const mixture_problem&,       \
                                         double*, double*, const run_hooks&);
 ISMC_RATES_DEVICE_FAMILY(gaussian_location_test)
+ISMC_RATES_DEVICE_FAMILY(normal_t_test)
 #undef ISMC_RATES_DEVICE_FAMILY
 
 }  // namespace ismc::detail

@@ -92,8 +92,12 @@ nlohmann::json to_json(const rates_study& study) {
   grid["targets"] = std::move(targets);
 
   const importance_spec& importance = study.importance;
+  nlohmann::json model = {{"family", study.model.family}, {"dim", study.model.dim}};
+  if (study.model.family == "normal_unknown_variance") {
+    model["observations"] = study.model.observations;
+  }
   return {
-      {"model", {{"family", study.model.family}, {"dim", study.model.dim}}},
+      {"model", std::move(model)},
       {"test", {{"kind", to_string(study.test.kind)}, {"critical", study.test.critical}}},
       {"grid", std::move(grid)},
       {"run",

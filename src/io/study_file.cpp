@@ -42,16 +42,27 @@ class study_reader : public toml_reader {
     read_section(root, "model",
                  {{"family",
                    [&](const toml::node& node, const std::string& field) {
-                     model.family = string(node, field, "\"gaussian\"");
+                     model.family =
+                         string(node, field, "\"gaussian\" or \"normal_unknown_variance\"");
                    }},
-                  {"dim", [&](const toml::node& node, const std::string& field) {
+                  {"dim",
+                   [&](const toml::node& node, const std::string& field) {
                      model.dim = size(node, field, "an integer in [1, 64]");
+                   }},
+                  {"observations", [&](const toml::node& node, const std::string& field) {
+                     model.observations = size(node, field, "an integer >= 2 (the sample size n)");
                    }}});
+    if (model.family == "normal_unknown_variance") {
+      // θ = (μ, σ): dim is 2, and if given must say so (validate checks it).
+      if (!has("model.dim")) model.dim = 2;
+      require("model.observations", "an integer >= 2 (the sample size n)");
+      return;
+    }
     require("model.dim", "an integer in [1, 64] (the dimension of theta)");
   }
 
   void read_test(const toml::table& root, test_spec& test) {
-    const std::vector<std::string> kinds = {"one_sided", "two_sided", "sum", "max", "norm"};
+    const std::vector<std::string> kinds = {"one_sided", "two_sided", "sum", "max", "norm", "t"};
     read_section(root, "test",
                  {{"kind",
                    [&](const toml::node& node, const std::string& field) {

@@ -29,13 +29,15 @@ std::string to_string(test_kind kind) {
       return "max";
     case test_kind::norm:
       return "norm";
+    case test_kind::t:
+      return "t";
   }
   return "unknown";
 }
 
 std::optional<test_kind> parse_test_kind(const std::string& name) {
   for (test_kind kind : {test_kind::one_sided, test_kind::two_sided, test_kind::sum, test_kind::max,
-                         test_kind::norm}) {
+                         test_kind::norm, test_kind::t}) {
     if (to_string(kind) == name) return kind;
   }
   return std::nullopt;
@@ -75,6 +77,10 @@ gaussian_location_test make_gaussian_location_test(std::size_t dim, test_kind ki
   if (dim < 1 || dim > max_dim) {
     throw usage_error(bad_value("gaussian family: dim", dim,
                                 "an integer in [1, " + std::to_string(max_dim) + "]"));
+  }
+  if (kind == test_kind::t) {
+    throw usage_error(bad_value("gaussian test: kind", to_string(kind),
+                                "one_sided, two_sided, sum, max or norm"));
   }
   if (!std::isfinite(critical)) {
     throw usage_error(bad_value("gaussian test: critical", critical, "a finite value"));
@@ -122,6 +128,8 @@ std::optional<double> gaussian_location_test::exact_rate(const double* theta) co
       boost::math::non_central_chi_squared_distribution<double> chi2(dof, noncentrality);
       return boost::math::cdf(boost::math::complement(chi2, c));
     }
+    case test_kind::t:
+      return std::nullopt;
   }
   return std::nullopt;
 }

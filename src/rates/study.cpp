@@ -8,12 +8,15 @@
 
 #include "ismc/core/error.hpp"
 #include "ismc/core/streams.hpp"
+#include "ismc/rates/t_test.hpp"
 
 namespace ismc {
 
 namespace {
 
 constexpr std::size_t max_dim = static_cast<std::size_t>(gaussian::max_dim);
+// The t-test's n: far beyond any trial, and exact as a double and a 32-bit count.
+constexpr std::uint64_t max_observations = 1000000000;
 // A study with more targets than this is almost surely a typo in `points`; it would also
 // need gigabytes just for the target list.
 constexpr double max_targets = 1e8;
@@ -43,17 +46,53 @@ void check_length(const std::string& field, std::size_t length, std::size_t dim)
 
 // The model and test sections, as both `validate` and `make_model` need them.
 void validate_model(const model_spec& model, const test_spec& test) {
+  if (model.family == "normal_unknown_variance") {
+    if (model.dim != 2) {
+      fail("model.dim", got_expected(model.dim,
+                                     "2 (theta = (mu, sigma)) for family "
+                                     "\"normal_unknown_variance\""));
+    }
+    if (model.observations < 2 || model.observations > max_observations) {
+      fail(
+          "model.observations",
+          got_expected(model.observations, "an integer in [2, " + std::to_string(max_observations) +
+                                               "] (the sample size n)"));
+    }
+    if (test.kind != test_kind::t) {
+      fail("test.kind", "got \"" + to_string(test.kind) +
+                            "\", expected \"t\" for family \"normal_unknown_variance\"");
+    }
+    check_finite("test.critical", test.critical);
+    return;
+  }
   if (model.family != "gaussian") {
-    fail("model.family", "got \"" + model.family + "\", expected \"gaussian\"");
+    fail("model.family",
+         "got \"" + model.family + "\", expected \"gaussian\" or \"normal_unknown_variance\"");
   }
   if (model.dim < 1 || model.dim > max_dim) {
     fail("model.dim",
          got_expected(model.dim, "an integer in [1, " + std::to_string(max_dim) + "]"));
   }
+  if (test.kind == test_kind::t) {
+    fail("test.kind",
+         "got \"t\", expected one_sided, two_sided, sum, max or norm for family "
+         "\"gaussian\" (the t-test is family \"normal_unknown_variance\")");
+  }
   check_finite("test.critical", test.critical);
 }
 
-void validate_grid(const grid_spec& grid, std::size_t dim) {
+// A target's θ that the family cannot take: for normal_unknown_variance σ = θ_1 must be > 0.
+void check_family_target(const model_spec& model, const std::string& field,
+                         const std::vector<double>& theta) {
+  if (model.family != "normal_unknown_variance" || theta.size() != 2) return;
+  if (!(theta[1] > 0.0)) {
+    fail(field,
+         "got sigma = " + number_text(theta[1]) + ", expected sigma > 0 (theta = (mu, sigma))");
+  }
+}
+
+void validate_grid(const grid_spec& grid, const model_spec& model) {
+  const std::size_t dim = model.dim;
   const bool cartesian = !grid.lower.empty() || !grid.upper.empty() || !grid.points.empty();
   if (!grid.thetas.empty()) {
     if (cartesian) {
@@ -69,6 +108,7 @@ void validate_grid(const grid_spec& grid, std::size_t dim) {
       const std::string field = "grid.thetas[" + std::to_string(j) + "]";
       check_length(field, grid.thetas[j].size(), dim);
       for (double value : grid.thetas[j]) check_finite(field, value);
+      check_family_target(model, field, grid.thetas[j]);
     }
     return;
   }
@@ -99,6 +139,8 @@ void validate_grid(const grid_spec& grid, std::size_t dim) {
     fail("grid.points", "the grid has " + number_text(count) +
                             " targets, expected at most 1e8 (the product of the points)");
   }
+  // lower <= upper holds, so the lower corner is the smallest σ.
+  check_family_target(model, "grid.lower", grid.lower);
 }
 
 }  // namespace
@@ -167,7 +209,7 @@ std::vector<double> grid_targets(const grid_spec& grid, std::size_t dim) {
 
 void validate(const rates_study& study) {
   validate_model(study.model, study.test);
-  validate_grid(study.grid, study.model.dim);
+  validate_grid(study.grid, study.model);
 
   const double confidence = study.run.confidence;
   if (!(confidence > 0.0 && confidence < 1.0)) {
@@ -208,6 +250,12 @@ void validate(const rates_study& study) {
 
 std::unique_ptr<model> make_model(const model_spec& model, const test_spec& test) {
   validate_model(model, test);
+  if (model.family == "normal_unknown_variance") {
+    normal_t_test family;
+    family.observations = static_cast<std::uint32_t>(model.observations);
+    family.critical = test.critical;
+    return std::make_unique<family_model<normal_t_test>>(family);
+  }
   return std::make_unique<gaussian_test_model>(model.dim, test.kind, test.critical);
 }
 

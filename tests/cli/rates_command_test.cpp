@@ -95,6 +95,37 @@ TEST(RatesCommand, UnknownTestKind) {
       "test.kind", 4);
 }
 
+TEST(RatesCommand, TTestBadInput) {
+  const std::string test = "[test]\nkind = \"t\"\ncritical = 2.0\n";  // lines 4-6
+  const std::string grid = "[grid]\nthetas = [[0.0, 1.0]]\n";         // lines 7-8
+  // observations < 2, not an integer, missing.
+  expect_rejected("[model]\nfamily = \"normal_unknown_variance\"\nobservations = 1\n" + test + grid,
+                  "model.observations", 3);
+  expect_rejected(
+      "[model]\nfamily = \"normal_unknown_variance\"\nobservations = 2.5\n" + test + grid,
+      "model.observations", 3);
+  expect_rejected("[model]\nfamily = \"normal_unknown_variance\"\n\n" + test + grid,
+                  "model.observations", 1);
+  // σ ≤ 0, in a list and in a Cartesian grid.
+  expect_rejected("[model]\nfamily = \"normal_unknown_variance\"\nobservations = 5\n" + test +
+                      "[grid]\nthetas = [[0.0, 1.0],\n [0.0, -1.0]]\n",
+                  "grid.thetas[1]", 9);
+  expect_rejected("[model]\nfamily = \"normal_unknown_variance\"\nobservations = 5\n" + test +
+                      "[grid]\nlower = [0.0, 0.0]\nupper = [1.0, 1.0]\npoints = [2, 2]\n",
+                  "grid.lower", 8);
+  // A Gaussian test with this family, the t-test with the Gaussian family, dim ≠ 2.
+  expect_rejected(
+      "[model]\nfamily = \"normal_unknown_variance\"\nobservations = 5\n"
+      "[test]\nkind = \"one_sided\"\ncritical = 2.0\n" +
+          grid,
+      "test.kind", 5);
+  expect_rejected("[model]\ndim = 1\n\n" + test + "[grid]\nthetas = [[0.0]]\n", "test.kind", 5);
+  expect_rejected(
+      "[model]\nfamily = \"normal_unknown_variance\"\nobservations = 5\ndim = 3\n"
+      "[test]\nkind = \"t\"\ncritical = 2.0\n[grid]\nthetas = [[0.0, 1.0, 2.0]]\n",
+      "model.dim", 4);
+}
+
 TEST(RatesCommand, GridOfTheWrongLength) {
   const std::string head =
       "[model]\ndim = 1\n[test]\nkind = \"one_sided\"\ncritical = 1.0\n[grid]\n";

@@ -16,6 +16,7 @@
 #include "ismc/rates/gaussian.hpp"
 #include "ismc/rates/mixture.hpp"
 #include "ismc/rates/rates.hpp"
+#include "ismc/rates/t_test.hpp"
 #include "ismc/core/rng.hpp"
 #include "support/require_device.hpp"
 #include "core/devices_cuda.hpp"
@@ -369,6 +370,26 @@ TEST(CudaBackend, ImportanceStudyIsEquivalentToCpu) {
   // A pool subsampled by the keep draw (keep fraction below 1).
   const gaussian_test_model norm(2, test_kind::norm, 2.0 + 2.0 * std::sqrt(4.0));
   expect_same_study(*cpu, *cuda, norm, {0.0, 0.0, 1.0, -0.5, -1.5, 0.5, 0.7, 0.7}, false, 500);
+}
+
+// The t-test family (rates/t_test.hpp) on the device: plain counts identical to the CPU's,
+// and the importance pipeline as for the Gaussian tests (identical pools and weights,
+// estimates within 1e-9 relative).
+TEST(CudaBackend, TTestIsEquivalentToCpu) {
+  ISMC_REQUIRE_DEVICE();
+  auto cpu = make_cpu_backend();
+  auto cuda = make_backend(backend_kind::cuda);
+  normal_t_test family;
+  family.observations = 10;
+  family.critical = 2.821;
+  const family_model<normal_t_test> model(family);
+  ASSERT_TRUE(model.has_device_form());
+  const std::vector<double> targets = {0.0, 1.0, 0.3, 0.5, -0.2, 2.0, 1.0, 3.0};
+  std::vector<std::uint64_t> on_cpu(4), on_gpu(4);
+  cpu->count_rejections(model, targets.data(), 4, 300000, 31, false, on_cpu.data(), {});
+  cuda->count_rejections(model, targets.data(), 4, 300000, 31, false, on_gpu.data(), {});
+  EXPECT_EQ(on_gpu, on_cpu);
+  expect_same_study(*cpu, *cuda, model, targets, true, 100000);
 }
 
 // A test that ismc does not ship (as examples/custom_test): no device form, so the CUDA

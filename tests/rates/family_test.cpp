@@ -126,7 +126,7 @@ struct scaled_location {
   }
   double statistic(const double* x) const { return 2.0 * x[0]; }
   bool rejects(const double* x) const { return statistic(x) > 1.96; }
-  void observations(double* n) const { n[0] = 4.0; }
+  void observation_counts(double* n) const { n[0] = 4.0; }
   std::string name() const { return "scaled_location"; }
   std::optional<double> exact_rate(const double*) const { return std::nullopt; }
   void user_from_mean(const double* mean, double* theta) const { theta[0] = mean[0]; }

@@ -13,9 +13,9 @@
 ///
 /// | consumer                       | domain | stream          | sim            | block       |
 /// | ------------------------------ | ------ | --------------- | -------------- | ----------- |
-/// | target j (`target`)            | 0x00   | j, 0 under CRN  | simulation i   | 0 .. dim/2  |
+/// | target j (`target`)            | 0x00   | j, 0 under CRN  | simulation i   | family's    |
 /// | pilot subsample of j           | 0x00   | 2^30 + j        | pilot sim i    | 0           |
-/// | proposal k (`proposal`)        | 0x00   | 2^31 + k        | simulation i   | 0 .. dim/2  |
+/// | proposal k (`proposal`)        | 0x00   | 2^31 + k        | simulation i   | family's    |
 /// | k-means++ seeding, restart r   | 0x6B   | r               | draw number    | 0x6D0001    |
 /// | k-means subsample              | 0x6B   | 0               | draw number    | 0x6D0002    |
 ///
@@ -37,7 +37,9 @@
 /// | ensemble stretch of walker w   | 0x06   | 0               | t · W + w      | 0, 1        |
 ///
 /// (t the ensemble's step, W its walkers, S the samples per object, dim the number of
-/// normals a simulation or NUTS draw takes.)
+/// normals a NUTS draw takes. A rates simulation reads the blocks its family states
+/// (rates/family.hpp): 0 .. dim/2 for the Gaussian tests, 0 .. 32 for the t-test (block 0
+/// the normal, 1 .. 32 the χ² variate's window, core/variates.hpp).)
 ///
 /// Limits within which the table holds (`max_targets`, `max_proposals`,
 /// `max_normals_per_draw`): targets ≤ 2^30, proposals ≤ 2^31, k-means restarts ≤ 2^32,

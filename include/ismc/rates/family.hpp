@@ -25,7 +25,7 @@
 ///                  // (below) is the default a family calls unless it has a more accurate form
 ///     ISMC_HD double statistic(const double* x) const;   // s(x)
 ///     ISMC_HD bool rejects(const double* x) const;       // exactly s(x) > critical
-///     ISMC_HD void observations(double* n) const;        // n per coordinate of T
+///     ISMC_HD void observation_counts(double* n) const;        // n per coordinate of T
 ///     std::string name() const;                          // host only, e.g. gaussian/one_sided
 ///     std::optional<double> exact_rate(const double* theta) const;  // host only; nullopt if none
 ///     void user_from_mean(const double* mean, double* theta) const;
@@ -87,7 +87,7 @@ template <class Family>
 ISMC_HD inline void family_cluster_point(const Family& family, const double* x, double* point) {
   double n[Family::max_natural_size];
   family.sufficient_statistic(x, point);
-  family.observations(n);
+  family.observation_counts(n);
   const int size = family.natural_size();
   for (int c = 0; c < size; ++c) point[c] /= n[c];
 }

@@ -14,13 +14,15 @@
 
 namespace ismc {
 
-/// The tests shipped for the Gaussian location family (the spec's table).
+/// The shipped tests: the five of the Gaussian location family (the spec's table), and
+/// the t-test of `normal_unknown_variance` (rates/t_test.hpp).
 enum class test_kind {
   one_sided,  ///< reject when x_0 > c
   two_sided,  ///< reject when |x_0| > c
   sum,        ///< reject when Σ x_i / √d > c
   max,        ///< reject when max_i x_i > c (Bonferroni)
   norm,       ///< reject when ‖x‖² > c
+  t,          ///< the one-sample t-test (family normal_unknown_variance): reject when t > c
 };
 
 /// The study-file spelling of a test kind (`one_sided`, …).
@@ -76,6 +78,8 @@ ISMC_HD inline bool rejects(test_kind kind, double critical, const double* x, in
       for (int n = 0; n < dim; ++n) squared += x[n] * x[n];
       return squared > critical;
     }
+    case test_kind::t:  // not a Gaussian test: make_gaussian_location_test refuses it
+      return false;
   }
   return false;
 }
@@ -103,6 +107,8 @@ ISMC_HD inline double statistic(test_kind kind, const double* x, int dim) {
       for (int n = 0; n < dim; ++n) squared += x[n] * x[n];
       return squared;
     }
+    case test_kind::t:  // not a Gaussian test: make_gaussian_location_test refuses it
+      return 0.0;
   }
   return 0.0;
 }
@@ -171,7 +177,7 @@ struct basic_gaussian_location_test {
     return gaussian::rejects(kind, critical, x, parameter_size());
   }
   /// One observation per coordinate.
-  ISMC_HD void observations(double* n) const {
+  ISMC_HD void observation_counts(double* n) const {
     for (int c = 0; c < parameter_size(); ++c) n[c] = 1.0;
   }
   /// `gaussian/<kind>`.
@@ -195,8 +201,9 @@ std::optional<double> gaussian_location_test::exact_rate(const double* theta) co
 template <>
 struct compiled_for_device<gaussian_location_test> : std::true_type {};
 
-/// The family `(dim, kind, critical)` after checking it: dim in [1, gaussian::max_dim] and
-/// a finite critical value, else `usage_error` naming the field.
+/// The family `(dim, kind, critical)` after checking it: dim in [1, gaussian::max_dim], one
+/// of the five Gaussian tests and a finite critical value, else `usage_error` naming the
+/// field.
 gaussian_location_test make_gaussian_location_test(std::size_t dim, test_kind kind,
                                                    double critical);
 

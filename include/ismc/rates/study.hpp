@@ -16,14 +16,17 @@ namespace ismc {
 
 /// `[model]`: the parametric family.
 struct model_spec {
-  std::string family = "gaussian";  ///< only "gaussian" (X ~ N(θ, I_dim)) for now
-  std::size_t dim = 1;              ///< dimension of θ
+  /// "gaussian" (X ~ N(θ, I_dim)) or "normal_unknown_variance" (n observations of
+  /// N(μ, σ²), θ = (μ, σ); rates/t_test.hpp).
+  std::string family = "gaussian";
+  std::size_t dim = 1;             ///< dimension of θ (2 for normal_unknown_variance)
+  std::uint64_t observations = 0;  ///< normal_unknown_variance: n ≥ 2; unused otherwise
 };
 
 /// `[test]`: the test and its critical value.
 struct test_spec {
   test_kind kind = test_kind::one_sided;
-  double critical = 1.96;  ///< c; on ‖x‖² for the `norm` test
+  double critical = 1.96;  ///< c; on ‖x‖² for the `norm` test, on t for `t`
 };
 
 /// `[grid]`: a Cartesian grid (lower, upper, points per coordinate) or an explicit list.
