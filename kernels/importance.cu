@@ -51,10 +51,13 @@ namespace ismc::detail {
 
 namespace {
 
-static_assert(std::is_same_v<device_families, family_list<gaussian_location_test, normal_t_test>>,
-              "instantiate the kernels below for every family in device_families");
+static_assert(
+    std::is_same_v<device_families,
+                   family_list<gaussian_location_test, normal_t_test, binomial_count_test>>,
+    "instantiate the kernels below for every family in device_families");
 static_assert(compiled_for_device<gaussian_location_test>::value);
 static_assert(compiled_for_device<normal_t_test>::value);
+static_assert(compiled_for_device<binomial_count_test>::value);
 // Dynamic shared memory a block stages (centres, or a target's support), leaving room under
 // the 48 KiB default for CUB's reduction storage. Beyond it, kernels read global memory.
 constexpr std::size_t staged_budget_bytes = 40 * 1024;
@@ -554,6 +557,7 @@ void cuda_mixture_accumulate(const family_model<Family>& model, const mixture_pr
                                         double*, double*, const run_hooks&);
 ISMC_RATES_DEVICE_FAMILY(gaussian_location_test)
 ISMC_RATES_DEVICE_FAMILY(normal_t_test)
+ISMC_RATES_DEVICE_FAMILY(binomial_count_test)
 #undef ISMC_RATES_DEVICE_FAMILY
 
 }  // namespace ismc::detail

@@ -108,7 +108,9 @@ int run_rates_command(const rates_options& options) {
   info.seed = study.run.seed;
   info.backend = result.backend;
   info.wall_seconds = wall_seconds;
-  if (!options.out_path.empty()) write_csv(options.out_path, result.rows, dim);
+  if (!options.out_path.empty()) {
+    write_csv(options.out_path, result.rows, dim, study.model.family == "binomial");
+  }
   if (!options.json_path.empty()) write_json(options.json_path, study, result, info);
   return 0;
 }

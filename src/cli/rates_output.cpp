@@ -10,6 +10,7 @@
 #include "cli/atomic_file.hpp"
 #include "ismc/core/error.hpp"
 #include "ismc/core/number_text.hpp"
+#include "ismc/rates/binomial.hpp"
 
 namespace ismc::cli {
 
@@ -41,11 +42,14 @@ std::string short_number(double value) {
 }  // namespace
 
 
-std::string csv_text(const std::vector<rate_row>& rows, std::size_t dim) {
+std::string csv_text(const std::vector<rate_row>& rows, std::size_t dim, bool probability_columns) {
   const bool exact = any_exact(rows);
   const bool ess = any_ess(rows);
   std::string text;
   for (std::size_t n = 0; n < dim; ++n) text += "theta_" + std::to_string(n) + ",";
+  if (probability_columns) {
+    for (std::size_t n = 0; n < dim; ++n) text += "p_" + std::to_string(n) + ",";
+  }
   text += "estimate,std_error,ci_low,ci_high,upper_bound,sims,method";
   if (exact) text += ",exact";
   if (ess) text += ",ess,ess_per_sim";
@@ -56,6 +60,9 @@ std::string csv_text(const std::vector<rate_row>& rows, std::size_t dim) {
                             " coordinates, expected " + std::to_string(dim));
     }
     for (double value : row.theta) text += number_text(value) + ",";
+    if (probability_columns) {
+      for (double value : row.theta) text += number_text(binomial::probability(value)) + ",";
+    }
     text += number_text(row.estimate) + "," + number_text(row.std_error) + "," +
             number_text(row.ci_low) + "," + number_text(row.ci_high) + "," +
             number_text(row.upper_bound) + "," + std::to_string(row.sims) + "," +
@@ -67,8 +74,10 @@ std::string csv_text(const std::vector<rate_row>& rows, std::size_t dim) {
   return text;
 }
 
-void write_csv(const std::string& path, const std::vector<rate_row>& rows, std::size_t dim) {
-  const std::string text = csv_text(rows, dim);  // before touching the disk: may throw
+void write_csv(const std::string& path, const std::vector<rate_row>& rows, std::size_t dim,
+               bool probability_columns) {
+  // Before touching the disk: may throw.
+  const std::string text = csv_text(rows, dim, probability_columns);
   write_file_atomically(path, [&](std::ostream& out) { out << text; });
 }
 
@@ -96,6 +105,7 @@ nlohmann::json to_json(const rates_study& study) {
   if (study.model.family == "normal_unknown_variance") {
     model["observations"] = study.model.observations;
   }
+  if (study.model.family == "binomial") model["trials"] = study.model.trials;
   return {
       {"model", std::move(model)},
       {"test", {{"kind", to_string(study.test.kind)}, {"critical", study.test.critical}}},

@@ -28,11 +28,15 @@ struct run_info {
 /// ci_high,upper_bound,sims,method`, then `exact` when any row has an exact rate, then
 /// `ess,ess_per_sim` when any row has an effective sample size; one line per row in
 /// target order. A row that lacks a value of an optional column leaves it empty.
-std::string csv_text(const std::vector<rate_row>& rows, std::size_t dim);
+/// `probability_columns` (the binomial family, θ_i = logit p_i) adds `p_0,…,p_{dim-1}`,
+/// p_i = 1/(1 + e^{−θ_i}), after the θ columns.
+std::string csv_text(const std::vector<rate_row>& rows, std::size_t dim,
+                     bool probability_columns = false);
 
-/// Writes `csv_text(rows, dim)` to `path` atomically.
+/// Writes `csv_text(rows, dim, probability_columns)` to `path` atomically.
 /// @throws ismc::runtime_failure naming `path` when it cannot be written.
-void write_csv(const std::string& path, const std::vector<rate_row>& rows, std::size_t dim);
+void write_csv(const std::string& path, const std::vector<rate_row>& rows, std::size_t dim,
+               bool probability_columns = false);
 
 /// The study with every default filled, one JSON object per TOML section under the same
 /// key names; `grid` also lists its `targets` explicitly, in grid order.

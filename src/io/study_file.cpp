@@ -39,19 +39,37 @@ class study_reader : public toml_reader {
 
  private:
   void read_model(const toml::table& root, model_spec& model) {
-    read_section(root, "model",
-                 {{"family",
-                   [&](const toml::node& node, const std::string& field) {
-                     model.family =
-                         string(node, field, "\"gaussian\" or \"normal_unknown_variance\"");
-                   }},
-                  {"dim",
-                   [&](const toml::node& node, const std::string& field) {
-                     model.dim = size(node, field, "an integer in [1, 64]");
-                   }},
-                  {"observations", [&](const toml::node& node, const std::string& field) {
-                     model.observations = size(node, field, "an integer >= 2 (the sample size n)");
-                   }}});
+    read_section(
+        root, "model",
+        {{"family",
+          [&](const toml::node& node, const std::string& field) {
+            model.family =
+                string(node, field, "\"gaussian\", \"normal_unknown_variance\" or \"binomial\"");
+          }},
+         {"dim",
+          [&](const toml::node& node, const std::string& field) {
+            model.dim = size(node, field, "an integer in [1, 64]");
+          }},
+         {"observations",
+          [&](const toml::node& node, const std::string& field) {
+            model.observations = size(node, field, "an integer >= 2 (the sample size n)");
+          }},
+         {"trials", [&](const toml::node& node, const std::string& field) {
+            const toml::array& values =
+                array(node, field, "an array of integers > 0 (trials per arm)");
+            model.trials.clear();
+            for (std::size_t n = 0; n < values.size(); ++n) {
+              const std::string element = field + "[" + std::to_string(n) + "]";
+              lines_[element] = line_of(values[n]);
+              model.trials.push_back(size(values[n], element, "an integer in [1, 1000000]"));
+            }
+          }}});
+    if (model.family == "binomial") {
+      // θ_i = logit p_i, one per arm: dim, if given, must equal the arms (validate checks).
+      require("model.trials", "an array of 1 to 8 integers in [1, 1000000] (trials per arm)");
+      if (!has("model.dim")) model.dim = model.trials.size();
+      return;
+    }
     if (model.family == "normal_unknown_variance") {
       // θ = (μ, σ): dim is 2, and if given must say so (validate checks it).
       if (!has("model.dim")) model.dim = 2;
@@ -62,7 +80,8 @@ class study_reader : public toml_reader {
   }
 
   void read_test(const toml::table& root, test_spec& test) {
-    const std::vector<std::string> kinds = {"one_sided", "two_sided", "sum", "max", "norm", "t"};
+    const std::vector<std::string> kinds = {"one_sided", "two_sided", "sum",  "max",
+                                            "norm",      "t",         "count"};
     read_section(root, "test",
                  {{"kind",
                    [&](const toml::node& node, const std::string& field) {

@@ -31,13 +31,15 @@ std::string to_string(test_kind kind) {
       return "norm";
     case test_kind::t:
       return "t";
+    case test_kind::count:
+      return "count";
   }
   return "unknown";
 }
 
 std::optional<test_kind> parse_test_kind(const std::string& name) {
   for (test_kind kind : {test_kind::one_sided, test_kind::two_sided, test_kind::sum, test_kind::max,
-                         test_kind::norm, test_kind::t}) {
+                         test_kind::norm, test_kind::t, test_kind::count}) {
     if (to_string(kind) == name) return kind;
   }
   return std::nullopt;
@@ -78,7 +80,7 @@ gaussian_location_test make_gaussian_location_test(std::size_t dim, test_kind ki
     throw usage_error(bad_value("gaussian family: dim", dim,
                                 "an integer in [1, " + std::to_string(max_dim) + "]"));
   }
-  if (kind == test_kind::t) {
+  if (kind == test_kind::t || kind == test_kind::count) {
     throw usage_error(bad_value("gaussian test: kind", to_string(kind),
                                 "one_sided, two_sided, sum, max or norm"));
   }
@@ -129,6 +131,7 @@ std::optional<double> gaussian_location_test::exact_rate(const double* theta) co
       return boost::math::cdf(boost::math::complement(chi2, c));
     }
     case test_kind::t:
+    case test_kind::count:
       return std::nullopt;
   }
   return std::nullopt;

@@ -8,6 +8,7 @@
 
 #include "ismc/core/error.hpp"
 #include "ismc/core/streams.hpp"
+#include "ismc/rates/binomial.hpp"
 #include "ismc/rates/t_test.hpp"
 
 namespace ismc {
@@ -46,6 +47,31 @@ void check_length(const std::string& field, std::size_t length, std::size_t dim)
 
 // The model and test sections, as both `validate` and `make_model` need them.
 void validate_model(const model_spec& model, const test_spec& test) {
+  if (model.family == "binomial") {
+    const std::size_t arms = model.trials.size();
+    if (arms < 1 || arms > static_cast<std::size_t>(binomial::max_arms)) {
+      fail("model.trials",
+           got_expected(std::to_string(arms) + (arms == 1 ? " arm" : " arms"),
+                        "1 to " + std::to_string(binomial::max_arms) + " arms (one n_i each)"));
+    }
+    for (std::size_t i = 0; i < arms; ++i) {
+      if (model.trials[i] < 1 || model.trials[i] > binomial::max_trials) {
+        fail("model.trials[" + std::to_string(i) + "]",
+             got_expected(model.trials[i],
+                          "an integer in [1, " + std::to_string(binomial::max_trials) + "]"));
+      }
+    }
+    if (model.dim != arms) {
+      fail("model.dim",
+           got_expected(model.dim, std::to_string(arms) + " (the number of arms in model.trials)"));
+    }
+    if (test.kind != test_kind::count) {
+      fail("test.kind",
+           "got \"" + to_string(test.kind) + "\", expected \"count\" for family \"binomial\"");
+    }
+    check_finite("test.critical", test.critical);
+    return;
+  }
   if (model.family == "normal_unknown_variance") {
     if (model.dim != 2) {
       fail("model.dim", got_expected(model.dim,
@@ -67,16 +93,18 @@ void validate_model(const model_spec& model, const test_spec& test) {
   }
   if (model.family != "gaussian") {
     fail("model.family",
-         "got \"" + model.family + "\", expected \"gaussian\" or \"normal_unknown_variance\"");
+         "got \"" + model.family +
+             "\", expected \"gaussian\", \"normal_unknown_variance\" or \"binomial\"");
   }
   if (model.dim < 1 || model.dim > max_dim) {
     fail("model.dim",
          got_expected(model.dim, "an integer in [1, " + std::to_string(max_dim) + "]"));
   }
-  if (test.kind == test_kind::t) {
-    fail("test.kind",
-         "got \"t\", expected one_sided, two_sided, sum, max or norm for family "
-         "\"gaussian\" (the t-test is family \"normal_unknown_variance\")");
+  if (test.kind == test_kind::t || test.kind == test_kind::count) {
+    fail("test.kind", "got \"" + to_string(test.kind) +
+                          "\", expected one_sided, two_sided, sum, max or norm for family "
+                          "\"gaussian\" (t is family \"normal_unknown_variance\", count "
+                          "\"binomial\")");
   }
   check_finite("test.critical", test.critical);
 }
@@ -250,6 +278,15 @@ void validate(const rates_study& study) {
 
 std::unique_ptr<model> make_model(const model_spec& model, const test_spec& test) {
   validate_model(model, test);
+  if (model.family == "binomial") {
+    binomial_count_test family;
+    family.arms = static_cast<int>(model.trials.size());
+    for (std::size_t i = 0; i < model.trials.size(); ++i) {
+      family.trials[i] = static_cast<std::uint32_t>(model.trials[i]);
+    }
+    family.critical = test.critical;
+    return std::make_unique<family_model<binomial_count_test>>(family);
+  }
   if (model.family == "normal_unknown_variance") {
     normal_t_test family;
     family.observations = static_cast<std::uint32_t>(model.observations);

@@ -126,6 +126,33 @@ TEST(RatesCommand, TTestBadInput) {
       "model.dim", 4);
 }
 
+TEST(RatesCommand, BinomialBadInput) {
+  const std::string test = "[test]\nkind = \"count\"\ncritical = 3\n";  // lines 4-6
+  const std::string grid = "[grid]\nthetas = [[0.0, 0.0]]\n";           // lines 7-8
+  // trials ≤ 0, not an integer, more than 8 arms, missing.
+  expect_rejected("[model]\nfamily = \"binomial\"\ntrials = [10,\n 0]\n" + test + grid,
+                  "model.trials[1]", 4);
+  expect_rejected("[model]\nfamily = \"binomial\"\ntrials = [10, 2.5]\n" + test + grid,
+                  "model.trials[1]", 3);
+  expect_rejected("[model]\nfamily = \"binomial\"\ntrials = [1, 1, 1, 1, 1, 1, 1, 1, 1]\n" + test +
+                      "[grid]\nthetas = [[0, 0, 0, 0, 0, 0, 0, 0, 0]]\n",
+                  "model.trials", 3);
+  expect_rejected("[model]\nfamily = \"binomial\"\n\n" + test + grid, "model.trials", 1);
+  // dim other than the arms, a Gaussian test, a non-finite θ.
+  expect_rejected(
+      "[model]\nfamily = \"binomial\"\ntrials = [10, 20]\ndim = 1\n[test]\n"
+      "kind = \"count\"\ncritical = 3\n[grid]\nthetas = [[0.0]]\n",
+      "model.dim", 4);
+  expect_rejected(
+      "[model]\nfamily = \"binomial\"\ntrials = [10, 20]\n[test]\n"
+      "kind = \"max\"\ncritical = 3\n" +
+          grid,
+      "test.kind", 5);
+  expect_rejected("[model]\nfamily = \"binomial\"\ntrials = [10, 20]\n" + test +
+                      "[grid]\nthetas = [[0.0, inf]]\n",
+                  "grid.thetas[0][1]", 8);
+}
+
 TEST(RatesCommand, GridOfTheWrongLength) {
   const std::string head =
       "[model]\ndim = 1\n[test]\nkind = \"one_sided\"\ncritical = 1.0\n[grid]\n";

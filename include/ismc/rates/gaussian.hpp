@@ -15,7 +15,8 @@
 namespace ismc {
 
 /// The shipped tests: the five of the Gaussian location family (the spec's table), and
-/// the t-test of `normal_unknown_variance` (rates/t_test.hpp).
+/// the t-test of `normal_unknown_variance` (rates/t_test.hpp) and the count test of
+/// `binomial` (rates/binomial.hpp).
 enum class test_kind {
   one_sided,  ///< reject when x_0 > c
   two_sided,  ///< reject when |x_0| > c
@@ -23,6 +24,7 @@ enum class test_kind {
   max,        ///< reject when max_i x_i > c (Bonferroni)
   norm,       ///< reject when ‖x‖² > c
   t,          ///< the one-sample t-test (family normal_unknown_variance): reject when t > c
+  count,      ///< binomial arms: reject when y_0 > c (family binomial)
 };
 
 /// The study-file spelling of a test kind (`one_sided`, …).
@@ -78,7 +80,8 @@ ISMC_HD inline bool rejects(test_kind kind, double critical, const double* x, in
       for (int n = 0; n < dim; ++n) squared += x[n] * x[n];
       return squared > critical;
     }
-    case test_kind::t:  // not a Gaussian test: make_gaussian_location_test refuses it
+    case test_kind::t:  // not Gaussian tests: make_gaussian_location_test refuses them
+    case test_kind::count:
       return false;
   }
   return false;
@@ -107,7 +110,8 @@ ISMC_HD inline double statistic(test_kind kind, const double* x, int dim) {
       for (int n = 0; n < dim; ++n) squared += x[n] * x[n];
       return squared;
     }
-    case test_kind::t:  // not a Gaussian test: make_gaussian_location_test refuses it
+    case test_kind::t:  // not Gaussian tests: make_gaussian_location_test refuses them
+    case test_kind::count:
       return 0.0;
   }
   return 0.0;

@@ -16,11 +16,14 @@ namespace ismc {
 
 /// `[model]`: the parametric family.
 struct model_spec {
-  /// "gaussian" (X ~ N(θ, I_dim)) or "normal_unknown_variance" (n observations of
-  /// N(μ, σ²), θ = (μ, σ); rates/t_test.hpp).
+  /// "gaussian" (X ~ N(θ, I_dim)), "normal_unknown_variance" (n observations of
+  /// N(μ, σ²), θ = (μ, σ); rates/t_test.hpp) or "binomial" (arms y_i ~ Binomial(n_i, p_i),
+  /// θ_i = logit p_i; rates/binomial.hpp).
   std::string family = "gaussian";
   std::size_t dim = 1;             ///< dimension of θ (2 for normal_unknown_variance)
   std::uint64_t observations = 0;  ///< normal_unknown_variance: n ≥ 2; unused otherwise
+  /// binomial: trials n_i per arm, 1 ≤ n_i ≤ 10⁶, 1 to 8 arms (dim is their number).
+  std::vector<std::uint64_t> trials;
 };
 
 /// `[test]`: the test and its critical value.
