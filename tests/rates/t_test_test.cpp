@@ -186,6 +186,43 @@ TEST(TTest, ImportanceMatchesTheNoncentralTWithin4SE) {
   }
 }
 
+TEST(TTest, PlainStandardErrorsAreCalibratedOverSeeds) {
+  // 200 independent seeds at the null of t_9 beyond 2.821 (f = 0.01), 40000 simulations
+  // each: about 400 rejections per seed, so the estimated SE's bias of z (about
+  // −0.5/√400 = −0.025) is well inside the bounds. The mean of z uses the exact SE
+  // √(f(1 − f)/N): |mean| ≤ 3/√200; the sd of z the estimated SE: |sd − 1| ≤ 3/√400.
+  const std::uint32_t n = 10;
+  const double critical = 2.821;
+  const rates_study study = t_study(n, critical);
+  const auto model = make_model(study.model, study.test);
+  const double exact = noncentral_t_tail(n, 0.0, 1.0, critical);
+  const std::vector<double> targets = {0.0, 1.0};
+  plain_spec plain;
+  plain.sims = 40000;
+  const double exact_se = std::sqrt(exact * (1.0 - exact) / plain.sims);
+  const auto backend = make_cpu_backend();
+  const int seeds = 200;
+  double sum_z = 0.0, sum_estimated = 0.0, sum_estimated_squares = 0.0;
+  for (int seed = 0; seed < seeds; ++seed) {
+    run_spec run;
+    run.seed = 1000 + static_cast<std::uint64_t>(seed);
+    const rate_row row = estimate_plain(*model, targets, run, plain, *backend).rows[0];
+    ASSERT_GT(row.std_error, 0.0);
+    sum_z += (row.estimate - exact) / exact_se;
+    const double z = (row.estimate - exact) / row.std_error;
+    sum_estimated += z;
+    sum_estimated_squares += z * z;
+  }
+  const double mean_z = sum_z / seeds;
+  const double mean_estimated = sum_estimated / seeds;
+  const double sd_z =
+      std::sqrt((sum_estimated_squares - seeds * mean_estimated * mean_estimated) / (seeds - 1));
+  EXPECT_LE(std::fabs(mean_z), 3.0 / std::sqrt(200.0)) << "mean z " << mean_z;
+  EXPECT_LE(std::fabs(sd_z - 1.0), 3.0 / std::sqrt(400.0)) << "sd z " << sd_z;
+  RecordProperty("mean_z", std::to_string(mean_z));
+  RecordProperty("sd_z", std::to_string(sd_z));
+}
+
 TEST(TTest, StudyRefusesBadInputNamingTheField) {
   const auto message = [](const rates_study& study) {
     try {
