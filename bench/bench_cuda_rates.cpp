@@ -78,11 +78,13 @@
 
 #include "bench_support.hpp"
 #include "ismc/rates/backend.hpp"
+#include "ismc/rates/binomial.hpp"
 #include "ismc/core/devices.hpp"
 #include "ismc/rates/gaussian.hpp"
 #include "ismc/rates/mixture.hpp"
 #include "ismc/rates/rates.hpp"
 #include "ismc/rates/study.hpp"
+#include "ismc/rates/t_test.hpp"
 
 #if defined(ISMC_HAVE_CUDA)
 #include <cuda_runtime.h>
@@ -261,6 +263,57 @@ void BM_CudaPlainOneSided(benchmark::State& state) {
       peak.sm_clocks_per_second() /
       std::max({int_ops_per_sim / peak.int32_lanes, fp64_ops_per_sim / peak.fp64_lanes,
                 issued_ops_per_sim / issue_lanes_per_clock_per_sm});
+}
+
+// Plain Monte Carlo of the families beyond the z-test on the device (rates/t_test.hpp,
+// rates/binomial.hpp; their arithmetic floor per simulation is stated in
+// bench/bench_families.cpp, the CPU side): `family` 0 the t-test with n = 10, 1 two binomial
+// arms of 50 (inversion), 2 two arms of 1000 (BTRD); 11 targets as bench_families.
+void BM_CudaPlainFamily(benchmark::State& state) {
+  const auto family_index = state.range(0);
+  const auto sims = static_cast<std::uint64_t>(state.range(1));
+  std::unique_ptr<ismc::backend> cuda;
+  device_peak peak;
+  if (!prepare(state, cuda, peak)) return;
+  std::unique_ptr<ismc::model> model;
+  std::vector<double> targets;
+  if (family_index == 0) {
+    ismc::normal_t_test family;
+    family.observations = 10;
+    family.critical = 2.5;
+    model = std::make_unique<ismc::family_model<ismc::normal_t_test>>(family);
+    for (int j = 0; j <= 10; ++j) targets.insert(targets.end(), {0.1 * j, 1.0});
+  } else {
+    ismc::binomial_count_test family;
+    family.arms = 2;
+    family.trials[0] = family.trials[1] = family_index == 1 ? 50u : 1000u;
+    family.critical = 0.3 * family.trials[0];
+    model = std::make_unique<ismc::family_model<ismc::binomial_count_test>>(family);
+    for (int j = 0; j <= 10; ++j) {
+      const double p = 0.1 + 0.04 * j;
+      targets.insert(targets.end(), {std::log(p / (1.0 - p)), std::log(0.3 / 0.7)});
+    }
+  }
+  const std::size_t n_targets = targets.size() / model->dim();
+  const ismc::run_spec run;
+  std::vector<std::uint64_t> counts(n_targets);
+  event_timer timer;
+  if (!timer.ok()) {
+    state.SkipWithError("cudaEventCreate failed");
+    return;
+  }
+  for (auto _ : state) {
+    timer.start();
+    cuda->count_rejections(*model, targets.data(), n_targets, sims, run.seed,
+                           run.common_random_numbers, counts.data(), {});
+    state.SetIterationTime(timer.stop());
+    benchmark::DoNotOptimize(counts.data());
+  }
+  const double total_sims = static_cast<double>(state.iterations()) *
+                            static_cast<double>(n_targets) * static_cast<double>(sims);
+  state.counters["sims_per_second"] = benchmark::Counter(total_sims, benchmark::Counter::kIsRate);
+  state.SetItemsProcessed(static_cast<std::int64_t>(total_sims));
+  state.SetLabel(model->name());
 }
 
 // ---------------------------------------------------------------------------------------
@@ -478,6 +531,16 @@ void register_cuda_benchmarks() {
       ->Args({11, 1000000000})   // the seed's targets, 1.1e10 simulations a call
       ->Args({100000, 10000})    // 1e5 targets, 1e9 simulations a call
       ->Args({100000, 1000000})  // 1e5 targets, 1e11 simulations a call
+      ->Unit(benchmark::kMillisecond)
+      ->UseManualTime();
+  benchmark::RegisterBenchmark("BM_CudaPlainFamily", BM_CudaPlainFamily)
+      ->ArgNames({"family", "sims"})
+      ->Args({0, 1000000})  // smoke sizes
+      ->Args({1, 1000000})
+      ->Args({2, 1000000})
+      ->Args({0, 100000000})
+      ->Args({1, 100000000})
+      ->Args({2, 100000000})
       ->Unit(benchmark::kMillisecond)
       ->UseManualTime();
   benchmark::RegisterBenchmark("BM_CudaMixtureAccumulate", BM_CudaMixtureAccumulate)
