@@ -20,6 +20,7 @@
 
 // rates
 #include "ismc/rates/backend.hpp"
+#include "ismc/rates/binomial_exact.hpp"
 #include "ismc/rates/gaussian.hpp"
 #include "ismc/rates/intervals.hpp"
 #include "ismc/rates/kmeans.hpp"
