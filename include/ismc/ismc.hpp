@@ -21,6 +21,7 @@
 // rates
 #include "ismc/rates/backend.hpp"
 #include "ismc/rates/binomial.hpp"
+#include "ismc/rates/binomial_exact.hpp"
 #include "ismc/rates/family.hpp"
 #include "ismc/rates/gaussian.hpp"
 #include "ismc/rates/intervals.hpp"

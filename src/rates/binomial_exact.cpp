@@ -1,0 +1,192 @@
+// Exact rates of the binomial-arms tests (include/ismc/rates/binomial_exact.hpp).
+#include "ismc/rates/binomial_exact.hpp"
+
+#include <algorithm>
+#include <boost/math/distributions/binomial.hpp>
+#include <boost/math/special_functions/beta.hpp>
+#include <cmath>
+#include <string>
+
+#include "ismc/core/error.hpp"
+
+namespace ismc {
+namespace {
+
+void check_counts(std::uint32_t y0, std::uint32_t n0, std::uint32_t yi, std::uint32_t ni) {
+  if (n0 == 0) throw usage_error(bad_value("n0", n0, "at least 1 trial"));
+  if (ni == 0) throw usage_error(bad_value("ni", ni, "at least 1 trial"));
+  if (y0 > n0) throw usage_error(bad_value("y0", y0, "a count in 0 … n0 = " + std::to_string(n0)));
+  if (yi > ni) throw usage_error(bad_value("yi", yi, "a count in 0 … ni = " + std::to_string(ni)));
+}
+
+void check_probability(const std::string& field, double p) {
+  if (!(p >= 0.0 && p <= 1.0)) throw usage_error(bad_value(field, p, "a probability in [0, 1]"));
+}
+
+void check_trials(const std::string& field, std::uint32_t n) {
+  if (n < 1 || n > max_binomial_trials) {
+    throw usage_error(bad_value(field, n, "trials in 1 … 1000000"));
+  }
+}
+
+void check_critical(binomial_statistic statistic, double critical) {
+  if (!std::isfinite(critical)) {
+    throw usage_error(bad_value("critical", critical, "a finite number"));
+  }
+  if (statistic == binomial_statistic::posterior && !(critical > 0.0 && critical < 1.0)) {
+    throw usage_error(
+        bad_value("critical", critical, "a posterior probability in (0, 1) for `posterior`"));
+  }
+}
+
+// P(Z ≤ m) for Z ~ BetaBinomial(N, a, b) (a, b ≥ 1 integers, m ≤ N): the terms k = m, m − 1,
+// …, 0 by the ratio pmf(k − 1)/pmf(k) = k(N − k + b) / ((N − k + 1)(k − 1 + a)), relative to
+// pmf(m), whose logarithm comes from lgamma in long double; rescaled far from overflow.
+long double beta_binomial_cdf(long double m, long double N, long double a, long double b) {
+  const long double log_top = std::lgamma(N + 1) - std::lgamma(m + 1) - std::lgamma(N - m + 1) +
+                              std::lgamma(m + a) + std::lgamma(N - m + b) - std::lgamma(N + a + b) -
+                              std::lgamma(a) - std::lgamma(b) + std::lgamma(a + b);
+  constexpr long double rescale = 1e-4000L;
+  constexpr long double log_rescale = -4000.0L * 2.302585092994045684017991454684364208L;
+  long double term = 1.0L, sum = 1.0L, log_offset = 0.0L;
+  for (long double k = m; k >= 1.0L; k -= 1.0L) {
+    term *= k * (N - k + b) / ((N - k + 1.0L) * (k - 1.0L + a));
+    sum += term;
+    if (sum > 1e4000L) {
+      term *= rescale;
+      sum *= rescale;
+      log_offset -= log_rescale;
+    }
+  }
+  return std::exp(log_top + std::log(sum) + log_offset);
+}
+
+double binomial_pmf(std::uint32_t k, std::uint32_t n, double p) {
+  if (p == 0.0) return k == 0 ? 1.0 : 0.0;
+  if (p == 1.0) return k == n ? 1.0 : 0.0;
+  return boost::math::pdf(boost::math::binomial_distribution<double>(n, p), k);
+}
+
+}  // namespace
+
+double binomial_upper_tail(std::uint32_t k, std::uint32_t n, double p) {
+  check_probability("p", p);
+  if (k == 0) return 1.0;
+  if (k > n) return 0.0;
+  if (p == 0.0) return 0.0;
+  if (p == 1.0) return 1.0;
+  return boost::math::ibeta(static_cast<double>(k), static_cast<double>(n - k + 1), p);
+}
+
+double difference_z(std::uint32_t y0, std::uint32_t n0, std::uint32_t yi, std::uint32_t ni) {
+  check_counts(y0, n0, yi, ni);
+  const double successes = static_cast<double>(y0) + yi;
+  const double total = static_cast<double>(n0) + ni;
+  if (successes == 0.0 || successes == total) return 0.0;
+  const double pooled = successes / total;
+  const double se = std::sqrt(pooled * (1.0 - pooled) * (1.0 / ni + 1.0 / n0));
+  return (static_cast<double>(yi) / ni - static_cast<double>(y0) / n0) / se;
+}
+
+double posterior_superiority(std::uint32_t y0, std::uint32_t n0, std::uint32_t yi,
+                             std::uint32_t ni) {
+  check_counts(y0, n0, yi, ni);
+  // X ~ Beta(a1, b1) (arm i), Y ~ Beta(a0, b0) (control).
+  const long double a0 = y0 + 1.0L, b0 = n0 - y0 + 1.0L;
+  const long double a1 = yi + 1.0L, b1 = ni - yi + 1.0L;
+  const long double shortest = std::min(std::min(a0, b0), std::min(a1, b1));
+  long double value;
+  if (a1 == shortest) {  // P(X > Y) = P(Z ≤ a1 − 1), Z ~ BB(a1 + b1 − 1, a0, b0)
+    value = beta_binomial_cdf(a1 - 1, a1 + b1 - 1, a0, b0);
+  } else if (b0 == shortest) {  // = P(1 − Y > 1 − X), 1 − Y ~ Beta(b0, a0)
+    value = beta_binomial_cdf(b0 - 1, b0 + a0 - 1, b1, a1);
+  } else if (a0 == shortest) {  // = 1 − P(Y > X)
+    value = 1.0L - beta_binomial_cdf(a0 - 1, a0 + b0 - 1, a1, b1);
+  } else {  // = 1 − P(1 − X > 1 − Y)
+    value = 1.0L - beta_binomial_cdf(b1 - 1, b1 + a1 - 1, b0, a0);
+  }
+  return static_cast<double>(std::clamp(value, 0.0L, 1.0L));
+}
+
+double arm_statistic(binomial_statistic statistic, std::uint32_t y0, std::uint32_t n0,
+                     std::uint32_t yi, std::uint32_t ni) {
+  switch (statistic) {
+    case binomial_statistic::difference:
+      return difference_z(y0, n0, yi, ni);
+    case binomial_statistic::posterior:
+      return posterior_superiority(y0, n0, yi, ni);
+    case binomial_statistic::count:
+      break;
+  }
+  throw usage_error(bad_value("statistic", "count", "`difference` or `posterior` (per arm)"));
+}
+
+std::vector<std::uint32_t> arm_thresholds(binomial_statistic statistic, double critical,
+                                          std::uint32_t n0, std::uint32_t ni) {
+  if (statistic == binomial_statistic::count) {
+    throw usage_error(bad_value("statistic", "count", "`difference` or `posterior` (per arm)"));
+  }
+  check_critical(statistic, critical);
+  check_trials("n0", n0);
+  check_trials("ni", ni);
+  std::vector<std::uint32_t> table(static_cast<std::size_t>(n0) + 1);
+  // s_i is nondecreasing in y_i and nonincreasing in y_0, so the threshold is nondecreasing
+  // in y_0: each search starts at the previous entry.
+  std::uint32_t low = 0;
+  for (std::uint32_t y0 = 0; y0 <= n0; ++y0) {
+    std::uint32_t high = ni + 1;  // the answer lies in [low, high]; high = ni + 1: none
+    while (low < high) {
+      const std::uint32_t middle = low + (high - low) / 2;
+      if (arm_statistic(statistic, y0, n0, middle, ni) > critical) {
+        high = middle;
+      } else {
+        low = middle + 1;
+      }
+    }
+    table[y0] = low;
+  }
+  return table;
+}
+
+double binomial_exact_rate(binomial_statistic statistic, double critical,
+                           const std::vector<std::uint32_t>& trials, const std::vector<double>& p) {
+  const std::size_t arms = trials.size();
+  const std::size_t fewest = statistic == binomial_statistic::count ? 1 : 2;
+  if (arms < fewest || arms > max_binomial_arms) {
+    throw usage_error(bad_value("trials", arms,
+                                fewest == 1 ? "1 … 8 arms" : "2 … 8 arms for a two-arm statistic"));
+  }
+  if (p.size() != arms) {
+    throw usage_error(
+        bad_value("p", p.size(), "one probability per arm (" + std::to_string(arms) + ")"));
+  }
+  for (std::size_t i = 0; i < arms; ++i) {
+    check_trials("trials[" + std::to_string(i) + "]", trials[i]);
+    check_probability("p[" + std::to_string(i) + "]", p[i]);
+  }
+  check_critical(statistic, critical);
+
+  if (statistic == binomial_statistic::count) {
+    if (critical < 0.0) return 1.0;
+    const double first_rejected = std::floor(critical) + 1.0;
+    if (first_rejected > trials[0]) return 0.0;
+    return binomial_upper_tail(static_cast<std::uint32_t>(first_rejected), trials[0], p[0]);
+  }
+  std::vector<std::vector<std::uint32_t>> tables;
+  for (std::size_t i = 1; i < arms; ++i) {
+    tables.push_back(arm_thresholds(statistic, critical, trials[0], trials[i]));
+  }
+  double rate = 0.0;
+  for (std::uint32_t y0 = 0; y0 <= trials[0]; ++y0) {
+    const double weight = binomial_pmf(y0, trials[0], p[0]);
+    if (weight == 0.0) continue;
+    double log_none = 0.0;  // log Π P(Y_i < t_i(y0))
+    for (std::size_t i = 1; i < arms; ++i) {
+      log_none += std::log1p(-binomial_upper_tail(tables[i - 1][y0], trials[i], p[i]));
+    }
+    rate += weight * -std::expm1(log_none);
+  }
+  return std::min(rate, 1.0);
+}
+
+}  // namespace ismc
