@@ -80,8 +80,8 @@ class study_reader : public toml_reader {
   }
 
   void read_test(const toml::table& root, test_spec& test) {
-    const std::vector<std::string> kinds = {"one_sided", "two_sided", "sum",  "max",
-                                            "norm",      "t",         "count"};
+    const std::vector<std::string> kinds = {
+        "one_sided", "two_sided", "sum", "max", "norm", "t", "count", "difference", "posterior"};
     read_section(root, "test",
                  {{"kind",
                    [&](const toml::node& node, const std::string& field) {

@@ -33,13 +33,18 @@ std::string to_string(test_kind kind) {
       return "t";
     case test_kind::count:
       return "count";
+    case test_kind::difference:
+      return "difference";
+    case test_kind::posterior:
+      return "posterior";
   }
   return "unknown";
 }
 
 std::optional<test_kind> parse_test_kind(const std::string& name) {
-  for (test_kind kind : {test_kind::one_sided, test_kind::two_sided, test_kind::sum, test_kind::max,
-                         test_kind::norm, test_kind::t, test_kind::count}) {
+  for (test_kind kind :
+       {test_kind::one_sided, test_kind::two_sided, test_kind::sum, test_kind::max, test_kind::norm,
+        test_kind::t, test_kind::count, test_kind::difference, test_kind::posterior}) {
     if (to_string(kind) == name) return kind;
   }
   return std::nullopt;
@@ -80,7 +85,8 @@ gaussian_location_test make_gaussian_location_test(std::size_t dim, test_kind ki
     throw usage_error(bad_value("gaussian family: dim", dim,
                                 "an integer in [1, " + std::to_string(max_dim) + "]"));
   }
-  if (kind == test_kind::t || kind == test_kind::count) {
+  if (kind == test_kind::t || kind == test_kind::count || kind == test_kind::difference ||
+      kind == test_kind::posterior) {
     throw usage_error(bad_value("gaussian test: kind", to_string(kind),
                                 "one_sided, two_sided, sum, max or norm"));
   }
@@ -132,6 +138,8 @@ std::optional<double> gaussian_location_test::exact_rate(const double* theta) co
     }
     case test_kind::t:
     case test_kind::count:
+    case test_kind::difference:
+    case test_kind::posterior:
       return std::nullopt;
   }
   return std::nullopt;

@@ -65,11 +65,22 @@ void validate_model(const model_spec& model, const test_spec& test) {
       fail("model.dim",
            got_expected(model.dim, std::to_string(arms) + " (the number of arms in model.trials)"));
     }
-    if (test.kind != test_kind::count) {
-      fail("test.kind",
-           "got \"" + to_string(test.kind) + "\", expected \"count\" for family \"binomial\"");
+    if (test.kind != test_kind::count && test.kind != test_kind::difference &&
+        test.kind != test_kind::posterior) {
+      fail("test.kind", "got \"" + to_string(test.kind) +
+                            "\", expected count, difference or posterior for family \"binomial\"");
+    }
+    if (test.kind != test_kind::count && arms < 2) {
+      fail("test.kind", "got \"" + to_string(test.kind) +
+                            "\" with 1 arm, expected at least 2 arms in model.trials (arm 0 "
+                            "is the control)");
     }
     check_finite("test.critical", test.critical);
+    if (test.kind == test_kind::posterior && !(test.critical > 0.0 && test.critical < 1.0)) {
+      fail("test.critical", got_expected(test.critical,
+                                         "a probability strictly between 0 and 1 for the "
+                                         "posterior test"));
+    }
     return;
   }
   if (model.family == "normal_unknown_variance") {
@@ -100,11 +111,12 @@ void validate_model(const model_spec& model, const test_spec& test) {
     fail("model.dim",
          got_expected(model.dim, "an integer in [1, " + std::to_string(max_dim) + "]"));
   }
-  if (test.kind == test_kind::t || test.kind == test_kind::count) {
+  if (test.kind == test_kind::t || test.kind == test_kind::count ||
+      test.kind == test_kind::difference || test.kind == test_kind::posterior) {
     fail("test.kind", "got \"" + to_string(test.kind) +
                           "\", expected one_sided, two_sided, sum, max or norm for family "
-                          "\"gaussian\" (t is family \"normal_unknown_variance\", count "
-                          "\"binomial\")");
+                          "\"gaussian\" (t is family \"normal_unknown_variance\"; count, "
+                          "difference and posterior \"binomial\")");
   }
   check_finite("test.critical", test.critical);
 }
@@ -278,6 +290,13 @@ void validate(const rates_study& study) {
 
 std::unique_ptr<model> make_model(const model_spec& model, const test_spec& test) {
   validate_model(model, test);
+  if (model.family == "binomial" && test.kind != test_kind::count) {
+    const std::vector<std::uint32_t> trials(model.trials.begin(), model.trials.end());
+    return std::make_unique<family_model<binomial_pairwise_test>>(make_binomial_pairwise_test(
+        test.kind == test_kind::posterior ? binomial_statistic::posterior
+                                          : binomial_statistic::difference,
+        trials, test.critical));
+  }
   if (model.family == "binomial") {
     binomial_count_test family;
     family.arms = static_cast<int>(model.trials.size());

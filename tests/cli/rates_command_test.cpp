@@ -151,6 +151,16 @@ TEST(RatesCommand, BinomialBadInput) {
   expect_rejected("[model]\nfamily = \"binomial\"\ntrials = [10, 20]\n" + test +
                       "[grid]\nthetas = [[0.0, inf]]\n",
                   "grid.thetas[0][1]", 8);
+  // The two-arm tests with one arm; a posterior critical outside (0, 1).
+  expect_rejected(
+      "[model]\nfamily = \"binomial\"\ntrials = [10]\n[test]\n"
+      "kind = \"difference\"\ncritical = 1.96\n[grid]\nthetas = [[0.0]]\n",
+      "test.kind", 5);
+  expect_rejected(
+      "[model]\nfamily = \"binomial\"\ntrials = [10, 10]\n[test]\n"
+      "kind = \"posterior\"\ncritical = 1.0\n" +
+          grid,
+      "test.critical", 6);
 }
 
 TEST(RatesCommand, GridOfTheWrongLength) {

@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <boost/math/distributions/binomial.hpp>
+#include <algorithm>
 #include <cmath>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -192,6 +194,123 @@ TEST(Binomial, PlainStandardErrorsAreCalibratedOverSeeds) {
   RecordProperty("sd_z", std::to_string(sd_z));
 }
 
+TEST(Binomial, CountExactRateIsTheBinomialTail) {
+  const rates_study study = count_study({50, 30}, 15.0);
+  const auto model = make_model(study.model, study.test);
+  for (double p : {0.01, 0.2, 0.3, 0.6, 0.99}) {
+    const double theta[] = {logit(p), 0.0};
+    const double tail = count_tail(50, p, 15.0);
+    EXPECT_NEAR(*model->exact_rate(theta), tail, 1e-12 * tail + 1e-300) << "p " << p;
+  }
+}
+
+rates_study pairwise_study(test_kind kind, const std::vector<std::uint64_t>& trials,
+                           double critical) {
+  rates_study study = count_study(trials, critical);
+  study.test.kind = kind;
+  return study;
+}
+
+TEST(Binomial, PairwiseDecisionsAreTheStatisticAboveTheCritical) {
+  // The threshold tables decide exactly as s(y) > critical, for every sample drawn.
+  for (const auto& [kind, critical] :
+       {std::pair{test_kind::difference, 1.96}, std::pair{test_kind::posterior, 0.975}}) {
+    const rates_study study = pairwise_study(kind, {20, 15, 25}, critical);
+    const auto model = make_model(study.model, study.test);
+    EXPECT_FALSE(model->has_device_form());  // host only: the tables are not uploaded
+    const double theta[] = {logit(0.3), logit(0.45), logit(0.5)};
+    const random_stream s{12, 0};
+    double y[3];
+    int rejected = 0;
+    for (std::uint64_t sim = 0; sim < 5000; ++sim) {
+      model->simulate(theta, s, sim, y);
+      const auto y0 = static_cast<std::uint32_t>(y[0]);
+      double largest = -1e300;
+      for (int i = 1; i < 3; ++i) {
+        largest = std::max(
+            largest, arm_statistic(kind == test_kind::posterior ? binomial_statistic::posterior
+                                                                : binomial_statistic::difference,
+                                   y0, 20, static_cast<std::uint32_t>(y[i]), i == 1 ? 15u : 25u));
+      }
+      ASSERT_EQ(model->reject(y), largest > critical) << to_string(kind) << " sim " << sim;
+      rejected += model->reject(y) ? 1 : 0;
+    }
+    EXPECT_GT(rejected, 100) << to_string(kind);
+  }
+}
+
+TEST(Binomial, PlainPairwiseMatchesTheExactRateWithin4SE) {
+  // difference and posterior at d = 2 and 3, small n; 200000 simulations per target.
+  struct pairwise_case {
+    test_kind kind;
+    std::vector<std::uint64_t> trials;
+    double critical;
+  };
+  const std::vector<pairwise_case> cases = {
+      {test_kind::difference, {20, 20}, 1.96},
+      {test_kind::difference, {15, 10, 12}, 1.96},
+      {test_kind::posterior, {20, 20}, 0.975},
+      {test_kind::posterior, {15, 10, 12}, 0.975},
+  };
+  const auto backend = make_cpu_backend();
+  for (const pairwise_case& c : cases) {
+    const rates_study study = pairwise_study(c.kind, c.trials, c.critical);
+    const auto model = make_model(study.model, study.test);
+    std::vector<double> targets;
+    for (double p_other : {0.3, 0.5, 0.7}) {
+      targets.push_back(logit(0.3));
+      for (std::size_t i = 1; i < c.trials.size(); ++i) targets.push_back(logit(p_other));
+    }
+    run_spec run;
+    run.seed = 31;
+    plain_spec plain;
+    plain.sims = 200000;
+    const rates_result result = estimate_plain(*model, targets, run, plain, *backend);
+    for (const rate_row& row : result.rows) {
+      ASSERT_TRUE(row.exact.has_value());
+      const double exact = *row.exact;
+      ASSERT_GE(exact, 1e-3);
+      const double se = std::sqrt(exact * (1.0 - exact) / plain.sims);
+      EXPECT_NEAR(row.estimate, exact, 4.0 * se)
+          << to_string(c.kind) << " d " << c.trials.size() << " p_1 " << logistic(row.theta[1]);
+    }
+  }
+}
+
+TEST(Binomial, ImportancePairwiseMatchesTheExactRateWithin4SE) {
+  // Far tails of the difference and posterior tests at d = 2 (rates printed on failure).
+  struct pairwise_case {
+    test_kind kind;
+    std::vector<std::uint64_t> trials;
+    double critical;
+  };
+  const std::vector<pairwise_case> cases = {
+      {test_kind::difference, {40, 40}, 4.2},
+      {test_kind::posterior, {40, 40}, 0.99999},
+  };
+  const auto backend = make_cpu_backend();
+  for (const pairwise_case& c : cases) {
+    const rates_study study = pairwise_study(c.kind, c.trials, c.critical);
+    const auto model = make_model(study.model, study.test);
+    const std::vector<double> targets = {logit(0.3), logit(0.3), logit(0.3),
+                                         logit(0.4), logit(0.4), logit(0.3)};
+    run_spec run;
+    run.seed = 8;
+    importance_spec spec;
+    spec.pilot_sims = 200000;
+    spec.sims_per_proposal = 100000;
+    const rates_result result = estimate_importance(*model, targets, run, spec, *backend);
+    for (const rate_row& row : result.rows) {
+      ASSERT_TRUE(row.exact.has_value());
+      const double exact = *row.exact;
+      EXPECT_GT(row.std_error, 0.0);
+      EXPECT_NEAR(row.estimate, exact, 4.0 * row.std_error)
+          << to_string(c.kind) << " p " << logistic(row.theta[0]) << ", " << logistic(row.theta[1])
+          << " exact " << exact << " relative SE " << row.std_error / exact;
+    }
+  }
+}
+
 TEST(Binomial, StudyRefusesBadInputNamingTheField) {
   const auto message = [](const rates_study& study) {
     try {
@@ -224,12 +343,21 @@ TEST(Binomial, StudyRefusesBadInputNamingTheField) {
   study = count_study({10, 20}, 3.0);
   study.test.kind = test_kind::one_sided;
   study.grid.thetas = {{0.0, 0.0}};
-  expect_message(study, "test.kind", "expected \"count\"");
+  expect_message(study, "test.kind", "expected count, difference or posterior");
   study.test.kind = test_kind::count;
   study.grid.thetas = {{0.0, std::nan("")}};
   expect_message(study, "grid.thetas[0]", "expected a finite number");
   study.grid.thetas = {{0.0, 1.0}};
   EXPECT_EQ(message(study), "no error");
+  // The two-arm tests need two arms; the posterior's critical is a probability.
+  study = pairwise_study(test_kind::difference, {10}, 1.96);
+  study.grid.thetas = {{0.0}};
+  expect_message(study, "test.kind", "got \"difference\" with 1 arm, expected at least 2");
+  study = pairwise_study(test_kind::posterior, {10, 10}, 1.5);
+  study.grid.thetas = {{0.0, 0.0}};
+  expect_message(study, "test.critical", "got 1.5, expected a probability strictly between");
+  study.test.critical = 0.0;
+  expect_message(study, "test.critical", "got 0, expected");
 }
 
 }  // namespace

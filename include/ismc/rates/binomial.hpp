@@ -7,11 +7,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "ismc/core/config.hpp"
 #include "ismc/core/rng.hpp"
 #include "ismc/core/variates.hpp"
+#include "ismc/rates/binomial_exact.hpp"
 #include "ismc/rates/family.hpp"
 
 namespace ismc {
@@ -103,10 +106,8 @@ struct binomial_count_test {
   }
   /// `binomial/count`.
   std::string name() const { return "binomial/count"; }
-  /// The exact rate P(Y_0 > critical), the binomial tail, comes with `binomial_upper_tail`
-  /// (issue 16, written on the `dist` branch); until that is merged this returns nullopt
-  /// and the tests compare with Boost's binomial directly.
-  std::optional<double> exact_rate(const double* /*theta*/) const { return std::nullopt; }
+  /// P(Y_0 > critical) by `binomial_exact_rate` (rates/binomial_exact.hpp), any n.
+  std::optional<double> exact_rate(const double* theta) const;
   /// θ_i = logit of the mean proportion clamped to [0.5/n_i, 1 − 0.5/n_i].
   void user_from_mean(const double* mean, double* theta) const {
     for (int i = 0; i < arms; ++i) {
@@ -120,5 +121,44 @@ struct binomial_count_test {
 /// The CUDA kernels are compiled for the binomial count test.
 template <>
 struct compiled_for_device<binomial_count_test> : std::true_type {};
+
+/// Binomial arms with a two-arm test against arm 0 (d ≥ 2): `difference` (s = max_{i ≥ 1}
+/// of the pooled z, `difference_z`) or `posterior` (s = max_{i ≥ 1} P(p_i > p_0 | y) under
+/// Beta(1, 1) priors, `posterior_superiority`; critical in (0, 1)), rates/binomial_exact.hpp.
+/// The samples, T, A, the ratio and the proposal map are the count test's. The decision
+/// reads the per-arm threshold tables t_i(y_0) (`arm_thresholds`, the exact rate's own
+/// search): arm i rejects when y_i ≥ t_i(y_0). Host only for now (the tables are not
+/// uploaded to a device): no device form, so a device backend runs it on the host and says
+/// so. Make it with `make_binomial_pairwise_test`.
+struct binomial_pairwise_test : binomial_count_test {
+  /// `difference` or `posterior`.
+  binomial_statistic statistic_kind = binomial_statistic::difference;
+  /// For arm i ≥ 1, entries (i − 1)(n_0 + 1) … (i − 1)(n_0 + 1) + n_0: t_i(y_0).
+  std::shared_ptr<const std::vector<std::uint32_t>> thresholds;
+
+  /// s(y) = max_{i ≥ 1} s_i(y_0, y_i) (`arm_statistic`), for reports; decisions use the
+  /// tables.
+  double statistic(const double* y) const;
+  /// Some arm i ≥ 1 has y_i ≥ t_i(y_0): exactly s(y) > critical (the tables' search).
+  bool rejects(const double* y) const {
+    const std::size_t row = static_cast<std::size_t>(y[0]);
+    const std::size_t stride = static_cast<std::size_t>(trials[0]) + 1;
+    for (int i = 1; i < arms; ++i) {
+      if (y[i] >= static_cast<double>((*thresholds)[(i - 1) * stride + row])) return true;
+    }
+    return false;
+  }
+  /// `binomial/difference` or `binomial/posterior`.
+  std::string name() const;
+  /// By `binomial_exact_rate`: conditioning on y_0.
+  std::optional<double> exact_rate(const double* theta) const;
+};
+
+/// The two-arm test `statistic_kind` (difference or posterior) on arms `trials` (2 to 8)
+/// with its threshold tables built; `usage_error` naming the value otherwise (a posterior
+/// critical outside (0, 1), one arm, trials outside [1, 10⁶]).
+binomial_pairwise_test make_binomial_pairwise_test(binomial_statistic statistic_kind,
+                                                   const std::vector<std::uint32_t>& trials,
+                                                   double critical);
 
 }  // namespace ismc

@@ -18,13 +18,15 @@ namespace ismc {
 /// the t-test of `normal_unknown_variance` (rates/t_test.hpp) and the count test of
 /// `binomial` (rates/binomial.hpp).
 enum class test_kind {
-  one_sided,  ///< reject when x_0 > c
-  two_sided,  ///< reject when |x_0| > c
-  sum,        ///< reject when Σ x_i / √d > c
-  max,        ///< reject when max_i x_i > c (Bonferroni)
-  norm,       ///< reject when ‖x‖² > c
-  t,          ///< the one-sample t-test (family normal_unknown_variance): reject when t > c
-  count,      ///< binomial arms: reject when y_0 > c (family binomial)
+  one_sided,   ///< reject when x_0 > c
+  two_sided,   ///< reject when |x_0| > c
+  sum,         ///< reject when Σ x_i / √d > c
+  max,         ///< reject when max_i x_i > c (Bonferroni)
+  norm,        ///< reject when ‖x‖² > c
+  t,           ///< the one-sample t-test (family normal_unknown_variance): reject when t > c
+  count,       ///< binomial arms: reject when y_0 > c (family binomial)
+  difference,  ///< binomial arms: the largest pooled z of arm i against arm 0 > c
+  posterior,   ///< binomial arms: the largest P(p_i > p_0 | y) > c, c in (0, 1)
 };
 
 /// The study-file spelling of a test kind (`one_sided`, …).
@@ -82,6 +84,8 @@ ISMC_HD inline bool rejects(test_kind kind, double critical, const double* x, in
     }
     case test_kind::t:  // not Gaussian tests: make_gaussian_location_test refuses them
     case test_kind::count:
+    case test_kind::difference:
+    case test_kind::posterior:
       return false;
   }
   return false;
@@ -112,6 +116,8 @@ ISMC_HD inline double statistic(test_kind kind, const double* x, int dim) {
     }
     case test_kind::t:  // not Gaussian tests: make_gaussian_location_test refuses them
     case test_kind::count:
+    case test_kind::difference:
+    case test_kind::posterior:
       return 0.0;
   }
   return 0.0;
