@@ -28,6 +28,7 @@
 #include "ismc/rates/model.hpp"
 #include "ismc/rates/rates.hpp"
 #include "ismc/rates/study.hpp"
+#include "ismc/rates/t_test_exact.hpp"
 
 // models
 #include "ismc/models/eight_schools.hpp"
