@@ -31,6 +31,7 @@
 #include "ismc/rates/rates.hpp"
 #include "ismc/rates/study.hpp"
 #include "ismc/rates/t_test.hpp"
+#include "ismc/rates/t_test_exact.hpp"
 
 // models
 #include "ismc/models/eight_schools.hpp"

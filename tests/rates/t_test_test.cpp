@@ -89,6 +89,15 @@ TEST(TTest, StatisticAndClusterPoint) {
   EXPECT_TRUE(model.has_device_form());  // the kernels are compiled for it
 }
 
+TEST(TTest, ExactRateIsTheNoncentralT) {
+  // The model's exact rate (dist's t_test_exact_rate) against the test's own Boost call.
+  const family_model<normal_t_test> model(t_family(12, 2.2));
+  for (const auto& theta : std::vector<std::vector<double>>{{0.0, 1.0}, {0.4, 0.7}, {-0.3, 2.0}}) {
+    const double reference = noncentral_t_tail(12, theta[0], theta[1], 2.2);
+    EXPECT_NEAR(*model.exact_rate(theta.data()), reference, 1e-9 * reference);
+  }
+}
+
 TEST(TTest, SampleMomentsAreExact) {
   // x̄ ~ N(μ, σ²/n), SS ~ σ² χ²_{n−1}: means and variances within 4 SE over 200000 draws.
   const std::uint32_t n = 6;
@@ -151,6 +160,8 @@ TEST(TTest, PlainMatchesTheNoncentralTWithin4SE) {
     const rates_result result = estimate_plain(*model, c.targets, run, plain, *backend);
     for (const rate_row& row : result.rows) {
       const double exact = noncentral_t_tail(c.n, row.theta[0], row.theta[1], c.critical);
+      ASSERT_TRUE(row.exact.has_value());
+      EXPECT_NEAR(*row.exact, exact, 1e-9 * exact);
       ASSERT_GE(exact, 9e-4);
       const double se = std::sqrt(exact * (1.0 - exact) / plain.sims);
       EXPECT_NEAR(row.estimate, exact, 4.0 * se)
@@ -179,6 +190,8 @@ TEST(TTest, ImportanceMatchesTheNoncentralTWithin4SE) {
   const rates_result result = estimate_importance(*model, targets, run, spec, *backend);
   for (const rate_row& row : result.rows) {
     const double exact = noncentral_t_tail(n, row.theta[0], row.theta[1], critical);
+    ASSERT_TRUE(row.exact.has_value());
+    EXPECT_NEAR(*row.exact, exact, 1e-9 * exact);
     EXPECT_GT(row.std_error, 0.0);
     EXPECT_NEAR(row.estimate, exact, 4.0 * row.std_error)
         << "mu " << row.theta[0] << " sigma " << row.theta[1] << " exact " << exact

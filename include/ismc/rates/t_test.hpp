@@ -13,6 +13,7 @@
 #include "ismc/core/rng.hpp"
 #include "ismc/core/variates.hpp"
 #include "ismc/rates/family.hpp"
+#include "ismc/rates/t_test_exact.hpp"
 
 namespace ismc {
 
@@ -92,11 +93,11 @@ struct normal_t_test {
   }
   /// `normal_unknown_variance/t`.
   std::string name() const { return "normal_unknown_variance/t"; }
-  /// The exact rate P(T_{n−1, √n μ/σ} > critical), the noncentral t tail, comes with
-  /// `t_test_exact_rate` (issue 16, written on the `dist` branch); until that is merged this
-  /// returns nullopt (the CSV's exact cell stays empty) and tests compare with Boost's
-  /// noncentral t directly.
-  std::optional<double> exact_rate(const double* /*theta*/) const { return std::nullopt; }
+  /// P(T_{n−1, √n μ/σ} > critical), the noncentral t tail, by `t_test_exact_rate`
+  /// (rates/t_test_exact.hpp; host only).
+  std::optional<double> exact_rate(const double* theta) const {
+    return t_test_exact_rate(observations, theta[0], theta[1], critical);
+  }
   /// The mean parameters (E X, E X²) → (μ, σ) = (m_0, √(m_1 − m_0²)); a centre of averaged
   /// points has m_1 ≥ m_0² (Jensen); should rounding make m_1 − m_0² ≤ 0, σ is the
   /// smallest positive value √(1e-300 (1 + m_0²)).
