@@ -39,7 +39,8 @@
 /// (t the ensemble's step, W its walkers, S the samples per object, dim the number of
 /// normals a NUTS draw takes. A rates simulation reads the blocks its family states
 /// (rates/family.hpp): 0 .. dim/2 for the Gaussian tests, 0 .. 32 for the t-test (block 0
-/// the normal, 1 .. 32 the χ² variate's window, core/variates.hpp).)
+/// the normal, 1 .. 32 the χ² variate's window, core/variates.hpp), 32 i .. 32 i + 31 for
+/// binomial arm i (its binomial variate's window), so 0 .. 255 at most.)
 ///
 /// Limits within which the table holds (`max_targets`, `max_proposals`,
 /// `max_normals_per_draw`): targets ≤ 2^30, proposals ≤ 2^31, k-means restarts ≤ 2^32,
