@@ -10,6 +10,7 @@
 
 #include "rates/cpu_backend.hpp"
 #include "cuda_check.cuh"
+#include "device_family.cuh"
 #include "device_memory.cuh"
 #include "launch_limits.cuh"
 #include "ismc/core/error.hpp"
@@ -161,6 +162,7 @@ class cuda_backend final : public backend {
                        std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
                        std::uint64_t* counts, const run_hooks& hooks) {
     const std::size_t dim = static_cast<std::size_t>(family.parameter_size());
+    const device_family<Family> on_device(family);  // its tables uploaded, if any
     device_buffer<double> d_targets(n_targets * dim);
     device_buffer<unsigned long long> d_counts(n_targets);
     copy_to_device(d_targets.get(), targets, n_targets * dim);
@@ -180,7 +182,7 @@ class cuda_backend final : public backend {
                               end,
                               static_cast<std::uint32_t>(first),
                               d_counts.get()};
-        launch_count(family, at);
+        launch_count(on_device.family, at);
         ISMC_CUDA_CHECK(cudaGetLastError());
         ISMC_CUDA_CHECK(cudaDeviceSynchronize());
         hooks.advance((end - begin) * tile);

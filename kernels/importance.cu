@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "cuda_check.cuh"
+#include "device_family.cuh"
 #include "device_memory.cuh"
 #include "launch_limits.cuh"
 #include "ismc/rates/backend.hpp"
@@ -52,12 +53,13 @@ namespace ismc::detail {
 namespace {
 
 static_assert(
-    std::is_same_v<device_families,
-                   family_list<gaussian_location_test, normal_t_test, binomial_count_test>>,
+    std::is_same_v<device_families, family_list<gaussian_location_test, normal_t_test,
+                                                binomial_count_test, binomial_pairwise_test>>,
     "instantiate the kernels below for every family in device_families");
 static_assert(compiled_for_device<gaussian_location_test>::value);
 static_assert(compiled_for_device<normal_t_test>::value);
 static_assert(compiled_for_device<binomial_count_test>::value);
+static_assert(compiled_for_device<binomial_pairwise_test>::value);
 // Dynamic shared memory a block stages (centres, or a target's support), leaving room under
 // the 48 KiB default for CUB's reduction storage. Beyond it, kernels read global memory.
 constexpr std::size_t staged_budget_bytes = 40 * 1024;
@@ -146,6 +148,7 @@ void cuda_collect_rejections(const family_model<Family>& model, const double* pa
                              bool common_random_numbers, double keep_fraction,
                              std::vector<double>& samples, std::uint64_t* counts,
                              const run_hooks& hooks) {
+  const device_family<Family> on_device(model.family());  // its tables uploaded, if any
   const std::size_t dim = model.dim();
   const std::size_t sample_size = model.sample_size();
   const std::size_t cluster_size = model.cluster_size();
@@ -185,7 +188,7 @@ void cuda_collect_rejections(const family_model<Family>& model, const double* pa
       const std::uint64_t span = end - begin;
       const dim3 grid(blocks_per_row(tile, span), static_cast<unsigned>(tile));
       collect_kernel<<<grid, rates_threads_per_block>>>(
-          model.family(), d_params.get(), seed, d_sim_streams.get(), d_keep_streams.get(),
+          on_device.family, d_params.get(), seed, d_sim_streams.get(), d_keep_streams.get(),
           keep_fraction, first, begin, end, d_keep.get(), d_counts.get());
       ISMC_CUDA_CHECK(cudaGetLastError());
 
@@ -293,6 +296,7 @@ void cuda_count_nearest_centre(const family_model<Family>& model, const double* 
                                bool common_random_numbers, const double* centres,
                                std::size_t n_centres, std::uint64_t* counts,
                                const run_hooks& hooks) {
+  const device_family<Family> on_device(model.family());  // its tables uploaded, if any
   const std::size_t dim = model.dim();
   const std::size_t sample_size = model.cluster_size();  // centres are cluster points
   std::fill(counts, counts + n_params * n_centres, 0);
@@ -325,7 +329,7 @@ void cuda_count_nearest_centre(const family_model<Family>& model, const double* 
       hooks.check_interrupt();
       const std::uint64_t end = std::min(sims, begin + sims_per_launch);
       nearest_centre_kernel<<<grid, rates_threads_per_block, staged ? staged_bytes : 0>>>(
-          model.family(), d_params.get(), seed, d_sim_streams.get(), d_centres.get(),
+          on_device.family, d_params.get(), seed, d_sim_streams.get(), d_centres.get(),
           static_cast<int>(n_centres), staged, first, begin, end, d_counts.get());
       finish_launches();
       hooks.advance((end - begin) * tile);
@@ -444,6 +448,7 @@ __global__ void add_partials_kernel(const term_sums* __restrict__ partials, unsi
 template <class Family>
 void cuda_mixture_accumulate(const family_model<Family>& model, const mixture_problem& problem,
                              double* sum, double* sum_squares, const run_hooks& hooks) {
+  const device_family<Family> on_device(model.family());  // its tables uploaded, if any
   const mixture_weights& weights = *problem.weights;
   const std::size_t dim = model.dim();
   const std::uint64_t sims = problem.sims_per_proposal;
@@ -528,7 +533,7 @@ void cuda_mixture_accumulate(const family_model<Family>& model, const mixture_pr
         hooks.check_interrupt();
         const std::uint64_t end = std::min(sims, begin + sims_per_launch);
         mixture_kernel<<<grid, rates_threads_per_block, staged ? staged_bytes : 0>>>(
-            model.family(), d_targets.get(), d_support_offsets.get(), d_entry_target.get(),
+            on_device.family, d_targets.get(), d_support_offsets.get(), d_entry_target.get(),
             d_entry_stream.get(), d_entry_log_weight.get(), d_entry_theta.get(), problem.seed,
             staged, static_cast<std::uint32_t>(chunk_begin), begin, end, d_partials.get());
         ISMC_CUDA_CHECK(cudaGetLastError());
@@ -558,6 +563,7 @@ void cuda_mixture_accumulate(const family_model<Family>& model, const mixture_pr
 ISMC_RATES_DEVICE_FAMILY(gaussian_location_test)
 ISMC_RATES_DEVICE_FAMILY(normal_t_test)
 ISMC_RATES_DEVICE_FAMILY(binomial_count_test)
+ISMC_RATES_DEVICE_FAMILY(binomial_pairwise_test)
 #undef ISMC_RATES_DEVICE_FAMILY
 
 }  // namespace ismc::detail

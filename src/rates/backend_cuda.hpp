@@ -34,7 +34,8 @@ struct family_list {};
 
 /// The families the rates kernels are instantiated for (kernels/cuda_backend.cu,
 /// kernels/importance.cu): exactly those `compiled_for_device` marks (checked there).
-using device_families = family_list<gaussian_location_test, normal_t_test, binomial_count_test>;
+using device_families =
+    family_list<gaussian_location_test, normal_t_test, binomial_count_test, binomial_pairwise_test>;
 
 /// The CUDA backend on device 0. Throws `runtime_failure` when no device is usable.
 std::unique_ptr<backend> make_cuda_backend();

@@ -48,9 +48,11 @@ std::optional<double> binomial_pairwise_test::exact_rate(const double* theta) co
                              probabilities_at(*this, theta));
 }
 
-binomial_pairwise_test make_binomial_pairwise_test(binomial_statistic statistic_kind,
-                                                   const std::vector<std::uint32_t>& trials,
-                                                   double critical) {
+namespace {
+
+// The checked family (thresholds not yet set) and its tables.
+binomial_pairwise_test pairwise_family(binomial_statistic statistic_kind,
+                                       const std::vector<std::uint32_t>& trials, double critical) {
   if (statistic_kind == binomial_statistic::count) {
     throw usage_error(bad_value("binomial pairwise test: kind", "count",
                                 "difference or posterior (count is binomial_count_test)"));
@@ -64,15 +66,32 @@ binomial_pairwise_test make_binomial_pairwise_test(binomial_statistic statistic_
   std::copy(trials.begin(), trials.end(), family.trials);
   family.critical = critical;
   family.statistic_kind = statistic_kind;
-  auto tables = std::make_shared<std::vector<std::uint32_t>>();
-  tables->reserve((trials.size() - 1) * (static_cast<std::size_t>(trials[0]) + 1));
-  for (std::size_t i = 1; i < trials.size(); ++i) {
-    const std::vector<std::uint32_t> arm =
-        arm_thresholds(statistic_kind, critical, trials[0], trials[i]);
-    tables->insert(tables->end(), arm.begin(), arm.end());
-  }
-  family.thresholds = std::move(tables);
   return family;
 }
+
+std::vector<std::uint32_t> pairwise_tables(const binomial_pairwise_test& family) {
+  std::vector<std::uint32_t> tables;
+  tables.reserve(family.table_size());
+  for (int i = 1; i < family.arms; ++i) {
+    const std::vector<std::uint32_t> arm =
+        arm_thresholds(family.statistic_kind, family.critical, family.trials[0], family.trials[i]);
+    tables.insert(tables.end(), arm.begin(), arm.end());
+  }
+  return tables;
+}
+
+binomial_pairwise_test with_tables(binomial_pairwise_test family,
+                                   const std::vector<std::uint32_t>& tables) {
+  family.thresholds = tables.data();
+  return family;
+}
+
+}  // namespace
+
+binomial_pairwise_model::binomial_pairwise_model(binomial_statistic statistic_kind,
+                                                 const std::vector<std::uint32_t>& trials,
+                                                 double critical)
+    : detail::binomial_tables{pairwise_tables(pairwise_family(statistic_kind, trials, critical))},
+      family_model(with_tables(pairwise_family(statistic_kind, trials, critical), tables)) {}
 
 }  // namespace ismc

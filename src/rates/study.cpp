@@ -292,10 +292,10 @@ std::unique_ptr<model> make_model(const model_spec& model, const test_spec& test
   validate_model(model, test);
   if (model.family == "binomial" && test.kind != test_kind::count) {
     const std::vector<std::uint32_t> trials(model.trials.begin(), model.trials.end());
-    return std::make_unique<family_model<binomial_pairwise_test>>(make_binomial_pairwise_test(
-        test.kind == test_kind::posterior ? binomial_statistic::posterior
-                                          : binomial_statistic::difference,
-        trials, test.critical));
+    return std::make_unique<binomial_pairwise_model>(test.kind == test_kind::posterior
+                                                         ? binomial_statistic::posterior
+                                                         : binomial_statistic::difference,
+                                                     trials, test.critical);
   }
   if (model.family == "binomial") {
     binomial_count_test family;

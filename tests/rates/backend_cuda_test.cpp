@@ -8,6 +8,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "support/custom_models.hpp"
@@ -414,6 +415,25 @@ TEST(CudaBackend, BinomialCountIsEquivalentToCpu) {
   cuda->count_rejections(model, targets.data(), 3, 300000, 41, true, on_gpu.data(), {});
   EXPECT_EQ(on_gpu, on_cpu);
   expect_same_study(*cpu, *cuda, model, targets, false, 100000);
+}
+
+// The binomial two-arm tests on the device: their threshold tables uploaded, decisions and
+// so counts identical to the CPU's, and the importance pipeline as above.
+TEST(CudaBackend, BinomialPairwiseIsEquivalentToCpu) {
+  ISMC_REQUIRE_DEVICE();
+  auto cpu = make_cpu_backend();
+  auto cuda = make_backend(backend_kind::cuda);
+  for (const auto& [kind, critical] : {std::pair{binomial_statistic::difference, 1.96},
+                                       std::pair{binomial_statistic::posterior, 0.975}}) {
+    const binomial_pairwise_model model(kind, {30, 25, 400}, critical);
+    ASSERT_TRUE(model.has_device_form());
+    const std::vector<double> targets = {-1.0, -1.0, -1.0, -0.5, 0.0, -1.2, 0.3, -2.0, 0.5};
+    std::vector<std::uint64_t> on_cpu(3), on_gpu(3);
+    cpu->count_rejections(model, targets.data(), 3, 300000, 43, true, on_cpu.data(), {});
+    cuda->count_rejections(model, targets.data(), 3, 300000, 43, true, on_gpu.data(), {});
+    EXPECT_EQ(on_gpu, on_cpu);
+    expect_same_study(*cpu, *cuda, model, targets, true, 100000);
+  }
 }
 
 // A test that ismc does not ship (as examples/custom_test): no device form, so the CUDA

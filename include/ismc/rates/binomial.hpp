@@ -127,38 +127,63 @@ struct compiled_for_device<binomial_count_test> : std::true_type {};
 /// Beta(1, 1) priors, `posterior_superiority`; critical in (0, 1)), rates/binomial_exact.hpp.
 /// The samples, T, A, the ratio and the proposal map are the count test's. The decision
 /// reads the per-arm threshold tables t_i(y_0) (`arm_thresholds`, the exact rate's own
-/// search): arm i rejects when y_i ≥ t_i(y_0). Host only for now (the tables are not
-/// uploaded to a device): no device form, so a device backend runs it on the host and says
-/// so. Make it with `make_binomial_pairwise_test`.
+/// search): arm i rejects when y_i ≥ t_i(y_0), on the host and on the device alike (the CUDA
+/// backend uploads the tables once per stage and points `thresholds` at its copy). The
+/// tables live in a `binomial_pairwise_model`, which owns them.
 struct binomial_pairwise_test : binomial_count_test {
   /// `difference` or `posterior`.
   binomial_statistic statistic_kind = binomial_statistic::difference;
-  /// For arm i ≥ 1, entries (i − 1)(n_0 + 1) … (i − 1)(n_0 + 1) + n_0: t_i(y_0).
-  std::shared_ptr<const std::vector<std::uint32_t>> thresholds;
+  /// (d − 1)(n_0 + 1) entries: t_i(y_0) at (i − 1)(n_0 + 1) + y_0, host or device memory.
+  const std::uint32_t* thresholds = nullptr;
 
-  /// s(y) = max_{i ≥ 1} s_i(y_0, y_i) (`arm_statistic`), for reports; decisions use the
-  /// tables.
-  double statistic(const double* y) const;
+  /// Entries of `thresholds`.
+  ISMC_HD std::size_t table_size() const {
+    return static_cast<std::size_t>(arms - 1) * (static_cast<std::size_t>(trials[0]) + 1);
+  }
   /// Some arm i ≥ 1 has y_i ≥ t_i(y_0): exactly s(y) > critical (the tables' search).
-  bool rejects(const double* y) const {
+  ISMC_HD bool rejects(const double* y) const {
     const std::size_t row = static_cast<std::size_t>(y[0]);
     const std::size_t stride = static_cast<std::size_t>(trials[0]) + 1;
     for (int i = 1; i < arms; ++i) {
-      if (y[i] >= static_cast<double>((*thresholds)[(i - 1) * stride + row])) return true;
+      if (y[i] >= static_cast<double>(thresholds[static_cast<std::size_t>(i - 1) * stride + row]))
+        return true;
     }
     return false;
   }
+  /// s(y) = max_{i ≥ 1} s_i(y_0, y_i) (`arm_statistic`; host only), for reports: decisions
+  /// use the tables.
+  double statistic(const double* y) const;
   /// `binomial/difference` or `binomial/posterior`.
   std::string name() const;
   /// By `binomial_exact_rate`: conditioning on y_0.
   std::optional<double> exact_rate(const double* theta) const;
 };
 
-/// The two-arm test `statistic_kind` (difference or posterior) on arms `trials` (2 to 8)
-/// with its threshold tables built; `usage_error` naming the value otherwise (a posterior
-/// critical outside (0, 1), one arm, trials outside [1, 10⁶]).
-binomial_pairwise_test make_binomial_pairwise_test(binomial_statistic statistic_kind,
-                                                   const std::vector<std::uint32_t>& trials,
-                                                   double critical);
+/// The CUDA kernels are compiled for the binomial two-arm tests.
+template <>
+struct compiled_for_device<binomial_pairwise_test> : std::true_type {};
+
+namespace detail {
+/// The threshold tables a binomial_pairwise_model owns (a base, so they exist before the
+/// family that points at them).
+struct binomial_tables {
+  std::vector<std::uint32_t> tables;
+};
+}  // namespace detail
+
+/// The two-arm test as a model: owns the threshold tables its family points at (not
+/// copyable, so the pointer never dangles).
+class binomial_pairwise_model : private detail::binomial_tables,
+                                public family_model<binomial_pairwise_test> {
+ public:
+  /// @param statistic_kind `difference` or `posterior`
+  /// @param trials n_0 … n_{d−1}, 2 to 8 arms, each in [1, 10⁶]
+  /// @param critical the critical value (in (0, 1) for `posterior`)
+  /// @throws usage_error naming the value otherwise
+  binomial_pairwise_model(binomial_statistic statistic_kind,
+                          const std::vector<std::uint32_t>& trials, double critical);
+  binomial_pairwise_model(const binomial_pairwise_model&) = delete;
+  binomial_pairwise_model& operator=(const binomial_pairwise_model&) = delete;
+};
 
 }  // namespace ismc
