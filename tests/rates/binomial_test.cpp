@@ -278,26 +278,35 @@ TEST(Binomial, PlainPairwiseMatchesTheExactRateWithin4SE) {
 }
 
 TEST(Binomial, ImportancePairwiseMatchesTheExactRateWithin4SE) {
-  // Far tails of the difference and posterior tests at d = 2 (rates printed on failure).
+  // Far tails of the difference and posterior tests at d = 2 and 3, rates 7e-6 to 3e-5.
+  // The pilot (plain Monte Carlo) must see every part of the rejection region (arm 0 low,
+  // or any other arm high): at d = 3 a pilot of 2e5 saw 4 rejections at the null, missed a
+  // part, and the estimate came out 9 of its SEs low; 2e6 sees about 40.
   struct pairwise_case {
     test_kind kind;
     std::vector<std::uint64_t> trials;
     double critical;
+    std::uint64_t pilot_sims;
   };
   const std::vector<pairwise_case> cases = {
-      {test_kind::difference, {40, 40}, 4.2},
-      {test_kind::posterior, {40, 40}, 0.99999},
+      {test_kind::difference, {40, 40}, 4.2, 200000},
+      {test_kind::posterior, {40, 40}, 0.99999, 200000},
+      {test_kind::difference, {40, 40, 30}, 4.2, 2000000},
+      {test_kind::posterior, {40, 40, 30}, 0.99999, 2000000},
   };
   const auto backend = make_cpu_backend();
   for (const pairwise_case& c : cases) {
     const rates_study study = pairwise_study(c.kind, c.trials, c.critical);
     const auto model = make_model(study.model, study.test);
-    const std::vector<double> targets = {logit(0.3), logit(0.3), logit(0.3),
-                                         logit(0.4), logit(0.4), logit(0.3)};
+    std::vector<double> targets;
+    for (const double p_0 : {0.3, 0.4}) {  // the null p = 0.3, and arm 0 higher
+      targets.push_back(logit(p_0));
+      for (std::size_t i = 1; i < c.trials.size(); ++i) targets.push_back(logit(0.3));
+    }
     run_spec run;
     run.seed = 8;
     importance_spec spec;
-    spec.pilot_sims = 200000;
+    spec.pilot_sims = c.pilot_sims;
     spec.sims_per_proposal = 100000;
     const rates_result result = estimate_importance(*model, targets, run, spec, *backend);
     for (const rate_row& row : result.rows) {
@@ -305,7 +314,7 @@ TEST(Binomial, ImportancePairwiseMatchesTheExactRateWithin4SE) {
       const double exact = *row.exact;
       EXPECT_GT(row.std_error, 0.0);
       EXPECT_NEAR(row.estimate, exact, 4.0 * row.std_error)
-          << to_string(c.kind) << " p " << logistic(row.theta[0]) << ", " << logistic(row.theta[1])
+          << to_string(c.kind) << " d " << c.trials.size() << " p_0 " << logistic(row.theta[0])
           << " exact " << exact << " relative SE " << row.std_error / exact;
     }
   }
