@@ -39,26 +39,46 @@ void check_critical(binomial_statistic statistic, double critical) {
   }
 }
 
-// P(Z ≤ m) for Z ~ BetaBinomial(N, a, b) (a, b ≥ 1 integers, m ≤ N): the terms k = m, m − 1,
-// …, 0 by the ratio pmf(k − 1)/pmf(k) = k(N − k + b) / ((N − k + 1)(k − 1 + a)), relative to
-// pmf(m), whose logarithm comes from lgamma in long double; rescaled far from overflow.
+// P(Z ≤ m) for Z ~ BetaBinomial(N, a, b), a, b ≥ 1 integers. The pmf is log-concave there:
+// the ratio pmf(k + 1)/pmf(k) = (N − k)(k + a) / ((k + 1)(N − k − 1 + b)) is the product of
+// (k + a)/(k + 1) and (N − k)/(N − k − 1 + b), both nonincreasing in k when a, b ≥ 1. So the
+// terms fall away from the mode, and once a step's ratio r is below 1 the rest of the sum is
+// at most term · r/(1 − r): the sum stops when that bound is below 1e-18 of the sum. When m
+// is at or past the mode (pmf(m + 1) < pmf(m)) the upper tail Σ_{k > m} is summed instead
+// and the result is its complement (at least about ½ of the mass lies at or below the
+// mode's side, so no significant cancellation). Terms relative to the first, in long double;
+// the first term's logarithm from lgamma in long double.
 long double beta_binomial_cdf(long double m, long double N, long double a, long double b) {
-  const long double log_top = std::lgamma(N + 1) - std::lgamma(m + 1) - std::lgamma(N - m + 1) +
-                              std::lgamma(m + a) + std::lgamma(N - m + b) - std::lgamma(N + a + b) -
-                              std::lgamma(a) - std::lgamma(b) + std::lgamma(a + b);
-  constexpr long double rescale = 1e-4000L;
-  constexpr long double log_rescale = -4000.0L * 2.302585092994045684017991454684364208L;
-  long double term = 1.0L, sum = 1.0L, log_offset = 0.0L;
-  for (long double k = m; k >= 1.0L; k -= 1.0L) {
-    term *= k * (N - k + b) / ((N - k + 1.0L) * (k - 1.0L + a));
-    sum += term;
-    if (sum > 1e4000L) {
-      term *= rescale;
-      sum *= rescale;
-      log_offset -= log_rescale;
+  if (m >= N) return 1.0L;
+  const auto log_pmf = [&](long double k) {
+    return std::lgamma(N + 1) - std::lgamma(k + 1) - std::lgamma(N - k + 1) + std::lgamma(k + a) +
+           std::lgamma(N - k + b) - std::lgamma(N + a + b) - std::lgamma(a) - std::lgamma(b) +
+           std::lgamma(a + b);
+  };
+  const auto forward_ratio = [&](long double k) {  // pmf(k + 1)/pmf(k)
+    return (N - k) * (k + a) / ((k + 1.0L) * (N - k - 1.0L + b));
+  };
+  constexpr long double stop = 1e-18L;
+  const bool upper = forward_ratio(m) < 1.0L;
+  long double first = upper ? m + 1.0L : m;
+  long double term = 1.0L, sum = 1.0L;
+  if (upper) {  // k = m + 1, m + 2, …, N, terms falling
+    for (long double k = first; k < N; k += 1.0L) {
+      const long double r = forward_ratio(k);
+      term *= r;
+      sum += term;
+      if (r < 1.0L && term * r / (1.0L - r) < stop * sum) break;
+    }
+  } else {  // k = m, m − 1, …, 0, terms falling
+    for (long double k = first; k >= 1.0L; k -= 1.0L) {
+      const long double r = 1.0L / forward_ratio(k - 1.0L);
+      term *= r;
+      sum += term;
+      if (r < 1.0L && term * r / (1.0L - r) < stop * sum) break;
     }
   }
-  return std::exp(log_top + std::log(sum) + log_offset);
+  const long double tail = std::exp(log_pmf(first) + std::log(sum));
+  return upper ? 1.0L - tail : tail;
 }
 
 double binomial_pmf(std::uint32_t k, std::uint32_t n, double p) {
@@ -134,10 +154,25 @@ std::vector<std::uint32_t> arm_thresholds(binomial_statistic statistic, double c
   // in y_0: each search starts at the previous entry.
   std::uint32_t low = 0;
   for (std::uint32_t y0 = 0; y0 <= n0; ++y0) {
-    std::uint32_t high = ni + 1;  // the answer lies in [low, high]; high = ni + 1: none
+    const auto rejects = [&](std::uint32_t yi) {
+      return yi > ni || arm_statistic(statistic, y0, n0, yi, ni) > critical;
+    };
+    // Gallop from the previous entry (the step between entries is about n_i/n_0), then
+    // bisect: the answer lies in [low, high], high = n_i + 1 meaning none.
+    std::uint32_t high = ni + 1;
+    for (std::uint32_t step = 1; low < high; step *= 2) {
+      const auto probe = static_cast<std::uint32_t>(
+          std::min<std::uint64_t>(std::uint64_t{low} + step - 1, ni + 1));
+      if (rejects(probe)) {
+        high = probe;
+        break;
+      }
+      low = probe + 1;
+      if (step > ni) break;
+    }
     while (low < high) {
       const std::uint32_t middle = low + (high - low) / 2;
-      if (arm_statistic(statistic, y0, n0, middle, ni) > critical) {
+      if (rejects(middle)) {
         high = middle;
       } else {
         low = middle + 1;

@@ -4,6 +4,7 @@
 // moments and tails); their windows of blocks, the overflow region, determinism.
 #include "ismc/core/variates.hpp"
 
+#include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include <cmath>
 #include <cstdint>
 #include <set>
+#include <string>
 #include <vector>
 
 namespace {
@@ -148,6 +150,30 @@ TEST(BinomialVariate, FollowsTheBinomialLawInBothRegimes) {
     }
     expect_binomial_law(draws, c.n, c.p);
     ++seed;
+  }
+}
+
+// The law checks have power: draws of Binomial(20, 0.3) against p = 0.305, and of
+// Gamma(2.5) against shape 2.55, fail them (the mean alone is off by about 20 and 10 SE).
+void check_binomial_against_a_biased_p() {
+  expect_binomial_law(binomial_draws(77, 200000, 20, 0.3, binomial_variate_blocks), 20, 0.305);
+}
+void check_gamma_against_a_biased_shape();
+
+// The failures a check reports, intercepted.
+void intercept_failures(void (*check)(), testing::TestPartResultArray* results) {
+  testing::ScopedFakeTestPartResultReporter reporter(
+      testing::ScopedFakeTestPartResultReporter::INTERCEPT_ONLY_CURRENT_THREAD, results);
+  check();
+}
+
+TEST(VariateLawChecks, DetectASmallBias) {
+  for (auto check : {check_binomial_against_a_biased_p, check_gamma_against_a_biased_shape}) {
+    testing::TestPartResultArray results;
+    intercept_failures(check, &results);
+    ASSERT_GE(results.size(), 2);  // the chi-square and the mean at least
+    EXPECT_NE(std::string(results.GetTestPartResult(0).message()).find("chi_square_limit"),
+              std::string::npos);
   }
 }
 
@@ -321,6 +347,14 @@ void expect_gamma_law(const std::vector<double>& draws, double shape) {
     EXPECT_LT(std::fabs(below / count - tail), z_limit * se) << "shape=" << shape;
     EXPECT_LT(std::fabs(above / count - tail), z_limit * se) << "shape=" << shape;
   }
+}
+
+void check_gamma_against_a_biased_shape() {
+  std::vector<double> draws(200000);
+  for (std::size_t i = 0; i < draws.size(); ++i) {
+    draws[i] = ismc::standard_gamma_variate(test_stream(78), i, 0, 2.5);
+  }
+  expect_gamma_law(draws, 2.55);
 }
 
 TEST(GammaVariate, FollowsTheGammaLaw) {
