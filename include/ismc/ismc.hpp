@@ -12,6 +12,7 @@
 #include "ismc/core/progress.hpp"
 #include "ismc/core/rng.hpp"
 #include "ismc/core/streams.hpp"
+#include "ismc/core/test_fault.hpp"
 
 // backend
 #include "ismc/backend/backend_kind.hpp"

@@ -60,6 +60,9 @@ int run_cli(int argc, char** argv) {
   } catch (const usage_error& e) {
     std::cerr << "ismc: error: " << e.what() << "\n";
     return 2;
+  } catch (const interrupted& e) {
+    std::cerr << "ismc: " << e.what() << ": nothing was written\n";
+    return 130;  // 128 + SIGINT, as a shell reports a program that Ctrl-C ended
   } catch (const std::exception& e) {
     std::cerr << "ismc: error: " << e.what() << "\n";
     return 1;

@@ -144,6 +144,14 @@ int run_population_command(const population_options& options) {
   fs::create_directories(options.out_dir, error);
   if (!fs::is_directory(options.out_dir))
     throw usage_error("--out-dir: cannot create directory '" + options.out_dir + "'");
+  {
+    std::vector<std::pair<std::string, std::string>> outputs;
+    for (const char* name : {"summary.csv", "observations.csv", "point_draws.csv",
+                             "importance_draws.csv", "nuts_draws.csv"}) {
+      outputs.emplace_back("--out-dir", (fs::path(options.out_dir) / name).string());
+    }
+    check_writable(outputs);
+  }
 
   run_context context(options.quiet, options.threads);
   const population_study_result result = run_population_study(prepared, context.hooks());

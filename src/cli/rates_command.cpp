@@ -11,6 +11,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/atomic_file.hpp"
 #include "cli/flags.hpp"
 #include "cli/output_paths.hpp"
 #include "cli/rates_output.hpp"
@@ -81,6 +82,7 @@ int run_rates_command(const rates_options& options) {
                        {{"--out", options.out_path}, {"--json", options.json_path}});
   // CLI11 admits only these names; the library's parser is the one check behind it.
   const backend_kind kind = parse_backend_kind("--backend", options.backend);
+  check_writable({{"--out", options.out_path}, {"--json", options.json_path}});
 
   const std::unique_ptr<backend> machine = make_backend(kind);
   run_context context(options.quiet, options.threads);

@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -38,7 +37,9 @@ class recording_writer : public draw_writer {
  public:
   recording_writer(const std::string& path, const stan_csv_header& header,
                    const std::vector<std::string>& names)
-      : path_(path), out_(open(path)), csv_(out_, header, names), n_outputs_(names.size()) {
+      : out_(header.output_file, path),
+        csv_(out_.stream(), header, names),
+        n_outputs_(names.size()) {
     record_.columns = stan_sampler_columns();
     record_.columns.insert(record_.columns.end(), names.begin(), names.end());
     record_.config["model"] = header.model;
@@ -68,20 +69,12 @@ class recording_writer : public draw_writer {
     csv_.timing(warmup_seconds, sampling_seconds);
     record_.warmup_seconds = warmup_seconds;
     record_.sampling_seconds = sampling_seconds;
-    out_.close();
-    if (!out_) throw runtime_failure("cannot write '" + path_ + "'");
+    out_.finish();
   }
   stan_csv& record() { return record_; }
 
  private:
-  static std::ofstream open(const std::string& path) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    if (!out) throw runtime_failure("cannot write '" + path + "'");
-    return out;
-  }
-
-  std::string path_;
-  std::ofstream out_;
+  output_file out_;
   stan_csv_writer csv_;
   std::size_t n_outputs_;
   stan_csv record_;
@@ -216,6 +209,15 @@ int run_sample_command(const sample_options& options) {
   fs::create_directories(options.output_dir, error);
   if (!fs::is_directory(options.output_dir)) {
     throw usage_error("--output-dir: cannot create directory '" + options.output_dir + "'");
+  }
+  {
+    std::vector<std::pair<std::string, std::string>> outputs;
+    for (std::size_t c = 1; c <= options.chains; ++c) {
+      outputs.emplace_back("--output-dir", (fs::path(options.output_dir) /
+                                            (options.model + "-" + std::to_string(c) + ".csv"))
+                                               .string());
+    }
+    check_writable(outputs);
   }
   // The chains' files appear together once every chain has finished, or not at all.
   staged_files files;
