@@ -62,10 +62,17 @@ std::string temporary_path(const std::string& path) {
 // Where a file named `path` is written: a symbolic link is followed to its target (the
 // link stays a link, pointing at the new content).
 std::string destination(const std::string& path) {
+  namespace fs = std::filesystem;
   std::error_code error;
-  if (!std::filesystem::is_symlink(path, error)) return path;
-  const std::filesystem::path target = std::filesystem::weakly_canonical(path, error);
-  return error ? path : target.string();
+  fs::path current(path);
+  // Followed by hand, so that a link to a file not yet there (a dangling link) is written
+  // through too; 40 links at most, as the kernel allows.
+  for (int hops = 0; hops < 40 && fs::is_symlink(current, error); ++hops) {
+    const fs::path target = fs::read_symlink(current, error);
+    if (error) return path;
+    current = target.is_absolute() ? target : current.parent_path() / target;
+  }
+  return current.lexically_normal().string();
 }
 
 // Whether `path` exists and is not a regular file (a FIFO, a terminal, /dev/stdout): such
