@@ -8,6 +8,7 @@
 #include "ismc/core/config.hpp"
 #include "ismc/core/devices.hpp"
 #include "ismc/core/error.hpp"
+#include "ismc/core/memory.hpp"
 #include "ismc/core/number_text.hpp"
 #include "ismc/core/progress.hpp"
 #include "ismc/core/rng.hpp"

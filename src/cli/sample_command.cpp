@@ -21,6 +21,7 @@
 #include "ismc/io/stan_json.hpp"
 #include "cli/summary.hpp"
 #include "ismc/core/error.hpp"
+#include "ismc/core/memory.hpp"
 #include "ismc/samplers/chains.hpp"
 #include "ismc/samplers/nuts.hpp"
 #include "ismc/models/posterior.hpp"
@@ -145,7 +146,9 @@ CLI::App* add_sample_command(CLI::App& app, sample_options& options) {
       ->add_option("--output-dir", options.output_dir, "Directory for MODEL-1.csv ... MODEL-C.csv")
       ->type_name("DIR")
       ->capture_default_str();
-  sample->add_option("--threads", options.threads, "Threads running chains; 0 = one per chain")
+  sample
+      ->add_option("--threads", options.threads,
+                   "Threads running chains; 0 = one per chain, at most the hardware threads")
       ->type_name("N")
       ->check(check_unsigned)
       ->check(CLI::Range(0u, max_threads));
@@ -190,6 +193,24 @@ int run_sample_command(const sample_options& options) {
       model->unconstrain(init, base.init.data());
     } catch (const input_error& e) {
       throw in_file(e, options.init);
+    }
+  }
+
+  // The draws every chain keeps in memory for the summary (core/memory.hpp's one limit),
+  // before any directory is made or thread started.
+  {
+    const double kept = (static_cast<double>(options.draws) +
+                         (options.save_warmup ? static_cast<double>(options.warmup) : 0.0)) /
+                        static_cast<double>(std::max<std::size_t>(options.thin, 1));
+    const double columns = 7.0 + static_cast<double>(model->output_names().size());
+    const std::string shortfall =
+        memory_shortfall(static_cast<double>(options.chains) * (kept * columns * 8.0 + 65536.0));
+    if (!shortfall.empty()) {
+      const bool draws = options.draws >= options.chains;
+      throw usage_error(
+          bad_value(draws ? "--draws" : "--chains", draws ? options.draws : options.chains,
+                    draws ? "with --chains " + std::to_string(options.chains) + ": " + shortfall
+                          : "with --draws " + std::to_string(options.draws) + ": " + shortfall));
     }
   }
 

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "ismc/core/error.hpp"
+#include "ismc/core/memory.hpp"
 #include "ismc/core/number_text.hpp"
 #include "ismc/core/rng.hpp"
 #include "ismc/core/streams.hpp"
@@ -177,6 +178,35 @@ void validate(const population_study& study) {
     check_at_least_one("data.samples_per_object", study.setting.samples_per_object);
   check_at_least_one("nuts.chains", study.chains);
   check_at_least_one("nuts.draws", study.draws);
+  // Memory, before anything is allocated (core/memory.hpp): the simulated samples (a value
+  // and its weight each), the ensemble's chain (θ and log density per walker and step, and
+  // the kept steps again), NUTS's recorded draws and each chain's state over the objects.
+  const auto check_memory = [](const std::string& field, const std::string& value, double bytes) {
+    const std::string shortfall = memory_shortfall(bytes);
+    if (!shortfall.empty()) fail(field, got_expected(value, shortfall));
+  };
+  const auto count = [](std::size_t n) {
+    return static_cast<double>(n);
+  };
+  if (study.simulate) {
+    check_memory("data.samples_per_object",
+                 std::to_string(study.setting.samples_per_object) + " samples for each of " +
+                     std::to_string(study.setting.objects) + " objects",
+                 count(study.setting.objects) * count(study.setting.samples_per_object) * 16.0);
+  }
+  if (study.point || study.importance) {
+    check_memory(
+        study.walkers > study.steps ? "ensemble.walkers" : "ensemble.steps",
+        std::to_string(study.walkers) + " walkers × " + std::to_string(study.steps) + " steps",
+        count(study.walkers) * count(study.steps) * 48.0);
+  }
+  if (study.nuts) {
+    const double objects = study.simulate ? count(study.setting.objects) : 0.0;
+    check_memory(
+        study.chains > study.draws ? "nuts.chains" : "nuts.draws",
+        std::to_string(study.chains) + " chains × " + std::to_string(study.draws) + " draws",
+        count(study.chains) * (count(study.draws) * 32.0 + objects * 80.0));
+  }
 }
 
 namespace {

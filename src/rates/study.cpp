@@ -7,6 +7,7 @@
 #include <string>
 
 #include "ismc/core/error.hpp"
+#include "ismc/core/memory.hpp"
 #include "ismc/core/streams.hpp"
 
 namespace ismc {
@@ -98,6 +99,12 @@ void validate_grid(const grid_spec& grid, std::size_t dim) {
   if (count > max_targets) {
     fail("grid.points", "the grid has " + number_text(count) +
                             " targets, expected at most 1e8 (the product of the points)");
+  }
+  // Per target: θ in the target and proposal lists, a row (with its θ), the counts and the
+  // weights, and the row's text in the table and the CSV: about 400 + 48·dim bytes.
+  const std::string shortfall = memory_shortfall(count * (400.0 + 48.0 * static_cast<double>(dim)));
+  if (!shortfall.empty()) {
+    fail("grid.points", "the grid has " + number_text(count) + " targets, expected " + shortfall);
   }
 }
 
