@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/atomic_file.hpp"
+#include "cli/error_context.hpp"
 #include "cli/flags.hpp"
 #include "cli/output_paths.hpp"
 #include "cli/rates_output.hpp"
@@ -88,7 +89,10 @@ int run_rates_command(const rates_options& options) {
   run_context context(options.quiet, options.threads);
 
   const auto start = std::chrono::steady_clock::now();
-  const rates_result result = run_rates(validated, study, *machine, context.hooks());
+  const rates_result result = [&] {
+    const error_context stage("running the study '" + options.study_path + "'");
+    return run_rates(validated, study, *machine, context.hooks());
+  }();
   const double wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   // A signal that came as the study finished still means: write nothing.

@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/atomic_file.hpp"
+#include "cli/error_context.hpp"
 #include "cli/flags.hpp"
 #include "cli/output_paths.hpp"
 #include "cli/interrupt.hpp"
@@ -267,7 +268,11 @@ int run_sample_command(const sample_options& options) {
     writers[index] = std::make_unique<recording_writer>(temporary_paths[index], header, names);
     return *writers[index];
   };
-  run_nuts_chains(*model, base, options.chains, writer_of, hooks, "sampling");
+  {
+    const error_context stage("sampling " + options.model + " with the data '" + options.data_path +
+                              "'");
+    run_nuts_chains(*model, base, options.chains, writer_of, hooks, "sampling");
+  }
   hooks.check_interrupt();
   std::vector<stan_csv> chains;
   for (const auto& writer : writers) chains.push_back(std::move(writer->record()));

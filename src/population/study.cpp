@@ -174,8 +174,17 @@ void validate(const population_study& study) {
          got_expected(study.burn, "fewer than steps (") + std::to_string(study.steps) + ")");
   }
   check_positive("likelihood.variance_cut", study.variance_cut);
-  if (study.simulate)
+  if (study.simulate) {
     check_at_least_one("data.samples_per_object", study.setting.samples_per_object);
+    // An object's samples are one Philox simulation (core/streams.hpp); was found only by
+    // draw_flat_prior_samples, without the file or the line.
+    if (study.setting.samples_per_object > streams::max_normals_per_draw) {
+      fail("data.samples_per_object",
+           got_expected(study.setting.samples_per_object,
+                        "at most " + std::to_string(streams::max_normals_per_draw) +
+                            " (one random stream per object)"));
+    }
+  }
   check_at_least_one("nuts.chains", study.chains);
   check_at_least_one("nuts.draws", study.draws);
   // Memory, before anything is allocated (core/memory.hpp): the simulated samples (a value
@@ -228,6 +237,31 @@ void check_data(const population_study& study, const population_data& read) {
   if (study.nuts && read.x.empty()) fail("x", "missing; nuts = true needs the observations");
 }
 
+// What the walkers' start needs of read samples (run_population_study): at least two objects
+// (the spread of their medians; with one it was NaN, "nan for walker 0") and medians whose
+// mean lies inside the prior of theta_mu (outside, every walker was moved onto the prior's
+// edge: "walkers not linearly independent").
+void check_read_samples(const population_study& study, const population_samples& samples) {
+  const auto fail_in_file = [&](const std::string& message) {
+    throw input_error(study.samples_path, 0, "data.samples", message);
+  };
+  if (samples.objects() < 2) {
+    fail_in_file(
+        got_expected(std::to_string(samples.objects()) + " object",
+                     "at least 2 objects (the spread of their medians starts the walkers)"));
+  }
+  const std::vector<double> medians = detail::sample_medians_unchecked(samples);
+  double mean = 0.0;
+  for (double m : medians) mean += m;
+  mean /= static_cast<double>(medians.size());
+  if (!(mean > detail::theta_mu_lower && mean < detail::theta_mu_upper)) {
+    fail_in_file(got_expected("objects whose medians average " + number_text(mean),
+                              "an average inside the prior of theta_mu, (" +
+                                  number_text(detail::theta_mu_lower) + ", " +
+                                  number_text(detail::theta_mu_upper) + ")"));
+  }
+}
+
 }  // namespace
 
 prepared_population_study prepare_population_study(const population_study& study,
@@ -248,6 +282,7 @@ prepared_population_study prepare_population_study(validated_t, const population
   if (study.simulate) {
     prepared.data = simulate_population(study.setting, study.seed);
   } else {
+    check_read_samples(study, read.samples);
     prepared.data = std::move(read);
   }
   // The backends of the hyper-likelihood and of NUTS's gradient are set up before any

@@ -204,6 +204,17 @@ void validate(const rates_study& study) {
   check_at_least_one("importance.kmeans_restarts", importance.kmeans_restarts);
   check_at_least_one("importance.kmeans_max_iterations", importance.kmeans_max_iterations);
   check_at_least_one("importance.kmeans_subsample", importance.kmeans_subsample);
+  // k-means' own checks, here so that the file and line are named (they were found only
+  // after the pilot, as "kmeans: subsample: ...").
+  if (importance.kmeans_subsample < importance.clusters) {
+    fail("importance.kmeans_subsample",
+         got_expected(importance.kmeans_subsample,
+                      "at least clusters = " + std::to_string(importance.clusters)));
+  }
+  if (importance.kmeans_restarts > 4294967295ull) {
+    fail("importance.kmeans_restarts",
+         got_expected(importance.kmeans_restarts, "at most 4294967295 (one random stream each)"));
+  }
   // The doubled pilot, pilot_sims · 2^doublings, must stay a valid simulation count.
   const std::size_t doublings = importance.max_pilot_doublings;
   if (doublings > 62 ||
