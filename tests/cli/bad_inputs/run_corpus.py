@@ -8,7 +8,8 @@ case up, e.g. no mount; reported as skipped) and `teardown`; the expected exit c
 fragment of stderr (and of stdout); `unchanged`: the folder (names and contents, links as
 links) must be exactly as before the run, i.e. nothing written and nothing left behind;
 `absent`: glob patterns that must match nothing afterwards; `check`: a shell command that
-must succeed afterwards; `signal_after`: seconds after which SIGINT is sent (Ctrl-C).
+must succeed afterwards; `signal_after`: seconds after which SIGINT is sent (Ctrl-C); `wrap`: a command
+prefix (another user, a process limit) the program runs under.
 """
 import argparse
 import glob
@@ -61,7 +62,16 @@ def run_case(case, ismc, examples, files, scratch):
         env = dict(os.environ)
         env.pop("ISMC_TEST_FAULT", None)
         env.update(case.get("env", {}))
-        process = subprocess.Popen([ismc] + case["args"], cwd=folder, env=env,
+        if "wrap" in case:  # run under another user or limit: the folder must be theirs too
+            os.chmod(scratch, 0o755)
+            os.chmod(folder, 0o777)
+            for name in os.listdir(folder):
+                path = os.path.join(folder, name)
+                if os.path.isfile(path) and not os.path.islink(path):
+                    os.chmod(path, 0o666)
+            if shutil.which(case["wrap"][0]) is None:
+                return "skip", case["wrap"][0] + " is not installed"
+        process = subprocess.Popen(case.get("wrap", []) + [ismc] + case["args"], cwd=folder, env=env,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         if "signal_after" in case:  # Ctrl-C once the run is under way
             try:
