@@ -279,6 +279,10 @@ std::string staged_files::stage(const std::string& name) {
 }
 
 void staged_files::write(const std::string& path, const std::string& text) {
+  if (path.rfind("/dev/", 0) == 0 || is_special(destination(path))) {
+    direct_.emplace_back(path, text);  // cannot be staged: written once the rest is in place
+    return;
+  }
   output_file out(path, stage(path));
   out.stream() << text;
   out.finish();
@@ -317,6 +321,10 @@ void staged_files::commit() {
     if (!file.backup.empty()) std::remove(file.backup.c_str());
   }
   pending_.clear();
+  for (const auto& [path, text] : direct_) {
+    write_file_atomically(path, [&](std::ostream& out) { out << text; });
+  }
+  direct_.clear();
 }
 
 }  // namespace ismc::cli

@@ -75,7 +75,8 @@ class staged_files {
   /// Registers `path` and returns the temporary path its content goes to.
   std::string stage(const std::string& path);
 
-  /// Stages `path` with `text` as its content (through `output_file`).
+  /// Stages `path` with `text` as its content (through `output_file`). A FIFO or a /dev/
+  /// path (/dev/stdout), which cannot be staged, is written directly after the renames.
   /// @throws ismc::runtime_failure naming the file, its temporary and the OS reason when it
   ///         cannot be written whole.
   void write(const std::string& path, const std::string& text);
@@ -89,6 +90,7 @@ class staged_files {
 
  private:
   std::vector<std::pair<std::string, std::string>> pending_;  // (temporary, path)
+  std::vector<std::pair<std::string, std::string>> direct_;   // (path, text)
 };
 
 }  // namespace ismc::cli

@@ -114,8 +114,13 @@ int run_rates_command(const rates_options& options) {
   info.seed = study.run.seed;
   info.backend = result.backend;
   info.wall_seconds = wall_seconds;
-  if (!options.out_path.empty()) write_csv(options.out_path, result.rows, dim);
-  if (!options.json_path.empty()) write_json(options.json_path, study, result, info);
+  // The CSV and the JSON appear together or not at all.
+  staged_files files;
+  if (!options.out_path.empty()) files.write(options.out_path, csv_text(result.rows, dim));
+  if (!options.json_path.empty()) {
+    files.write(options.json_path, report_json(study, result, info).dump(2) + "\n");
+  }
+  files.commit();
   return 0;
 }
 
