@@ -44,6 +44,10 @@ void check(const model& model, const std::vector<double>& targets, const importa
   if (!(spec.self_weight > 0.0 && spec.self_weight <= 1.0)) {
     throw usage_error(bad_value("importance.self_weight", spec.self_weight, "a value in (0, 1]"));
   }
+  if (spec.kmeans_subsample < spec.clusters) {  // k-means' own check, before the pilot's work
+    throw usage_error(bad_value("importance.kmeans_subsample", spec.kmeans_subsample,
+                                "at least clusters = " + std::to_string(spec.clusters)));
+  }
   if (spec.sims_per_proposal < 2) {
     throw usage_error(
         bad_value("importance.sims_per_proposal", spec.sims_per_proposal, "an integer > 1"));
