@@ -108,6 +108,45 @@ void validate_grid(const grid_spec& grid, std::size_t dim) {
   }
 }
 
+// The memory the simulations of the method in use take, beyond the targets' own (checked
+// with the grid): a count slot per target and per task of 2^16 simulations (the CPU
+// backend's sims_per_task), and for importance sampling every rejected draw of the shared
+// (cluster) proposals, at worst all of them. sims = 2^63 asked for 2^47 slots per target:
+// std::bad_alloc after the pilot.
+void check_simulation_memory(const rates_study& study) {
+  const double targets = study.grid.thetas.empty()
+                             ? [&] {
+                                 double count = 1.0;
+                                 for (std::size_t points : study.grid.points)
+                                   count *= static_cast<double>(points);
+                                 return count;
+                               }()
+                             : static_cast<double>(study.grid.thetas.size());
+  const auto slots = [](double sims) {
+    return std::ceil(sims / 65536.0) * 8.0;
+  };
+  std::string field, value;
+  double bytes = 0.0;
+  if (study.run.method == rate_method::plain) {
+    field = "plain.sims";
+    value = std::to_string(study.plain.sims);
+    bytes = targets * slots(static_cast<double>(study.plain.sims));
+  } else {
+    const importance_spec& importance = study.importance;
+    const double sims = static_cast<double>(importance.sims_per_proposal);
+    const double clusters = static_cast<double>(importance.clusters);
+    const double dim = static_cast<double>(study.model.dim);
+    field = "importance.sims_per_proposal";
+    value = std::to_string(importance.sims_per_proposal);
+    bytes = (targets + clusters) * slots(sims) + clusters * sims * (dim + 1.0) * 8.0;
+  }
+  const std::string shortfall = memory_shortfall(bytes);
+  if (!shortfall.empty()) {
+    fail(field,
+         got_expected(value + " simulations at " + number_text(targets) + " targets", shortfall));
+  }
+}
+
 }  // namespace
 
 std::string to_string(rate_method method) {
@@ -222,6 +261,7 @@ void validate(const rates_study& study) {
     fail("importance.max_pilot_doublings",
          got_expected(doublings, "pilot_sims * 2^max_pilot_doublings < 2^63"));
   }
+  check_simulation_memory(study);
 }
 
 std::unique_ptr<model> make_model(const model_spec& model, const test_spec& test) {
