@@ -8,11 +8,13 @@
 #include "ismc/core/config.hpp"
 #include "ismc/core/devices.hpp"
 #include "ismc/core/error.hpp"
+#include "ismc/core/memory.hpp"
 #include "ismc/core/number_text.hpp"
 #include "ismc/core/progress.hpp"
 #include "ismc/core/rng.hpp"
 #include "ismc/core/streams.hpp"
 #include "ismc/core/variates.hpp"
+#include "ismc/core/test_fault.hpp"
 
 // backend
 #include "ismc/backend/backend_kind.hpp"

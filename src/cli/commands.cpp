@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/devices_command.hpp"
+#include "cli/error_context.hpp"
 #include "cli/population_command.hpp"
 #include "cli/rates_command.hpp"
 #include "cli/sample_command.hpp"
@@ -55,16 +56,25 @@ int run_commands(int argc, char** argv) {
 }  // namespace
 
 int run_cli(int argc, char** argv) {
+  take_error_context();  // nothing from an earlier run in this process
   try {
     return run_commands(argc, argv);
-  } catch (const usage_error& e) {
+  } catch (const input_error& e) {  // names its file already
+    take_error_context();
     std::cerr << "ismc: error: " << e.what() << "\n";
     return 2;
+  } catch (const usage_error& e) {
+    std::cerr << "ismc: error: " << e.what() << take_error_context() << "\n";
+    return 2;
+  } catch (const interrupted& e) {
+    take_error_context();
+    std::cerr << "ismc: " << e.what() << ": nothing was written\n";
+    return 130;  // 128 + SIGINT, as a shell reports a program that Ctrl-C ended
   } catch (const std::exception& e) {
-    std::cerr << "ismc: error: " << e.what() << "\n";
+    std::cerr << "ismc: error: " << e.what() << take_error_context() << "\n";
     return 1;
   } catch (...) {
-    std::cerr << "ismc: error: unknown failure\n";
+    std::cerr << "ismc: error: unknown failure" << take_error_context() << "\n";
     return 1;
   }
 }

@@ -9,8 +9,8 @@ namespace ismc::cli {
 /// - 0: success (also `--help` and `--version`);
 /// - 2: bad usage: a flag CLI11 rejects, or an `ismc::usage_error` (which includes every
 ///   `ismc::input_error` of a study file);
-/// - 1: a failure while running: any other `ismc::error` (including `interrupted` after
-///   SIGINT/SIGTERM) or `std::exception`.
+/// - 1: a failure while running: any other `ismc::error` or `std::exception`;
+/// - 130: `ismc::interrupted` (SIGINT/SIGTERM before the outputs were renamed into place).
 ///
 /// Errors are printed to stderr as `ismc: error: <message>`. This is the only place where
 /// exceptions become exit codes; it never throws.

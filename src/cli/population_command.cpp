@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/atomic_file.hpp"
+#include "cli/error_context.hpp"
 #include "cli/flags.hpp"
 #include "cli/output_paths.hpp"
 #include "cli/run_context.hpp"
@@ -134,8 +135,10 @@ int run_population_command(const population_options& options) {
   // The data (simulated, or the user's samples and observations) and the backends of the
   // hyper-likelihood and of NUTS's gradient, before any sampling: bad data or a --backend
   // that cannot be had fails at once.
-  const prepared_population_study prepared =
-      prepare_population_study(validated, study, kind, io::read_population_data(study));
+  const prepared_population_study prepared = [&] {
+    const error_context stage("preparing the population study '" + options.study_path + "'");
+    return prepare_population_study(validated, study, kind, io::read_population_data(study));
+  }();
 
   // The output directory, once the inputs and backends are known to be good (nothing is
   // left behind by a refused run) and before the long part.
@@ -144,9 +147,20 @@ int run_population_command(const population_options& options) {
   fs::create_directories(options.out_dir, error);
   if (!fs::is_directory(options.out_dir))
     throw usage_error("--out-dir: cannot create directory '" + options.out_dir + "'");
+  {
+    std::vector<std::pair<std::string, std::string>> outputs;
+    for (const char* name : {"summary.csv", "observations.csv", "point_draws.csv",
+                             "importance_draws.csv", "nuts_draws.csv"}) {
+      outputs.emplace_back("--out-dir", (fs::path(options.out_dir) / name).string());
+    }
+    check_writable(outputs);
+  }
 
   run_context context(options.quiet, options.threads);
-  const population_study_result result = run_population_study(prepared, context.hooks());
+  const population_study_result result = [&] {
+    const error_context stage("running the population study '" + options.study_path + "'");
+    return run_population_study(prepared, context.hooks());
+  }();
   context.finish();
 
   staged_files files;  // renamed together at the end

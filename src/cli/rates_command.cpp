@@ -11,6 +11,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/atomic_file.hpp"
+#include "cli/error_context.hpp"
 #include "cli/flags.hpp"
 #include "cli/output_paths.hpp"
 #include "cli/rates_output.hpp"
@@ -81,12 +83,16 @@ int run_rates_command(const rates_options& options) {
                        {{"--out", options.out_path}, {"--json", options.json_path}});
   // CLI11 admits only these names; the library's parser is the one check behind it.
   const backend_kind kind = parse_backend_kind("--backend", options.backend);
+  check_writable({{"--out", options.out_path}, {"--json", options.json_path}});
 
   const std::unique_ptr<backend> machine = make_backend(kind);
   run_context context(options.quiet, options.threads);
 
   const auto start = std::chrono::steady_clock::now();
-  const rates_result result = run_rates(validated, study, *machine, context.hooks());
+  const rates_result result = [&] {
+    const error_context stage("running the study '" + options.study_path + "'");
+    return run_rates(validated, study, *machine, context.hooks());
+  }();
   const double wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   // A signal that came as the study finished still means: write nothing.
@@ -108,10 +114,13 @@ int run_rates_command(const rates_options& options) {
   info.seed = study.run.seed;
   info.backend = result.backend;
   info.wall_seconds = wall_seconds;
-  if (!options.out_path.empty()) {
-    write_csv(options.out_path, result.rows, dim, study.model.family == "binomial");
+  // The CSV and the JSON appear together or not at all.
+  staged_files files;
+  if (!options.out_path.empty()) files.write(options.out_path, csv_text(result.rows, dim, study.model.family == "binomial"));
+  if (!options.json_path.empty()) {
+    files.write(options.json_path, report_json(study, result, info).dump(2) + "\n");
   }
-  if (!options.json_path.empty()) write_json(options.json_path, study, result, info);
+  files.commit();
   return 0;
 }
 

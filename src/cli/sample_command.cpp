@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -14,6 +13,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/atomic_file.hpp"
+#include "cli/error_context.hpp"
 #include "cli/flags.hpp"
 #include "cli/output_paths.hpp"
 #include "cli/interrupt.hpp"
@@ -22,6 +22,7 @@
 #include "ismc/io/stan_json.hpp"
 #include "cli/summary.hpp"
 #include "ismc/core/error.hpp"
+#include "ismc/core/memory.hpp"
 #include "ismc/samplers/chains.hpp"
 #include "ismc/samplers/nuts.hpp"
 #include "ismc/models/posterior.hpp"
@@ -38,7 +39,9 @@ class recording_writer : public draw_writer {
  public:
   recording_writer(const std::string& path, const stan_csv_header& header,
                    const std::vector<std::string>& names)
-      : path_(path), out_(open(path)), csv_(out_, header, names), n_outputs_(names.size()) {
+      : out_(header.output_file, path),
+        csv_(out_.stream(), header, names),
+        n_outputs_(names.size()) {
     record_.columns = stan_sampler_columns();
     record_.columns.insert(record_.columns.end(), names.begin(), names.end());
     record_.config["model"] = header.model;
@@ -68,20 +71,12 @@ class recording_writer : public draw_writer {
     csv_.timing(warmup_seconds, sampling_seconds);
     record_.warmup_seconds = warmup_seconds;
     record_.sampling_seconds = sampling_seconds;
-    out_.close();
-    if (!out_) throw runtime_failure("cannot write '" + path_ + "'");
+    out_.finish();
   }
   stan_csv& record() { return record_; }
 
  private:
-  static std::ofstream open(const std::string& path) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    if (!out) throw runtime_failure("cannot write '" + path + "'");
-    return out;
-  }
-
-  std::string path_;
-  std::ofstream out_;
+  output_file out_;
   stan_csv_writer csv_;
   std::size_t n_outputs_;
   stan_csv record_;
@@ -152,7 +147,9 @@ CLI::App* add_sample_command(CLI::App& app, sample_options& options) {
       ->add_option("--output-dir", options.output_dir, "Directory for MODEL-1.csv ... MODEL-C.csv")
       ->type_name("DIR")
       ->capture_default_str();
-  sample->add_option("--threads", options.threads, "Threads running chains; 0 = one per chain")
+  sample
+      ->add_option("--threads", options.threads,
+                   "Threads running chains; 0 = one per chain, at most the hardware threads")
       ->type_name("N")
       ->check(check_unsigned)
       ->check(CLI::Range(0u, max_threads));
@@ -200,6 +197,24 @@ int run_sample_command(const sample_options& options) {
     }
   }
 
+  // The draws every chain keeps in memory for the summary (core/memory.hpp's one limit),
+  // before any directory is made or thread started.
+  {
+    const double kept = (static_cast<double>(options.draws) +
+                         (options.save_warmup ? static_cast<double>(options.warmup) : 0.0)) /
+                        static_cast<double>(std::max<std::size_t>(options.thin, 1));
+    const double columns = 7.0 + static_cast<double>(model->output_names().size());
+    const std::string shortfall =
+        memory_shortfall(static_cast<double>(options.chains) * (kept * columns * 8.0 + 65536.0));
+    if (!shortfall.empty()) {
+      const bool draws = options.draws >= options.chains;
+      throw usage_error(
+          bad_value(draws ? "--draws" : "--chains", draws ? options.draws : options.chains,
+                    draws ? "with --chains " + std::to_string(options.chains) + ": " + shortfall
+                          : "with --draws " + std::to_string(options.draws) + ": " + shortfall));
+    }
+  }
+
   // No chain's file may be the data or the init file.
   std::vector<named_path> inputs = {{"--data file", options.data_path}};
   double unused_radius = 0.0;
@@ -216,6 +231,15 @@ int run_sample_command(const sample_options& options) {
   fs::create_directories(options.output_dir, error);
   if (!fs::is_directory(options.output_dir)) {
     throw usage_error("--output-dir: cannot create directory '" + options.output_dir + "'");
+  }
+  {
+    std::vector<std::pair<std::string, std::string>> outputs;
+    for (std::size_t c = 1; c <= options.chains; ++c) {
+      outputs.emplace_back("--output-dir", (fs::path(options.output_dir) /
+                                            (options.model + "-" + std::to_string(c) + ".csv"))
+                                               .string());
+    }
+    check_writable(outputs);
   }
   // The chains' files appear together once every chain has finished, or not at all.
   staged_files files;
@@ -244,7 +268,11 @@ int run_sample_command(const sample_options& options) {
     writers[index] = std::make_unique<recording_writer>(temporary_paths[index], header, names);
     return *writers[index];
   };
-  run_nuts_chains(*model, base, options.chains, writer_of, hooks, "sampling");
+  {
+    const error_context stage("sampling " + options.model + " with the data '" + options.data_path +
+                              "'");
+    run_nuts_chains(*model, base, options.chains, writer_of, hooks, "sampling");
+  }
   hooks.check_interrupt();
   std::vector<stan_csv> chains;
   for (const auto& writer : writers) chains.push_back(std::move(writer->record()));

@@ -1,6 +1,7 @@
 #include "cli/summary.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -64,7 +65,12 @@ std::vector<std::string> sampler_problems(const std::vector<stan_csv>& chains,
   long max_depth = 10;
   // CmdStan writes max_depth, rstan max_treedepth.
   for (const char* key : {"max_depth", "max_treedepth"}) {
-    if (first.config.count(key)) max_depth = std::stol(first.config.at(key));
+    if (!first.config.count(key)) continue;
+    const std::string& text = first.config.at(key);
+    const auto parsed = std::from_chars(text.data(), text.data() + text.size(), max_depth);
+    if (parsed.ec != std::errc() || parsed.ptr != text.data() + text.size() || max_depth < 1) {
+      throw input_error(first.path, 0, key, got_expected("'" + text + "'", "an integer >= 1"));
+    }
   }
   for (const stan_csv& chain : chains) {
     total += chain.draws.size();

@@ -4,12 +4,15 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstddef>
 #include <exception>
 #include <mutex>
 #include <system_error>
 #include <thread>
 #include <vector>
+
+#include "ismc/core/test_fault.hpp"
 
 namespace ismc::detail {
 
@@ -31,6 +34,10 @@ unsigned start_workers(unsigned count, Start&& start) {
   unsigned started = 0;
   for (; started < count; ++started) {
     try {
+      if (test_fault_strikes(test_fault::thread_create)) {
+        throw std::system_error(EAGAIN, std::generic_category(),
+                                "thread creation refused (ISMC_TEST_FAULT)");
+      }
       start();
     } catch (const std::system_error&) {
       break;

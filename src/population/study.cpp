@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "ismc/core/error.hpp"
+#include "ismc/core/memory.hpp"
 #include "ismc/core/number_text.hpp"
 #include "ismc/core/rng.hpp"
 #include "ismc/core/streams.hpp"
@@ -173,10 +174,48 @@ void validate(const population_study& study) {
          got_expected(study.burn, "fewer than steps (") + std::to_string(study.steps) + ")");
   }
   check_positive("likelihood.variance_cut", study.variance_cut);
-  if (study.simulate)
+  if (study.simulate) {
     check_at_least_one("data.samples_per_object", study.setting.samples_per_object);
+    // An object's samples are one Philox simulation (core/streams.hpp); was found only by
+    // draw_flat_prior_samples, without the file or the line.
+    if (study.setting.samples_per_object > streams::max_normals_per_draw) {
+      fail("data.samples_per_object",
+           got_expected(study.setting.samples_per_object,
+                        "at most " + std::to_string(streams::max_normals_per_draw) +
+                            " (one random stream per object)"));
+    }
+  }
   check_at_least_one("nuts.chains", study.chains);
   check_at_least_one("nuts.draws", study.draws);
+  // Memory, before anything is allocated (core/memory.hpp): the simulated samples (a value
+  // and its weight each), the ensemble's chain (θ and log density per walker and step, and
+  // the kept steps again), NUTS's recorded draws and each chain's state over the objects.
+  const auto check_memory = [](const std::string& field, const std::string& value, double bytes) {
+    const std::string shortfall = memory_shortfall(bytes);
+    if (!shortfall.empty()) fail(field, got_expected(value, shortfall));
+  };
+  const auto count = [](std::size_t n) {
+    return static_cast<double>(n);
+  };
+  if (study.simulate) {
+    check_memory("data.samples_per_object",
+                 std::to_string(study.setting.samples_per_object) + " samples for each of " +
+                     std::to_string(study.setting.objects) + " objects",
+                 count(study.setting.objects) * count(study.setting.samples_per_object) * 16.0);
+  }
+  if (study.point || study.importance) {
+    check_memory(
+        study.walkers > study.steps ? "ensemble.walkers" : "ensemble.steps",
+        std::to_string(study.walkers) + " walkers × " + std::to_string(study.steps) + " steps",
+        count(study.walkers) * count(study.steps) * 48.0);
+  }
+  if (study.nuts) {
+    const double objects = study.simulate ? count(study.setting.objects) : 0.0;
+    check_memory(
+        study.chains > study.draws ? "nuts.chains" : "nuts.draws",
+        std::to_string(study.chains) + " chains × " + std::to_string(study.draws) + " draws",
+        count(study.chains) * (count(study.draws) * 32.0 + objects * 80.0));
+  }
 }
 
 namespace {
@@ -196,6 +235,31 @@ void check_data(const population_study& study, const population_data& read) {
                   std::to_string(read.samples.objects()) + " objects");
   }
   if (study.nuts && read.x.empty()) fail("x", "missing; nuts = true needs the observations");
+}
+
+// What the walkers' start needs of read samples (run_population_study): at least two objects
+// (the spread of their medians; with one it was NaN, "nan for walker 0") and medians whose
+// mean lies inside the prior of theta_mu (outside, every walker was moved onto the prior's
+// edge: "walkers not linearly independent").
+void check_read_samples(const population_study& study, const population_samples& samples) {
+  const auto fail_in_file = [&](const std::string& message) {
+    throw input_error(study.samples_path, 0, "data.samples", message);
+  };
+  if (samples.objects() < 2) {
+    fail_in_file(
+        got_expected(std::to_string(samples.objects()) + " object",
+                     "at least 2 objects (the spread of their medians starts the walkers)"));
+  }
+  const std::vector<double> medians = detail::sample_medians_unchecked(samples);
+  double mean = 0.0;
+  for (double m : medians) mean += m;
+  mean /= static_cast<double>(medians.size());
+  if (!(mean > detail::theta_mu_lower && mean < detail::theta_mu_upper)) {
+    fail_in_file(got_expected("objects whose medians average " + number_text(mean),
+                              "an average inside the prior of theta_mu, (" +
+                                  number_text(detail::theta_mu_lower) + ", " +
+                                  number_text(detail::theta_mu_upper) + ")"));
+  }
 }
 
 }  // namespace
@@ -218,6 +282,7 @@ prepared_population_study prepare_population_study(validated_t, const population
   if (study.simulate) {
     prepared.data = simulate_population(study.setting, study.seed);
   } else {
+    check_read_samples(study, read.samples);
     prepared.data = std::move(read);
   }
   // The backends of the hyper-likelihood and of NUTS's gradient are set up before any

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "ismc/core/error.hpp"
+#include "ismc/core/number_text.hpp"
 #include "ismc/rates/intervals.hpp"
 #include "ismc/rates/kmeans.hpp"
 #include "ismc/rates/mixture.hpp"
@@ -42,6 +43,10 @@ void check(const model& model, const std::vector<double>& targets, const importa
   }
   if (!(spec.self_weight > 0.0 && spec.self_weight <= 1.0)) {
     throw usage_error(bad_value("importance.self_weight", spec.self_weight, "a value in (0, 1]"));
+  }
+  if (spec.kmeans_subsample < spec.clusters) {  // k-means' own check, before the pilot's work
+    throw usage_error(bad_value("importance.kmeans_subsample", spec.kmeans_subsample,
+                                "at least clusters = " + std::to_string(spec.clusters)));
   }
   if (spec.sims_per_proposal < 2) {
     throw usage_error(
@@ -109,6 +114,44 @@ void record_stages(const model& model, const std::vector<rates_stage>& stages,
   if (auto warning = host_stages_warning(model.name(), result.backend, result.stages)) {
     result.warnings.push_back(std::move(*warning));
   }
+}
+
+enum class interval_rule { normal, clopper_pearson, chernoff_hoeffding };
+
+struct rate_bounds {
+  interval two_sided;
+  double upper;
+  interval_rule rule;
+};
+
+// The interval and upper bound of target j (docs/spec/rejection-rates.md, "Intervals of the
+// importance estimate"). self_weight = 1 is plain Monte Carlo on the target's own proposal
+// (every ratio p_j/q_j is 1, so the entry's sum is the rejection count R of N): the exact
+// Clopper-Pearson bounds. Otherwise, V = 0 leaves the normal approximation a zero-width
+// interval; the grouped terms Y_i = Σ_k w_jk φ(x_ik) p_j/q_j(x_ik) lie in [0, 1/self_weight]
+// (q_j ≥ self_weight·p_j) and are i.i.d. with mean f_j given the pilot, so the
+// Chernoff-Hoeffding bound on their mean holds whatever their law.
+rate_bounds importance_bounds(const mixture_estimate& estimate, const mixture_weights& weights,
+                              std::size_t j, const importance_spec& spec, double confidence) {
+  const std::uint64_t n = spec.sims_per_proposal;
+  if (spec.self_weight == 1.0) {
+    const std::size_t own = weights.offsets[j];  // the target's own proposal comes first
+    assert(weights.offsets[j + 1] == own + 1);
+    const auto rejections = static_cast<std::uint64_t>(std::llround(estimate.sum[own]));
+    return {clopper_pearson_interval(rejections, n, confidence),
+            clopper_pearson_upper(rejections, n, confidence), interval_rule::clopper_pearson};
+  }
+  if (estimate.variance[j] == 0.0) {
+    const double bound = 1.0 / spec.self_weight;
+    const double mean = std::clamp(estimate.estimate[j], 0.0, bound);
+    const interval two_sided = hoeffding_kl_interval(mean, n, bound, confidence);
+    return {{two_sided.low, std::min(two_sided.high, 1.0)},
+            std::min(hoeffding_kl_upper(mean, n, bound, confidence), 1.0),
+            interval_rule::chernoff_hoeffding};
+  }
+  const double std_error = std::sqrt(estimate.variance[j]);
+  return {normal_interval(estimate.estimate[j], std_error, confidence),
+          normal_upper(estimate.estimate[j], std_error, confidence), interval_rule::normal};
 }
 
 }  // namespace
@@ -292,6 +335,7 @@ rates_result detail::estimate_importance_unchecked(const model& model,
                                  static_cast<double>(n_targets);
 
   result.rows.reserve(n_targets);
+  std::size_t without_spread = 0;
   for (std::size_t j = 0; j < n_targets; ++j) {
     const double* theta = targets.data() + j * dim;
     rate_row row;
@@ -299,10 +343,11 @@ rates_result detail::estimate_importance_unchecked(const model& model,
     row.method = rate_method::importance;
     row.estimate = estimate.estimate[j];
     row.std_error = std::sqrt(estimate.variance[j]);
-    const interval ci = normal_interval(row.estimate, row.std_error, run.confidence);
-    row.ci_low = ci.low;
-    row.ci_high = ci.high;
-    row.upper_bound = normal_upper(row.estimate, row.std_error, run.confidence);
+    const rate_bounds bounds = importance_bounds(estimate, weights, j, spec, run.confidence);
+    without_spread += bounds.rule == interval_rule::chernoff_hoeffding ? 1 : 0;
+    row.ci_low = bounds.two_sided.low;
+    row.ci_high = bounds.two_sided.high;
+    row.upper_bound = bounds.upper;
     row.sims = static_cast<std::uint64_t>(std::llround(sims_per_target));
     row.rejections = pilot_rejections[j];
     row.exact = detail::exact_rate_or_none(model, theta);
@@ -314,6 +359,14 @@ rates_result detail::estimate_importance_unchecked(const model& model,
     result.rows.push_back(std::move(row));
   }
 
+  if (without_spread > 0) {
+    result.warnings.push_back(
+        std::to_string(without_spread) +
+        " targets saw no spread in their importance terms (V = 0, usually no rejection): their "
+        "interval and upper bound are the Chernoff-Hoeffding bound on terms in [0, 1/self_weight "
+        "= " +
+        number_text(1.0 / spec.self_weight) + "], not the normal approximation");
+  }
   details.pilot_sims = pilot;
   details.pilot_rejections = std::move(pilot_rejections);
   details.clusters = n_clusters;

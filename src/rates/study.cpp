@@ -7,6 +7,7 @@
 #include <string>
 
 #include "ismc/core/error.hpp"
+#include "ismc/core/memory.hpp"
 #include "ismc/core/streams.hpp"
 #include "ismc/rates/binomial.hpp"
 #include "ismc/rates/t_test.hpp"
@@ -181,6 +182,51 @@ void validate_grid(const grid_spec& grid, const model_spec& model) {
   }
   // lower <= upper holds, so the lower corner is the smallest σ.
   check_family_target(model, "grid.lower", grid.lower);
+  // Per target: θ in the target and proposal lists, a row (with its θ), the counts and the
+  // weights, and the row's text in the table and the CSV: about 400 + 48·dim bytes.
+  const std::string shortfall = memory_shortfall(count * (400.0 + 48.0 * static_cast<double>(dim)));
+  if (!shortfall.empty()) {
+    fail("grid.points", "the grid has " + number_text(count) + " targets, expected " + shortfall);
+  }
+}
+
+// The memory the simulations of the method in use take, beyond the targets' own (checked
+// with the grid): a count slot per target and per task of 2^16 simulations (the CPU
+// backend's sims_per_task), and for importance sampling every rejected draw of the shared
+// (cluster) proposals, at worst all of them. sims = 2^63 asked for 2^47 slots per target:
+// std::bad_alloc after the pilot.
+void check_simulation_memory(const rates_study& study) {
+  const double targets = study.grid.thetas.empty()
+                             ? [&] {
+                                 double count = 1.0;
+                                 for (std::size_t points : study.grid.points)
+                                   count *= static_cast<double>(points);
+                                 return count;
+                               }()
+                             : static_cast<double>(study.grid.thetas.size());
+  const auto slots = [](double sims) {
+    return std::ceil(sims / 65536.0) * 8.0;
+  };
+  std::string field, value;
+  double bytes = 0.0;
+  if (study.run.method == rate_method::plain) {
+    field = "plain.sims";
+    value = std::to_string(study.plain.sims);
+    bytes = targets * slots(static_cast<double>(study.plain.sims));
+  } else {
+    const importance_spec& importance = study.importance;
+    const double sims = static_cast<double>(importance.sims_per_proposal);
+    const double clusters = static_cast<double>(importance.clusters);
+    const double dim = static_cast<double>(study.model.dim);
+    field = "importance.sims_per_proposal";
+    value = std::to_string(importance.sims_per_proposal);
+    bytes = (targets + clusters) * slots(sims) + clusters * sims * (dim + 1.0) * 8.0;
+  }
+  const std::string shortfall = memory_shortfall(bytes);
+  if (!shortfall.empty()) {
+    fail(field,
+         got_expected(value + " simulations at " + number_text(targets) + " targets", shortfall));
+  }
 }
 
 }  // namespace
@@ -279,6 +325,17 @@ void validate(const rates_study& study) {
   check_at_least_one("importance.kmeans_restarts", importance.kmeans_restarts);
   check_at_least_one("importance.kmeans_max_iterations", importance.kmeans_max_iterations);
   check_at_least_one("importance.kmeans_subsample", importance.kmeans_subsample);
+  // k-means' own checks, here so that the file and line are named (they were found only
+  // after the pilot, as "kmeans: subsample: ...").
+  if (importance.kmeans_subsample < importance.clusters) {
+    fail("importance.kmeans_subsample",
+         got_expected(importance.kmeans_subsample,
+                      "at least clusters = " + std::to_string(importance.clusters)));
+  }
+  if (importance.kmeans_restarts > 4294967295ull) {
+    fail("importance.kmeans_restarts",
+         got_expected(importance.kmeans_restarts, "at most 4294967295 (one random stream each)"));
+  }
   // The doubled pilot, pilot_sims · 2^doublings, must stay a valid simulation count.
   const std::size_t doublings = importance.max_pilot_doublings;
   if (doublings > 62 ||
@@ -286,6 +343,7 @@ void validate(const rates_study& study) {
     fail("importance.max_pilot_doublings",
          got_expected(doublings, "pilot_sims * 2^max_pilot_doublings < 2^63"));
   }
+  check_simulation_memory(study);
 }
 
 std::unique_ptr<model> make_model(const model_spec& model, const test_spec& test) {

@@ -1,5 +1,6 @@
 #include "ismc/samplers/chains.hpp"
 
+#include <algorithm>
 #include <cstdint>
 
 #include "core/parallel.hpp"
@@ -41,7 +42,12 @@ void run_nuts_chains(const posterior_model& model, const nuts_config& config, st
   chains_progress progress(hooks.progress);
   run_hooks chain_hooks = hooks;
   chain_hooks.progress = &progress;
-  const unsigned threads = hooks.threads > 0 ? hooks.threads : static_cast<unsigned>(chains);
+  // One thread per chain by default, but never more than the hardware runs at once (a
+  // million chains must not ask for a million threads); the chains share them in order.
+  const unsigned threads =
+      hooks.threads > 0
+          ? hooks.threads
+          : static_cast<unsigned>(std::min<std::size_t>(chains, detail::resolve_threads(0)));
   try {
     detail::parallel_for(chains, threads, [&](std::size_t index) {
       nuts_config chain_config = config;

@@ -10,12 +10,14 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <ostream>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
 
+#include "cli/interrupt.hpp"
 #include "ismc/core/error.hpp"
 #include "support/test_files.hpp"
 
@@ -187,6 +189,57 @@ TEST(AtomicFile, StagedWriteFailureNamesTheFileItsTemporaryAndTheReason) {
     EXPECT_NE(message.find("': No such file or directory"), std::string::npos) << message;
   }
   EXPECT_TRUE(dir.entries().empty());
+}
+
+// A Ctrl-C that comes while the files are written (after the computation) is not ignored:
+// nothing is renamed into place, the old file stays, the temporaries go.
+TEST(AtomicFile, AnInterruptDuringTheWriteRenamesNothing) {
+  testing::temp_dir dir;
+  const std::string path = dir.file("out.csv");
+  write_file_atomically(path, [](std::ostream& out) { out << "old\n"; });
+  interrupt_requested.store(false);
+  EXPECT_THROW(write_file_atomically(path,
+                                     [](std::ostream& out) {
+                                       out << "new\n";
+                                       interrupt_requested.store(true);  // Ctrl-C while writing
+                                     }),
+               interrupted);
+  EXPECT_EQ(testing::read_text(path), "old\n");
+  {
+    staged_files files;
+    files.write(dir.file("a.csv"), "a\n");
+    files.write(dir.file("b.csv"), "b\n");
+    EXPECT_THROW(files.commit(), interrupted);
+  }
+  interrupt_requested.store(false);
+  EXPECT_EQ(dir.entries(), std::set<std::string>{"out.csv"});
+}
+
+// A full disk, for real (/dev/full refuses every write with ENOSPC): the error names the
+// file and the OS reason, seen at the flush rather than lost with the stream's badbit.
+TEST(AtomicFile, AFullDeviceIsAnErrorNamingTheReason) {
+  try {
+    write_file_atomically("/dev/full", [](std::ostream& out) { out << std::string(1 << 20, 'x'); });
+    ADD_FAILURE() << "no error";
+  } catch (const runtime_failure& e) {
+    EXPECT_EQ(std::string(e.what()), "cannot write '/dev/full': No space left on device");
+  }
+}
+
+// An output location that cannot be written is refused before any work, naming the flag,
+// the path and the OS reason.
+TEST(AtomicFile, UnwritableOutputsAreFoundBeforeAnyWork) {
+  testing::temp_dir dir;
+  std::ofstream(dir.file("plain")) << "x";
+  try {
+    check_writable({{"--out", dir.file("plain/r.csv")}});
+    ADD_FAILURE() << "no error";
+  } catch (const usage_error& e) {
+    EXPECT_EQ(std::string(e.what()), "--out: cannot write '" + dir.file("plain/r.csv") +
+                                         "': Not a directory (checked before any work)");
+  }
+  check_writable({{"--out", dir.file("fine.csv")}, {"--json", ""}});
+  EXPECT_EQ(dir.entries(), std::set<std::string>{"plain"});
 }
 
 }  // namespace

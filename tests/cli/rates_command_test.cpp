@@ -405,8 +405,8 @@ TEST(RatesCommand, InterruptStopsTheRunAndWritesNothing) {
                                  dir.file("rates.json"), "--quiet"});
   signaller.join();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
-  EXPECT_EQ(result.code, 1) << result.err;
-  EXPECT_EQ(result.err, "ismc: error: interrupted\n");
+  EXPECT_EQ(result.code, 130) << result.err;
+  EXPECT_EQ(result.err, "ismc: interrupted: nothing was written\n");
   EXPECT_EQ(dir.entries(), std::set<std::string>{"study.toml"});
   // The previous disposition is back.
   struct sigaction current {};

@@ -190,6 +190,42 @@ TEST(PopulationStudy, ReadDataRunAsTheSameDataSimulated) {
   EXPECT_THROW(prepare_population_study(simulated, backend_kind::cpu, data), usage_error);
 }
 
+// Read samples the walkers cannot start from are input errors naming the samples file: one
+// object (their spread was NaN: "nan for walker 0") and medians averaging outside theta_mu's
+// prior (every walker on the prior's edge: "walkers not linearly independent").
+TEST(PopulationStudy, ReadSamplesTheWalkersCannotStartFromAreInputErrors) {
+  population_study study = one_method(population_method::point, 40, 50, 21);
+  study.simulate = false;
+  study.samples_path = "samples.csv";
+  const auto message = [&](const population_samples& samples) {
+    population_data data;
+    data.samples = samples;
+    try {
+      prepare_population_study(study, backend_kind::cpu, data);
+    } catch (const input_error& e) {
+      EXPECT_EQ(e.file(), "samples.csv");
+      EXPECT_EQ(e.field(), "data.samples");
+      return e.message();
+    }
+    return std::string("no error");
+  };
+  population_samples one;
+  one.values = {0.1, 0.3, -0.2};
+  one.offsets = {0, 3};
+  EXPECT_EQ(message(one),
+            "got 1 object, expected at least 2 objects (the spread of their medians starts the "
+            "walkers)");
+  population_samples far;
+  far.values = {7.0, 7.5, 6.5, 7.2};
+  far.offsets = {0, 2, 4};
+  EXPECT_EQ(message(far),
+            "got objects whose medians average 7.05, expected an average inside the prior of "
+            "theta_mu, (-5, 5)");
+  population_samples fine = far;
+  for (double& value : fine.values) value -= 7.0;
+  EXPECT_EQ(message(fine), "no error");
+}
+
 // With S = 4000 samples per object (n = 1000, the seed's setting) ln L̂'s variance is
 // about n α² / (θ_σ² S) = 0.25, and its posterior is within 0.2 posterior sd of the exact.
 TEST(PopulationStudy, HyperLikelihoodWithFourThousandSamplesIsCloseToExact) {

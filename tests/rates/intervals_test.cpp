@@ -4,6 +4,7 @@
 
 #include <boost/math/distributions/binomial.hpp>
 #include <cmath>
+#include <random>
 #include <string>
 
 #include "support/error_messages.hpp"
@@ -93,6 +94,114 @@ TEST(NormalInterval, UsesTheNormalQuantileAndClamps) {
   const interval clamped = normal_interval(1e-6, 1e-3, 0.99);
   EXPECT_EQ(clamped.low, 0.0);
   EXPECT_EQ(normal_upper(0.9999, 0.1, 0.99), 1.0);
+}
+
+// Chernoff–Hoeffding (KL) bound, Hoeffding 1963 Thm 1. With Ȳ = 0: n·KL(0 ‖ p) = −n log(1 − p),
+// so the bound is B·(1 − α^(1/n)) in closed form (two-sided: α/2).
+TEST(HoeffdingKl, ZeroMeanHasTheClosedForm) {
+  for (std::uint64_t n : {1u, 10u, 1000u, 1000000u}) {
+    for (double bound : {1.0, 4.0, 100.0}) {
+      for (double confidence : {0.9, 0.99}) {
+        const double alpha = 1.0 - confidence;
+        const double nd = static_cast<double>(n);
+        const double upper = hoeffding_kl_upper(0.0, n, bound, confidence);
+        EXPECT_NEAR(upper, bound * -std::expm1(std::log(alpha) / nd), 1e-12 * upper);
+        EXPECT_GT(upper, 0.0);
+        const interval ci = hoeffding_kl_interval(0.0, n, bound, confidence);
+        EXPECT_EQ(ci.low, 0.0);
+        EXPECT_NEAR(ci.high, bound * -std::expm1(std::log(alpha / 2.0) / nd), 1e-12 * ci.high);
+      }
+    }
+  }
+}
+
+// Independent computation: scan p on a grid of 10^6 points in long double with the KL written
+// out directly, keep the last (first) grid point inside; the bisection's answer must lie
+// within one grid step, and solve n·KL = log(1/α) where it is interior.
+TEST(HoeffdingKl, BoundsMatchABruteForceScan) {
+  struct case_values {
+    double mean, bound;
+    std::uint64_t n;
+    double confidence;
+  };
+  const case_values cases[] = {{0.3, 1.0, 50, 0.95},    {0.02, 1.0, 1000, 0.99},
+                               {1.5, 4.0, 20, 0.99},    {0.0, 2.0, 7, 0.9},
+                               {3.0, 100.0, 500, 0.99}, {0.999, 1.0, 100, 0.99}};
+  for (const case_values& c : cases) {
+    SCOPED_TRACE(std::to_string(c.mean) + " of " + std::to_string(c.n));
+    const long double m = c.mean / c.bound;
+    const auto kl = [&](long double p) {
+      long double value = 0.0L;
+      if (m > 0.0L) value += m * std::log(m / p);
+      if (m < 1.0L) value += (1.0L - m) * std::log((1.0L - m) / (1.0L - p));
+      return static_cast<long double>(c.n) * value;
+    };
+    const auto scan = [&](long double level, bool upwards) {
+      const int steps = 1000000;
+      long double last = m;
+      for (int i = 1; i < steps; ++i) {
+        const long double p =
+            upwards ? m + (1.0L - m) * i / steps : m - m * static_cast<long double>(i) / steps;
+        if (kl(p) > level) break;
+        last = p;
+      }
+      return last;
+    };
+    const long double alpha = 1.0L - c.confidence;
+    const double step = 1.0 / 1000000.0;
+    const double upper = hoeffding_kl_upper(c.mean, c.n, c.bound, c.confidence) / c.bound;
+    const double scanned = static_cast<double>(scan(-std::log(alpha), true));
+    EXPECT_GE(upper, scanned - 1e-15);
+    EXPECT_LE(upper, scanned + step);
+    if (upper < 1.0) EXPECT_NEAR(static_cast<double>(kl(upper)), -std::log(alpha), 1e-8);
+    const interval ci = hoeffding_kl_interval(c.mean, c.n, c.bound, c.confidence);
+    const double high = static_cast<double>(scan(-std::log(alpha / 2.0L), true));
+    const double low = static_cast<double>(scan(-std::log(alpha / 2.0L), false));
+    EXPECT_GE(ci.high / c.bound, high - 1e-15);
+    EXPECT_LE(ci.high / c.bound, high + step);
+    EXPECT_LE(ci.low / c.bound, low + 1e-15);
+    EXPECT_GE(ci.low / c.bound, low - step);
+    EXPECT_LE(ci.low, c.mean);
+    EXPECT_GE(ci.high, c.mean);
+  }
+}
+
+// Coverage over 20000 fixed-seed replicates of n = 100 terms B·Bernoulli(μ/B), μ/B = 0.01:
+// the sample is all zeros with probability 0.99^100 = 0.366, where a zero-width interval
+// would miss. The miss rate must stay below α plus 4 standard errors of a rate α over M.
+TEST(HoeffdingKl, CoversTheMeanOverSeeds) {
+  const double bound = 50.0, p = 0.01, mu = bound * p, confidence = 0.95;
+  const std::uint64_t n = 100;
+  const int replicates = 20000;
+  std::mt19937_64 engine(20261205);
+  std::bernoulli_distribution draw(p);
+  int upper_misses = 0, interval_misses = 0, all_zero = 0;
+  for (int r = 0; r < replicates; ++r) {
+    std::uint64_t hits = 0;
+    for (std::uint64_t i = 0; i < n; ++i) hits += draw(engine) ? 1 : 0;
+    const double mean = bound * static_cast<double>(hits) / static_cast<double>(n);
+    all_zero += hits == 0 ? 1 : 0;
+    upper_misses += hoeffding_kl_upper(mean, n, bound, confidence) < mu ? 1 : 0;
+    const interval ci = hoeffding_kl_interval(mean, n, bound, confidence);
+    interval_misses += (ci.low > mu || ci.high < mu) ? 1 : 0;
+  }
+  const double alpha = 1.0 - confidence;
+  const double allowed = replicates * alpha + 4.0 * std::sqrt(replicates * alpha * (1.0 - alpha));
+  EXPECT_LT(upper_misses, allowed);
+  EXPECT_LT(interval_misses, allowed);
+  EXPECT_GT(all_zero, replicates / 4);  // the case that matters did occur (expected 36.6%)
+}
+
+TEST(HoeffdingKl, RefusesArgumentsOutOfRange) {
+  EXPECT_EQ(testing::usage_message([] { hoeffding_kl_upper(0.1, 0, 1.0, 0.99); }),
+            "Chernoff-Hoeffding: n: got 0, expected an integer > 0");
+  EXPECT_EQ(testing::usage_message([] { hoeffding_kl_upper(0.1, 10, 0.0, 0.99); }),
+            "Chernoff-Hoeffding: bound: got 0, expected a finite value > 0");
+  EXPECT_EQ(testing::usage_message([] { hoeffding_kl_interval(3.0, 10, 2.0, 0.99); }),
+            "Chernoff-Hoeffding: mean: got 3, expected a value in [0, bound = 2]");
+  EXPECT_EQ(testing::usage_message([] { hoeffding_kl_upper(0.1, 10, 1.0, 1.0); }),
+            "confidence: got 1, expected a value in (0, 1)");
+  EXPECT_EQ(hoeffding_kl_upper(1.0, 10, 1.0, 0.99), 1.0);
 }
 
 }  // namespace

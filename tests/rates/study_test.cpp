@@ -144,6 +144,18 @@ TEST(Study, ValidateNamesTheField) {
   study.importance.kmeans_restarts = 0;
   expect_invalid(study, "importance.kmeans_restarts", "expected an integer > 0");
   study = valid_study();
+  study.importance.clusters = 6;
+  study.importance.kmeans_subsample = 5;  // was found by k-means, after the pilot
+  expect_invalid(study, "importance.kmeans_subsample", "got 5, expected at least clusters = 6");
+  // The one memory limit (core/memory.hpp): 2^63 simulations need 2^47 count slots a target.
+  study = valid_study();
+  study.plain.sims = 9223372036854775807ull;
+  expect_invalid(study, "plain.sims", "expected a size that fits in memory: this needs");
+  study = valid_study();
+  study.run.method = rate_method::importance;
+  study.importance.sims_per_proposal = 9223372036854775807ull;
+  expect_invalid(study, "importance.sims_per_proposal", "a size that fits in memory");
+  study = valid_study();
   study.importance.kmeans_max_iterations = 0;
   expect_invalid(study, "importance.kmeans_max_iterations", "expected an integer > 0");
   study = valid_study();

@@ -64,7 +64,7 @@ class runtime_failure : public error {
   using error::error;
 };
 
-/// The run was interrupted by the user (exit code 1; no output is written).
+/// The run was interrupted by the user (exit code 130 from the CLI; no output is written).
 class interrupted : public runtime_failure {
  public:
   interrupted() : runtime_failure("interrupted") {}

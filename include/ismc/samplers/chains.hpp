@@ -27,7 +27,8 @@ void validate_chains(std::size_t chains);
 /// `chain = c + 1` (the given `config.chain` is not used), so its draws are those of that
 /// single run, whatever the thread count.
 ///
-/// Chains run on `hooks.threads` threads, or one thread per chain when that is 0.
+/// Chains run on `hooks.threads` threads, or when that is 0 one thread per chain up to the
+/// hardware threads.
 /// Progress: one stage named `stage` of chains × (warmup + draws) iterations on
 /// `hooks.progress`, begun and ended here (ended also when a chain fails), advanced by
 /// every chain as it goes; `hooks.interrupt` stops every chain (`interrupted`).
