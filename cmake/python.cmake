@@ -34,8 +34,15 @@ endforeach()
 add_custom_target(ismc_python_files ALL DEPENDS ${ismc_python_copies})
 add_dependencies(ismc_python ismc_python_files)
 
+# Type stubs of the extension (nanobind.stubgen), beside it; imported as the top-level
+# module _ismc so that stubgen needs none of the package's Python dependencies.
+nanobind_add_stub(ismc_python_stub MODULE _ismc
+                  OUTPUT "${CMAKE_BINARY_DIR}/python/ismc/_ismc.pyi"
+                  PYTHON_PATH "${CMAKE_BINARY_DIR}/python/ismc" DEPENDS ismc_python)
+
 if(SKBUILD)
   install(TARGETS ismc_python LIBRARY DESTINATION ismc COMPONENT python)
+  install(FILES "${CMAKE_BINARY_DIR}/python/ismc/_ismc.pyi" DESTINATION ismc COMPONENT python)
 endif()
 
 # The package's tests (pytest, tests/python/) against this build: the `ismc` program and the
