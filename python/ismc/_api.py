@@ -193,8 +193,6 @@ def sample(model, data, *, chains=4, warmup=1000, draws=1000, seed=None, thin=1,
         step_size, tree_depth, n_steps, diverging, energy), `observed_data` (the data's
         arrays) and attrs (model, seed, warmup, adapted step sizes).
     """
-    import arviz as az
-
     if isinstance(data, dict):
         text, is_path, data_dict = json.dumps(data), False, data
     else:
@@ -207,6 +205,8 @@ def sample(model, data, *, chains=4, warmup=1000, draws=1000, seed=None, thin=1,
                   _count("draws", draws, minimum=1), _count("seed", seed),
                   _count("thin", thin, minimum=1), _count("max_depth", max_depth, minimum=1),
                   str(metric), float(adapt_delta), float(init_radius), _count("threads", threads))
+    import arviz as az  # after the run: a Ctrl-C in the run never lands inside an import
+
     if data_dict is None:
         with open(text) if is_path else io.StringIO(text) as f:
             data_dict = json.load(f)
@@ -259,14 +259,13 @@ def population(study, *, seed=None, backend="auto", threads=None, progress=None)
         PopulationResult; `summary, methods = ismc.population(...)` unpacks the summary
         DataFrame and {method: InferenceData}.
     """
-    import arviz as az
-
     text, is_path, source = _source("study", study)
     if text is None:
         text = dict_to_toml(study)
     seed = None if seed is None else _count("seed", seed)
     raw = _run(_ismc.population, progress, text, is_path, source, seed, str(backend),
                _count("threads", threads))
+    import arviz as az  # after the run, as in sample
     exact = raw["exact"]
     rows, methods = [], {}
     for method in raw["methods"]:
@@ -291,7 +290,7 @@ def population(study, *, seed=None, backend="auto", threads=None, progress=None)
                             seed=int(raw["seed"]), raw=raw)
 
 
-class HyperLikelihood:
+class HyperLikelihood(_ismc.HyperLikelihood):
     """The importance-sampled hyper-likelihood L̂(θ) of a population N(θ_μ, θ_σ) from
     per-object posterior samples (Hogg, Myers & Bovy 2010; docs/spec/samplers.md):
     ln L̂(θ) = Σ_i ln[(1/S_i) Σ_n N(μ_i^(n); θ_μ, θ_σ) / p0(μ_i^(n))], with its variance
@@ -347,23 +346,13 @@ class HyperLikelihood:
             self._log_p0 = lp0
             flat_log_p0 = lp0.reshape(-1)
         self._samples = values
-        self._impl = _ismc.HyperLikelihood(
-            values.reshape(-1), offsets, flat_log_p0,
-            None if variance_cut is None else float(variance_cut), str(backend),
-            _count("threads", threads))
+        # The extension's __call__ is this class's: no Python frame per call.
+        super().__init__(values.reshape(-1), offsets, flat_log_p0,
+                         None if variance_cut is None else float(variance_cut), str(backend),
+                         _count("threads", threads))
 
     @property
     def samples(self):
         """The samples array the object reads (the caller's own when it was not copied)."""
         return self._samples
 
-    @property
-    def objects(self):
-        """Number of objects."""
-        return self._impl.objects
-
-    def __call__(self, theta):
-        try:
-            return self._impl(theta)
-        except TypeError:
-            return self._impl(np.ascontiguousarray(theta, dtype=np.float64))

@@ -436,12 +436,17 @@ class hyper_likelihood {
                                   "(m, 2) or (2,): rows (theta_mu, theta_sigma)"));
     }
     const std::size_t batch = single ? 1 : thetas.shape(0);
-    std::vector<hyper_likelihood_value> values(batch);
+    // One buffer: the values, then ln L̂ and σ² (both arrays returned view it, one owner).
+    static_assert(sizeof(hyper_likelihood_value) == 2 * sizeof(double));
+    auto* buffer = new double[4 * batch];
+    nb::capsule owner(buffer, [](void* p) noexcept { delete[] static_cast<double*>(p); });
+    auto* values = reinterpret_cast<hyper_likelihood_value*>(buffer);
     {
       nb::gil_scoped_release release;
-      hyper_log_likelihood(validated, view_, thetas.data(), batch, values.data(), nullptr, hooks_);
+      hyper_log_likelihood(validated, view_, thetas.data(), batch, values, nullptr, hooks_);
     }
-    std::vector<double> log_likelihood(batch), variance(batch);
+    double* log_likelihood = buffer + 2 * batch;
+    double* variance = buffer + 3 * batch;
     for (std::size_t b = 0; b < batch; ++b) {
       variance[b] = values[b].variance;
       log_likelihood[b] = values[b].variance > variance_cut_
@@ -449,8 +454,8 @@ class hyper_likelihood {
                               : values[b].log_likelihood;
     }
     if (single) return nb::make_tuple(log_likelihood[0], variance[0]);
-    return nb::make_tuple(to_numpy(std::move(log_likelihood), {batch}),
-                          to_numpy(std::move(variance), {batch}));
+    return nb::make_tuple(nb::ndarray<nb::numpy, double>(log_likelihood, {batch}, owner),
+                          nb::ndarray<nb::numpy, double>(variance, {batch}, owner));
   }
 
   std::size_t objects() const { return view_.objects; }
@@ -512,6 +517,16 @@ NB_MODULE(_ismc, m) {
            "variance_cut"_a.none(), "backend"_a, "threads"_a)
       .def("__call__", &hyper_likelihood::call, "theta"_a.noconvert(),
            "(ln L̂, σ²) at every row (θ_μ, θ_σ) of theta.")
+      .def(
+          "__call__",
+          [](const hyper_likelihood& self, nb::handle theta) {
+            // Anything else array-like: converted once by NumPy, then as above.
+            nb::object array = nb::module_::import_("numpy").attr("ascontiguousarray")(
+                theta, "dtype"_a = "float64");
+            return self.call(
+                nb::cast<nb::ndarray<const double, nb::c_contig, nb::device::cpu>>(array));
+          },
+          "theta"_a, "(ln L̂, σ²) at every row (θ_μ, θ_σ) of theta (converted to float64).")
       .def_prop_ro("objects", &hyper_likelihood::objects)
       .def_prop_ro("size", &hyper_likelihood::size)
       .def_prop_ro("values", &hyper_likelihood::values, nb::rv_policy::reference_internal);

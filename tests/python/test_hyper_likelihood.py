@@ -73,7 +73,7 @@ def test_log_p0_and_ragged_samples(samples):
 def test_no_copy_and_a_reference_kept():
     arr = np.random.default_rng(1).normal(size=(10, 10))
     hl = ismc.HyperLikelihood(arr)
-    assert hl.samples is arr and np.shares_memory(hl._impl.values, arr)
+    assert hl.samples is arr and np.shares_memory(hl.values, arr)
     before = hl(np.array([[0.0, 1.0]]))
     del arr
     assert hl(np.array([[0.0, 1.0]]))[0][0] == before[0][0]
