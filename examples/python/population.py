@@ -26,10 +26,10 @@ try:
 except ImportError:
     emcee = None
 if emcee is not None:
-    # The same hyper-likelihood from Python: fresh samples for 200 objects, emcee on L̂.
+    # The same hyper-likelihood from Python: fresh samples (500 each) for 200 objects, emcee on L̂.
     rng = np.random.default_rng(0)
     x = rng.normal(0.0, np.sqrt(2.0), 200)
-    samples = x[:, None] + rng.normal(size=(200, 1000))
+    samples = x[:, None] + rng.normal(size=(200, 500))
     hl = ismc.HyperLikelihood(samples)
 
     def log_prob(thetas):
@@ -39,7 +39,7 @@ if emcee is not None:
 
     start = np.column_stack([rng.normal(0, 0.05, 32), rng.uniform(0.9, 1.1, 32)])
     sampler = emcee.EnsembleSampler(32, 2, log_prob, vectorize=True)
-    sampler.run_mcmc(start, 1500, progress=False)
-    draws = sampler.get_chain(discard=300, flat=True)
+    sampler.run_mcmc(start, 1000, progress=False)
+    draws = sampler.get_chain(discard=200, flat=True)
     print("emcee on ismc.HyperLikelihood: theta_mu %.3f ± %.3f, theta_sigma %.3f ± %.3f"
           % (draws[:, 0].mean(), draws[:, 0].std(), draws[:, 1].mean(), draws[:, 1].std()))
