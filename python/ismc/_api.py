@@ -55,6 +55,15 @@ def _run(call, progress, *args):
     bar = progress_bar(progress)
     try:
         return call(*args, bar)
+    except ValueError as e:
+        # A dict's TOML text is ours: its line numbers would mislead, its field names do not.
+        message = str(e)
+        for source in ("study (dict)", "data (dict)"):
+            if message.startswith(source + ":"):
+                head, _, rest = message[len(source) + 1:].partition(": ")
+                if head.isdigit():
+                    raise ValueError(f"{source}: {rest}") from None
+        raise
     finally:
         if bar is not None:
             bar.close()

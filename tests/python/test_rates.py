@@ -77,7 +77,8 @@ def test_seed_overrides_the_study():
 def test_bad_studies_name_the_field(tmp_path):
     study = tomllib.loads(SMALL)
     study["plain"]["sims"] = -5
-    with pytest.raises(ValueError, match=r"field 'plain.sims': got -5, expected an integer > 0"):
+    with pytest.raises(ValueError, match=r"^study \(dict\): field 'plain.sims': got -5, "
+                                         r"expected an integer > 0$"):
         ismc.rates(study)
     bad = tmp_path / "bad.toml"
     bad.write_text(SMALL.replace('"two_sided"', '"three_sided"'))
