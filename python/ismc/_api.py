@@ -1,6 +1,8 @@
 """The functions of the ismc package: the extension's results as pandas, NumPy and ArviZ
 objects."""
 
+from __future__ import annotations
+
 import io
 import json
 import numbers
@@ -69,7 +71,8 @@ def _run(call, progress, *args):
             bar.close()
 
 
-def rates(study, *, backend="auto", seed=None, threads=None, progress=None):
+def rates(study: str | os.PathLike | dict, *, backend: str = "auto", seed: int | None = None,
+          threads: int | None = None, progress: bool | None = None) -> pd.DataFrame:
     """Estimates the rejection rates of a study: what `ismc rates STUDY --out FILE` writes.
 
     Args:
@@ -127,7 +130,7 @@ def _stan_names(name, values):
     return out
 
 
-def summary(x):
+def summary(x) -> pd.DataFrame:
     """The posterior summary `ismc summary` prints, as a DataFrame.
 
     Args:
@@ -180,8 +183,10 @@ def _group_outputs(names, draws):
     return out
 
 
-def sample(model, data, *, chains=4, warmup=1000, draws=1000, seed=None, thin=1, max_depth=10,
-           metric="diag", adapt_delta=0.8, init_radius=2.0, threads=None, progress=None):
+def sample(model: str, data: str | os.PathLike | dict, *, chains: int = 4, warmup: int = 1000,
+           draws: int = 1000, seed: int | None = None, thin: int = 1, max_depth: int = 10,
+           metric: str = "diag", adapt_delta: float = 0.8, init_radius: float = 2.0,
+           threads: int | None = None, progress: bool | None = None):
     """Runs NUTS (Stan's sampler and adaptation) on a built-in model, as `ismc sample`.
 
     Args:
@@ -256,7 +261,9 @@ class PopulationResult:
         return iter((self.summary, self.methods))
 
 
-def population(study, *, seed=None, backend="auto", threads=None, progress=None):
+def population(study: str | os.PathLike | dict, *, seed: int | None = None,
+               backend: str = "auto", threads: int | None = None,
+               progress: bool | None = None) -> PopulationResult:
     """Runs a population study (seed 000), as `ismc population`.
 
     Args:
