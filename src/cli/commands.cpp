@@ -9,6 +9,7 @@
 
 #include "cli/devices_command.hpp"
 #include "cli/error_context.hpp"
+#include "cli/plot_command.hpp"
 #include "cli/population_command.hpp"
 #include "cli/rates_command.hpp"
 #include "cli/sample_command.hpp"
@@ -35,6 +36,8 @@ int run_commands(int argc, char** argv) {
   CLI::App* population = add_population_command(app, population_flags);
   std::vector<std::string> summary_files;
   CLI::App* summary = add_summary_command(app, summary_files);
+  plot_options plot_flags;
+  CLI::App* plot = add_plot_command(app, plot_flags);
 
   try {
     app.parse(argc, argv);
@@ -50,6 +53,7 @@ int run_commands(int argc, char** argv) {
   if (summary->parsed()) return run_summary_command(summary_files);
   if (population->parsed()) return run_population_command(population_flags);
   if (rates->parsed()) return run_rates_command(options);
+  if (plot->parsed()) return run_plot_command(plot_flags);
   return 2;  // unreachable: require_subcommand(1)
 }
 

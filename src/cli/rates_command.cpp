@@ -116,7 +116,8 @@ int run_rates_command(const rates_options& options) {
   info.wall_seconds = wall_seconds;
   // The CSV and the JSON appear together or not at all.
   staged_files files;
-  if (!options.out_path.empty()) files.write(options.out_path, csv_text(result.rows, dim, study.model.family == "binomial"));
+  if (!options.out_path.empty())
+    files.write(options.out_path, csv_text(result.rows, dim, study.model.family == "binomial"));
   if (!options.json_path.empty()) {
     files.write(options.json_path, report_json(study, result, info).dump(2) + "\n");
   }

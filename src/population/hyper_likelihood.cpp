@@ -255,10 +255,10 @@ accumulate_function pick_accumulate(bool with_log_p0) {
 }
 
 // ln L̂ and σ² at `batch` θ, samples already validated.
-void evaluate_hyper_likelihood(const population_samples& samples, const double* thetas,
+void evaluate_hyper_likelihood(const population_samples_view& samples, const double* thetas,
                                std::size_t batch, hyper_likelihood_value* out,
                                std::vector<double>* per_object_ess, const run_hooks& hooks) {
-  const std::size_t objects = samples.objects();
+  const std::size_t objects = samples.objects;
   if (per_object_ess != nullptr) per_object_ess->assign(objects, 0.0);
   if (batch == 0) return;
 
@@ -272,11 +272,11 @@ void evaluate_hyper_likelihood(const population_samples& samples, const double* 
   const std::size_t groups = (batch + thetas_per_group - 1) / thetas_per_group;
   // partial[b · chunks + c]: chunk c's sums of ln L̂_i and σ²_i at θ_b.
   std::vector<double> partial_log(batch * chunks, 0.0), partial_variance(batch * chunks, 0.0);
-  const bool with_log_p0 = !samples.log_p0.empty();
+  const bool with_log_p0 = samples.log_p0 != nullptr;
   const accumulate_function accumulate = pick_accumulate(with_log_p0);
 
   // A thread is started per call: only for at least min_terms_per_thread terms each.
-  const double terms = static_cast<double>(samples.values.size()) * static_cast<double>(batch);
+  const double terms = static_cast<double>(samples.size) * static_cast<double>(batch);
   const auto threads = static_cast<unsigned>(
       std::clamp(terms / min_terms_per_thread, 1.0,
                  static_cast<double>(detail::resolve_threads(hooks.threads))));
@@ -291,8 +291,8 @@ void evaluate_hyper_likelihood(const population_samples& samples, const double* 
     for (std::size_t i = first_object; i < last_object; ++i) {
       const std::size_t begin = samples.offsets[i];
       const std::size_t count = samples.offsets[i + 1] - begin;
-      const double* mu = samples.values.data() + begin;
-      const double* log_p0 = with_log_p0 ? samples.log_p0.data() + begin : nullptr;
+      const double* mu = samples.values + begin;
+      const double* log_p0 = with_log_p0 ? samples.log_p0 + begin : nullptr;
       const double count_real = static_cast<double>(count);
       for (std::size_t b = first_theta; b < last_theta; ++b) {
         if (!valid[b]) continue;
@@ -330,6 +330,20 @@ void hyper_log_likelihood(const population_samples& samples, const double* theta
                           std::size_t batch, hyper_likelihood_value* out,
                           std::vector<double>* per_object_ess, const run_hooks& hooks) {
   validate(samples);
+  evaluate_hyper_likelihood(view_of(samples), thetas, batch, out, per_object_ess, hooks);
+}
+
+void hyper_log_likelihood(const population_samples_view& samples, const double* thetas,
+                          std::size_t batch, hyper_likelihood_value* out,
+                          std::vector<double>* per_object_ess, const run_hooks& hooks) {
+  validate(samples);
+  evaluate_hyper_likelihood(samples, thetas, batch, out, per_object_ess, hooks);
+}
+
+void hyper_log_likelihood(validated_t, const population_samples_view& samples, const double* thetas,
+                          std::size_t batch, hyper_likelihood_value* out,
+                          std::vector<double>* per_object_ess, const run_hooks& hooks) {
+  assert(detail::passes([&] { validate(samples); }));
   evaluate_hyper_likelihood(samples, thetas, batch, out, per_object_ess, hooks);
 }
 
@@ -354,7 +368,7 @@ void hyper_likelihood_posterior::log_density(const double* thetas, std::size_t b
   detail::hyper_posterior_log_density(
       thetas, batch, variance_cut_, out,
       [&](const double* inside, std::size_t count, hyper_likelihood_value* values) {
-        evaluate_hyper_likelihood(samples_, inside, count, values, nullptr, hooks);
+        evaluate_hyper_likelihood(view_of(samples_), inside, count, values, nullptr, hooks);
       });
 }
 

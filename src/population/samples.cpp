@@ -14,18 +14,32 @@
 
 namespace ismc {
 
-void validate(const population_samples& samples) {
-  const auto fail = [](const std::string& field, const std::string& message) {
-    throw input_error("", 0, field, message);
-  };
-  const auto& offsets = samples.offsets;
-  if (offsets.empty()) fail("samples", got_expected("no offsets", "objects + 1 offsets from 0"));
-  if (offsets.front() != 0) {
-    fail("samples", got_expected("offsets starting at " + std::to_string(offsets.front()),
+population_samples_view view_of(const population_samples& samples) {
+  population_samples_view view;
+  view.offsets = samples.offsets.data();
+  view.objects = samples.offsets.empty() ? 0 : samples.offsets.size() - 1;
+  view.values = samples.values.data();
+  view.size = samples.values.size();
+  view.log_p0 = samples.log_p0.empty() ? nullptr : samples.log_p0.data();
+  return view;
+}
+
+namespace {
+
+void fail(const std::string& field, const std::string& message) {
+  throw input_error("", 0, field, message);
+}
+
+// The offsets: from 0, at least one object, each with at least one sample, to `size`.
+void check_offsets(const population_samples_view& samples) {
+  const std::size_t* offsets = samples.offsets;
+  if (offsets == nullptr) fail("samples", got_expected("no offsets", "objects + 1 offsets from 0"));
+  if (offsets[0] != 0) {
+    fail("samples", got_expected("offsets starting at " + std::to_string(offsets[0]),
                                  "offsets starting at 0"));
   }
-  if (offsets.size() < 2) fail("samples", got_expected("no objects", "at least one"));
-  for (std::size_t i = 0; i + 1 < offsets.size(); ++i) {
+  if (samples.objects == 0) fail("samples", got_expected("no objects", "at least one"));
+  for (std::size_t i = 0; i < samples.objects; ++i) {
     if (offsets[i + 1] < offsets[i]) {
       fail("samples", "object " + std::to_string(i) + ": " +
                           got_expected("offsets decreasing from " + std::to_string(offsets[i]) +
@@ -37,21 +51,20 @@ void validate(const population_samples& samples) {
            "object " + std::to_string(i) + ": " + got_expected("no samples", "at least one"));
     }
   }
-  if (offsets.back() != samples.values.size()) {
-    fail("samples", got_expected("offsets ending at " + std::to_string(offsets.back()),
+  if (offsets[samples.objects] != samples.size) {
+    fail("samples", got_expected("offsets ending at " + std::to_string(offsets[samples.objects]),
                                  "offsets ending at the number of values, " +
-                                     std::to_string(samples.values.size()) + " values"));
+                                     std::to_string(samples.size) + " values"));
   }
-  const bool with_log_p0 = !samples.log_p0.empty();
-  if (with_log_p0 && samples.log_p0.size() != samples.values.size()) {
-    fail("log_p0", got_expected(std::to_string(samples.log_p0.size()) + " values",
-                                std::to_string(samples.values.size()) +
-                                    " (one per sample) or none (a flat interim prior)"));
-  }
-  for (std::size_t i = 0; i + 1 < offsets.size(); ++i) {
-    for (std::size_t k = offsets[i]; k < offsets[i + 1]; ++k) {
-      const std::string where =
-          "object " + std::to_string(i) + ", sample " + std::to_string(k - offsets[i]) + ": ";
+}
+
+// Every sample (and ln p0) finite.
+void check_values(const population_samples_view& samples) {
+  const bool with_log_p0 = samples.log_p0 != nullptr;
+  for (std::size_t i = 0; i < samples.objects; ++i) {
+    for (std::size_t k = samples.offsets[i]; k < samples.offsets[i + 1]; ++k) {
+      const std::string where = "object " + std::to_string(i) + ", sample " +
+                                std::to_string(k - samples.offsets[i]) + ": ";
       if (!std::isfinite(samples.values[k])) {
         fail("samples", where + got_expected(samples.values[k], "a finite value"));
       }
@@ -61,6 +74,27 @@ void validate(const population_samples& samples) {
       }
     }
   }
+}
+
+}  // namespace
+
+void validate(const population_samples& samples) {
+  if (samples.offsets.empty()) {
+    fail("samples", got_expected("no offsets", "objects + 1 offsets from 0"));
+  }
+  const population_samples_view view = view_of(samples);
+  check_offsets(view);
+  if (!samples.log_p0.empty() && samples.log_p0.size() != samples.values.size()) {
+    fail("log_p0", got_expected(std::to_string(samples.log_p0.size()) + " values",
+                                std::to_string(samples.values.size()) +
+                                    " (one per sample) or none (a flat interim prior)"));
+  }
+  check_values(view);
+}
+
+void validate(const population_samples_view& samples) {
+  check_offsets(samples);
+  check_values(samples);
 }
 
 population_samples draw_flat_prior_samples(const std::vector<double>& x, double alpha,

@@ -272,6 +272,47 @@ TEST(HyperLikelihood, MatchesALongDoubleEvaluationOnRaggedSamples) {
   }
 }
 
+TEST(HyperLikelihood, ABorrowedViewGivesTheOwnedSamplesValues) {
+  const std::vector<std::size_t> sizes = {1, 3, 7, 20, 513, 1100, 2};
+  const std::vector<double> thetas = {0.0, 1.0, 0.3, 0.4, -1.0, 3.0, 30.0, 0.5, 2.0, -1.0};
+  const std::size_t batch = thetas.size() / 2;
+  for (bool with_log_p0 : {false, true}) {
+    SCOPED_TRACE(with_log_p0 ? "with log_p0" : "flat p0");
+    const population_samples samples = ragged_samples(sizes, with_log_p0, 5);
+    const population_samples_view view = view_of(samples);
+    EXPECT_EQ(view.objects, sizes.size());
+    EXPECT_EQ(view.log_p0 != nullptr, with_log_p0);
+    std::vector<hyper_likelihood_value> owned(batch), borrowed(batch), unchecked(batch);
+    std::vector<double> owned_ess, borrowed_ess;
+    hyper_log_likelihood(samples, thetas.data(), batch, owned.data(), &owned_ess);
+    hyper_log_likelihood(view, thetas.data(), batch, borrowed.data(), &borrowed_ess);
+    hyper_log_likelihood(validated, view, thetas.data(), batch, unchecked.data());
+    for (std::size_t b = 0; b < batch; ++b) {
+      EXPECT_EQ(std::memcmp(&owned[b], &borrowed[b], sizeof owned[b]), 0) << "theta " << b;
+      EXPECT_EQ(std::memcmp(&owned[b], &unchecked[b], sizeof owned[b]), 0) << "theta " << b;
+    }
+    EXPECT_EQ(owned_ess, borrowed_ess);
+  }
+}
+
+TEST(HyperLikelihood, ABorrowedViewIsValidated) {
+  population_samples samples = ragged_samples({2, 3}, false, 5);
+  samples.values[3] = nan;
+  const population_samples_view view = view_of(samples);
+  std::vector<hyper_likelihood_value> values(1);
+  const double theta[] = {0.0, 1.0};
+  try {
+    hyper_log_likelihood(view, theta, 1, values.data());
+    ADD_FAILURE() << "no error";
+  } catch (const input_error& e) {
+    EXPECT_EQ(e.field(), "samples");
+    EXPECT_EQ(e.message(), "object 1, sample 1: got nan, expected a finite value");
+  }
+  population_samples_view empty = view;
+  empty.objects = 0;
+  EXPECT_THROW(validate(empty), input_error);
+}
+
 TEST(HyperLikelihood, TinyThetaSigmaAndDistantSamplesStayFinite) {
   population_samples samples;
   samples.values = {10.0, 10.5, 11.0, 12.0, -9.0, -9.5};

@@ -38,6 +38,19 @@ void hyper_log_likelihood(const population_samples& samples, const double* theta
                           std::vector<double>* per_object_ess = nullptr,
                           const run_hooks& hooks = {});
 
+/// `hyper_log_likelihood` on borrowed samples (no copy): validates the view first.
+void hyper_log_likelihood(const population_samples_view& samples, const double* thetas,
+                          std::size_t batch, hyper_likelihood_value* out,
+                          std::vector<double>* per_object_ess = nullptr,
+                          const run_hooks& hooks = {});
+
+/// `hyper_log_likelihood` on borrowed samples that already passed `validate` (a caller
+/// that evaluates the same samples many times checks them once): nothing is checked again.
+void hyper_log_likelihood(validated_t, const population_samples_view& samples, const double* thetas,
+                          std::size_t batch, hyper_likelihood_value* out,
+                          std::vector<double>* per_object_ess = nullptr,
+                          const run_hooks& hooks = {});
+
 /// Flat priors θ_μ ∈ (−5, 5), θ_σ ∈ (0, 2), and the hyper-likelihood; −∞ outside the
 /// priors and, when σ² > variance_cut, −∞ (Talbot & Golomb 2023). log_density = ln L̂(θ)
 /// inside (the priors' constant −ln 20 dropped). The constructor validates the samples

@@ -21,6 +21,24 @@ struct population_samples {
   std::size_t samples(std::size_t i) const { return offsets[i + 1] - offsets[i]; }
 };
 
+/// The same layout, borrowed: pointers into arrays that someone else owns (a NumPy array,
+/// a memory-mapped file), so that large samples are never copied. Object i owns
+/// values[offsets[i] … offsets[i + 1]); `log_p0` is null (flat interim prior) or holds ln p0
+/// of every sample. The arrays must outlive every call that is given the view.
+struct population_samples_view {
+  const std::size_t* offsets = nullptr;  ///< objects + 1 offsets, from 0 to `size`
+  std::size_t objects = 0;               ///< number of objects
+  const double* values = nullptr;        ///< the samples μ_i^(n), `size` of them
+  std::size_t size = 0;                  ///< number of samples of all objects
+  const double* log_p0 = nullptr;        ///< ln p0 per sample, or null for a flat prior
+};
+
+/// A view of `samples` (valid while `samples` lives and is not changed).
+population_samples_view view_of(const population_samples& samples);
+
+/// The checks of `validate(const population_samples&)` on a view (the same messages).
+void validate(const population_samples_view& samples);
+
 /// Checks sizes, finiteness and (with log_p0) that every interim density is positive and
 /// finite; throws `input_error` (file "", field `samples` / `log_p0`, the object named).
 void validate(const population_samples& samples);
