@@ -80,4 +80,41 @@ BENCHMARK(BM_PlainBinomialCount)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
+// Two-arm pairwise tests (kind = "difference" at 1.96, "posterior" at 0.975), n patients per
+// arm (the argument's second value), p_0 = 0.3 and p_1 from 0.2 to 0.6: the decision reads
+// the per-arm threshold table t_1(y_0) built once with the model, so the statistic's cost
+// (a square root, or the beta-binomial sum) is not paid per simulation.
+void run_pairwise_benchmark(benchmark::State& state, ismc::binomial_statistic kind,
+                            double critical) {
+  const auto n = static_cast<std::uint32_t>(state.range(1));
+  const ismc::binomial_pairwise_model model(kind, {n, n}, critical);
+  std::vector<double> targets;
+  for (int j = 0; j <= 10; ++j) {
+    const double p = 0.2 + 0.04 * j;
+    targets.push_back(std::log(0.3 / 0.7));
+    targets.push_back(std::log(p / (1.0 - p)));
+  }
+  run_plain_benchmark(state, model, targets);
+}
+
+void BM_PlainBinomialDifference(benchmark::State& state) {
+  run_pairwise_benchmark(state, ismc::binomial_statistic::difference, 1.96);
+}
+BENCHMARK(BM_PlainBinomialDifference)
+    ->Args({10000, 50})
+    ->Args({1000000, 50})
+    ->Args({1000000, 1000})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+void BM_PlainBinomialPosterior(benchmark::State& state) {
+  run_pairwise_benchmark(state, ismc::binomial_statistic::posterior, 0.975);
+}
+BENCHMARK(BM_PlainBinomialPosterior)
+    ->Args({10000, 50})
+    ->Args({1000000, 50})
+    ->Args({1000000, 1000})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
 }  // namespace
