@@ -18,24 +18,11 @@
 #include "ismc/rates/rates.hpp"
 #include "ismc/rates/t_test.hpp"
 
+#include "bench_support.hpp"
+
 namespace {
 
-void run_plain_benchmark(benchmark::State& state, const ismc::model& model,
-                         const std::vector<double>& targets) {
-  auto cpu = ismc::make_cpu_backend();
-  ismc::run_spec run;
-  ismc::plain_spec plain;
-  plain.sims = static_cast<std::uint64_t>(state.range(0));
-  const std::size_t n_targets = targets.size() / model.dim();
-  for (auto _ : state) {
-    auto result = ismc::estimate_plain(model, targets, run, plain, *cpu);
-    benchmark::DoNotOptimize(result);
-  }
-  const double sims = static_cast<double>(state.iterations()) * static_cast<double>(n_targets) *
-                      static_cast<double>(plain.sims);
-  state.counters["sims_per_second"] = benchmark::Counter(sims, benchmark::Counter::kIsRate);
-  state.SetItemsProcessed(static_cast<std::int64_t>(sims));
-}
+using ismc::bench::run_plain_benchmark;
 
 // The t-test with n observations (the argument's second value), μ from 0 to 1, σ = 1.
 void BM_PlainTTest(benchmark::State& state) {

@@ -8,24 +8,11 @@
 #include "ismc/rates/gaussian.hpp"
 #include "ismc/rates/rates.hpp"
 
+#include "bench_support.hpp"
+
 namespace {
 
-void run_plain_benchmark(benchmark::State& state, const ismc::gaussian_test_model& model,
-                         std::vector<double> targets) {
-  auto cpu = ismc::make_cpu_backend();
-  ismc::run_spec run;
-  ismc::plain_spec plain;
-  plain.sims = static_cast<std::uint64_t>(state.range(0));
-  const std::size_t n_targets = targets.size() / model.dim();
-  for (auto _ : state) {
-    auto result = ismc::estimate_plain(model, targets, run, plain, *cpu);
-    benchmark::DoNotOptimize(result);
-  }
-  const double sims = static_cast<double>(state.iterations()) * static_cast<double>(n_targets) *
-                      static_cast<double>(plain.sims);
-  state.counters["sims_per_second"] = benchmark::Counter(sims, benchmark::Counter::kIsRate);
-  state.SetItemsProcessed(static_cast<std::int64_t>(sims));
-}
+using ismc::bench::run_plain_benchmark;
 
 void BM_PlainOneSided1D(benchmark::State& state) {
   const ismc::gaussian_test_model model(1, ismc::test_kind::one_sided, 1.96);

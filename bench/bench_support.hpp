@@ -1,5 +1,6 @@
 #pragma once
-// Helpers shared by the benchmarks: the seed's mixture problem and its counts of log-density
+// Helpers shared by the benchmarks: the plain Monte Carlo runner (bench_plain,
+// bench_families), the seed's mixture problem and its counts of log-density
 // ratios (bench_importance, bench_cuda_rates), peak memory, sizes from the environment, and
 // the no-device skip of the CUDA cases (bench_nuts, bench_cuda_rates).
 
@@ -15,7 +16,10 @@
 #include <vector>
 
 #include "ismc/core/devices.hpp"
+#include "ismc/rates/backend.hpp"
 #include "ismc/rates/mixture.hpp"
+#include "ismc/rates/model.hpp"
+#include "ismc/rates/rates.hpp"
 
 namespace ismc::bench {
 
@@ -26,6 +30,25 @@ inline std::vector<double> evenly_spaced(double lower, double upper, std::size_t
     values[j] = lower + (upper - lower) * static_cast<double>(j) / static_cast<double>(count - 1);
   }
   return values;
+}
+
+/// Runs plain Monte Carlo of `model` at `targets` with `state.range(0)` simulations per
+/// target on the CPU backend, and reports simulations per second.
+inline void run_plain_benchmark(benchmark::State& state, const ismc::model& model,
+                                const std::vector<double>& targets) {
+  auto cpu = ismc::make_cpu_backend();
+  ismc::run_spec run;
+  ismc::plain_spec plain;
+  plain.sims = static_cast<std::uint64_t>(state.range(0));
+  const std::size_t n_targets = targets.size() / model.dim();
+  for (auto _ : state) {
+    auto result = ismc::estimate_plain(model, targets, run, plain, *cpu);
+    benchmark::DoNotOptimize(result);
+  }
+  const double sims = static_cast<double>(state.iterations()) * static_cast<double>(n_targets) *
+                      static_cast<double>(plain.sims);
+  state.counters["sims_per_second"] = benchmark::Counter(sims, benchmark::Counter::kIsRate);
+  state.SetItemsProcessed(static_cast<std::int64_t>(sims));
 }
 
 /// Peak resident set size of the whole process so far, in MB (Linux reports KiB). It never

@@ -15,6 +15,7 @@
 #include "ismc/rates/backend.hpp"
 #include "ismc/rates/rates.hpp"
 #include "ismc/rates/study.hpp"
+#include "support/se_calibration.hpp"
 
 namespace ismc {
 namespace {
@@ -170,24 +171,10 @@ TEST(Binomial, PlainStandardErrorsAreCalibratedOverSeeds) {
   plain_spec plain;
   plain.sims = 20000;
   ASSERT_GE(exact * plain.sims, 400.0);
-  const double exact_se = std::sqrt(exact * (1.0 - exact) / plain.sims);
-  const auto backend = make_cpu_backend();
-  const int seeds = 200;
-  double sum_z = 0.0, sum_estimated = 0.0, sum_estimated_squares = 0.0;
-  for (int seed = 0; seed < seeds; ++seed) {
-    run_spec run;
-    run.seed = 5000 + static_cast<std::uint64_t>(seed);
-    const rate_row row = estimate_plain(*model, targets, run, plain, *backend).rows[0];
-    ASSERT_GT(row.std_error, 0.0);
-    sum_z += (row.estimate - exact) / exact_se;
-    const double z = (row.estimate - exact) / row.std_error;
-    sum_estimated += z;
-    sum_estimated_squares += z * z;
-  }
-  const double mean_z = sum_z / seeds;
-  const double mean_estimated = sum_estimated / seeds;
-  const double sd_z =
-      std::sqrt((sum_estimated_squares - seeds * mean_estimated * mean_estimated) / (seeds - 1));
+  const test::se_calibration calibration =
+      test::plain_se_calibration(*model, targets, plain, exact, 5000, 200);
+  const double mean_z = calibration.mean_z;
+  const double sd_z = calibration.sd_z;
   EXPECT_LE(std::fabs(mean_z), 3.0 / std::sqrt(200.0)) << "mean z " << mean_z;
   EXPECT_LE(std::fabs(sd_z - 1.0), 3.0 / std::sqrt(400.0)) << "sd z " << sd_z;
   RecordProperty("mean_z", std::to_string(mean_z));
