@@ -1,18 +1,16 @@
 // The CUDA backend. Kernels map threads to (target, simulation) and reduce; the math
-// (Philox, Box–Muller, the model and test) is the shared __host__ __device__ code.
-#include <cub/block/block_reduce.cuh>
-
+// (Philox, Box–Muller, the model and test) is the shared __host__ __device__ code. The
+// family kernels are the templates of ismc/kernels/family_kernels.cuh; a model whose own
+// translation unit compiled them (`model::device_stages()`) runs through those.
 #include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "rates/cpu_backend.hpp"
-#include "cuda_check.cuh"
-#include "device_family.cuh"
-#include "device_memory.cuh"
-#include "launch_limits.cuh"
+#include "ismc/kernels/family_kernels.cuh"
 #include "ismc/core/error.hpp"
 #include "ismc/rates/gaussian.hpp"
 #include "core/devices_cuda.hpp"
@@ -24,73 +22,42 @@ namespace {
 
 using gaussian::max_dim;
 
-// Plain Monte Carlo for a family, fused: simulate, decide, count. No sample is written to
-// memory. blockIdx.y is the target; threads stride over simulations [sim_begin, sim_end).
-// The sample lives in a local array of the family's bound (registers when the bound is a
-// small compile-time constant, as for the fixed-dimension Gaussian families).
-template <class Family>
-__global__ void count_rejections_kernel(Family family, const double* targets, std::uint64_t seed,
-                                        bool common_random_numbers, std::uint64_t sim_begin,
-                                        std::uint64_t sim_end, std::uint32_t target_offset,
-                                        unsigned long long* counts) {
-  using block_reduce = cub::BlockReduce<unsigned long long, rates_threads_per_block>;
-  __shared__ typename block_reduce::TempStorage reduce_storage;
-  const std::uint32_t j = target_offset + blockIdx.y;
-  const double* theta = targets + static_cast<std::size_t>(j) * family.parameter_size();
-  const random_stream stream{seed, streams::target(j, common_random_numbers)};
-  double x[Family::max_sample_size];
-  unsigned long long rejections = 0;
-  const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
-  for (std::uint64_t i =
-           sim_begin + static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-       i < sim_end; i += stride) {
-    family.simulate(theta, stream, i, x);
-    rejections += family.rejects(x) ? 1ull : 0ull;
-  }
-  const unsigned long long block_total = block_reduce(reduce_storage).Sum(rejections);
-  if (threadIdx.x == 0 && block_total > 0) atomicAdd(counts + j, block_total);
-}
-
-// The arguments of one launch of count_rejections_kernel.
-struct count_launch {
-  dim3 grid;
-  const double* targets;
-  std::uint64_t seed;
-  bool common_random_numbers;
-  std::uint64_t sim_begin, sim_end;
-  std::uint32_t target_offset;
-  unsigned long long* counts;
-};
-
-template <class Family>
-void launch_count(const Family& family, const count_launch& at) {
-  count_rejections_kernel<Family>
-      <<<at.grid, rates_threads_per_block>>>(family, at.targets, at.seed, at.common_random_numbers,
-                                             at.sim_begin, at.sim_end, at.target_offset, at.counts);
-}
-
+// Plain Monte Carlo of a family (cuda_count_rejections, family_kernels.cuh); the Gaussian
+// tests compiled for d = 1 … 4 (the sample in registers), at run-time d beyond.
 template <int Dim>
-void launch_fixed_gaussian(const gaussian_location_test& family, const count_launch& at) {
+void count_fixed_gaussian(const gaussian_location_test& family, const double* targets,
+                          std::size_t n_targets, std::uint64_t sims, std::uint64_t seed,
+                          bool common_random_numbers, std::uint64_t* counts,
+                          const run_hooks& hooks) {
   const basic_gaussian_location_test<Dim> fixed{Dim, family.kind, family.critical};
-  launch_count(fixed, at);
+  cuda_count_rejections(fixed, targets, n_targets, sims, seed, common_random_numbers, counts,
+                        hooks);
 }
 
-// The Gaussian tests: compiled for d = 1 … 4 (the sample in registers), run-time d beyond.
-void launch_count(const gaussian_location_test& family, const count_launch& at) {
-  switch (family.dim) {
-    case 1:
-      return launch_fixed_gaussian<1>(family, at);
-    case 2:
-      return launch_fixed_gaussian<2>(family, at);
-    case 3:
-      return launch_fixed_gaussian<3>(family, at);
-    case 4:
-      return launch_fixed_gaussian<4>(family, at);
-    default:
-      count_rejections_kernel<gaussian_location_test><<<at.grid, rates_threads_per_block>>>(
-          family, at.targets, at.seed, at.common_random_numbers, at.sim_begin, at.sim_end,
-          at.target_offset, at.counts);
+template <class Family>
+void count_family(const Family& family, const double* targets, std::size_t n_targets,
+                  std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
+                  std::uint64_t* counts, const run_hooks& hooks) {
+  if constexpr (std::is_same_v<Family, gaussian_location_test>) {
+    switch (family.dim) {
+      case 1:
+        return count_fixed_gaussian<1>(family, targets, n_targets, sims, seed,
+                                       common_random_numbers, counts, hooks);
+      case 2:
+        return count_fixed_gaussian<2>(family, targets, n_targets, sims, seed,
+                                       common_random_numbers, counts, hooks);
+      case 3:
+        return count_fixed_gaussian<3>(family, targets, n_targets, sims, seed,
+                                       common_random_numbers, counts, hooks);
+      case 4:
+        return count_fixed_gaussian<4>(family, targets, n_targets, sims, seed,
+                                       common_random_numbers, counts, hooks);
+      default:
+        break;
+    }
   }
+  cuda_count_rejections(family, targets, n_targets, sims, seed, common_random_numbers, counts,
+                        hooks);
 }
 
 __global__ void random_bits_kernel(random_stream s, std::uint64_t sims, std::uint32_t block,
@@ -108,10 +75,6 @@ __global__ void standard_normals_kernel(random_stream s, std::uint64_t sims, int
   double z[max_dim];
   standard_normals(s, i, z, count);
   for (int n = 0; n < count; ++n) out[static_cast<std::size_t>(i) * count + n] = z[n];
-}
-
-unsigned blocks_for(std::uint64_t items) {
-  return static_cast<unsigned>((items + rates_threads_per_block - 1) / rates_threads_per_block);
 }
 
 // Runs `run(model_of_family)` with `model` as the family_model of the first family in
@@ -134,6 +97,13 @@ bool run_on_device(const model& model, rates_stage stage, Run& run, family_list<
   return run_on_device(model, stage, run, family_list<Rest...>{});
 }
 
+// The device stages a program compiled for its own family (`model::device_stages()`,
+// family_cuda_backend of family_kernels.cuh), when `stage` runs on the device; else null.
+backend* own_device_stages(const model& model, rates_stage stage) {
+  if (stage_place("cuda", model.has_device_form(), stage) != "cuda") return nullptr;
+  return model.device_stages();
+}
+
 template <class Run>
 bool run_on_device(const model& model, rates_stage stage, Run run) {
   if (stage_place("cuda", model.has_device_form(), stage) != "cuda") return false;
@@ -146,60 +116,21 @@ bool run_on_device(const model& model, rates_stage stage, Run run) {
 
 class cuda_backend final : public backend {
  public:
-  cuda_backend() {
-    ISMC_CUDA_CHECK(cudaSetDevice(0));
-    cudaDeviceProp properties{};
-    ISMC_CUDA_CHECK(cudaGetDeviceProperties(&properties, 0));
-    multiprocessors_ = properties.multiProcessorCount;
-  }
+  cuda_backend() { ISMC_CUDA_CHECK(cudaSetDevice(0)); }
 
   std::string name() const override { return "cuda"; }
-
-  // Plain Monte Carlo of `family` on the device, in slices of simulations so that progress
-  // and interruption stay responsive.
-  template <class Family>
-  void count_on_device(const Family& family, const double* targets, std::size_t n_targets,
-                       std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
-                       std::uint64_t* counts, const run_hooks& hooks) {
-    const std::size_t dim = static_cast<std::size_t>(family.parameter_size());
-    const device_family<Family> on_device(family);  // its tables uploaded, if any
-    device_buffer<double> d_targets(n_targets * dim);
-    device_buffer<unsigned long long> d_counts(n_targets);
-    copy_to_device(d_targets.get(), targets, n_targets * dim);
-    ISMC_CUDA_CHECK(cudaMemset(d_counts.get(), 0, n_targets * sizeof(unsigned long long)));
-    const unsigned grid_x = std::min<unsigned>(blocks_for(std::min(sims, rates_samples_per_launch)),
-                                               static_cast<unsigned>(multiprocessors_) * 32u);
-    for (std::size_t first = 0; first < n_targets; first += max_grid_y) {
-      const std::size_t tile = std::min(max_grid_y, n_targets - first);
-      for (std::uint64_t begin = 0; begin < sims; begin += rates_samples_per_launch) {
-        hooks.check_interrupt();
-        const std::uint64_t end = std::min(sims, begin + rates_samples_per_launch);
-        const count_launch at{dim3(grid_x, static_cast<unsigned>(tile)),
-                              d_targets.get(),
-                              seed,
-                              common_random_numbers,
-                              begin,
-                              end,
-                              static_cast<std::uint32_t>(first),
-                              d_counts.get()};
-        launch_count(on_device.family, at);
-        ISMC_CUDA_CHECK(cudaGetLastError());
-        ISMC_CUDA_CHECK(cudaDeviceSynchronize());
-        hooks.advance((end - begin) * tile);
-      }
-    }
-    std::vector<unsigned long long> host_counts(n_targets);
-    copy_to_host(host_counts.data(), d_counts.get(), n_targets);
-    for (std::size_t j = 0; j < n_targets; ++j) counts[j] = host_counts[j];
-  }
 
   void count_rejections(const model& model, const double* targets, std::size_t n_targets,
                         std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
                         std::uint64_t* counts, const run_hooks& hooks) override {
+    if (backend* own = own_device_stages(model, rates_stage::plain)) {
+      return own->count_rejections(model, targets, n_targets, sims, seed, common_random_numbers,
+                                   counts, hooks);
+    }
     // A model without a device form runs on the host (the study records and warns).
     const bool ran = run_on_device(model, rates_stage::plain, [&](const auto& of_family) {
-      count_on_device(of_family.family(), targets, n_targets, sims, seed, common_random_numbers,
-                      counts, hooks);
+      count_family(of_family.family(), targets, n_targets, sims, seed, common_random_numbers,
+                   counts, hooks);
     });
     if (!ran) {
       host_.count_rejections(model, targets, n_targets, sims, seed, common_random_numbers, counts,
@@ -215,6 +146,10 @@ class cuda_backend final : public backend {
                           std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
                           double keep_fraction, std::vector<double>& samples, std::uint64_t* counts,
                           const run_hooks& hooks) override {
+    if (backend* own = own_device_stages(model, rates_stage::pilot)) {
+      return own->collect_rejections(model, params, n_params, sims, seed, common_random_numbers,
+                                     keep_fraction, samples, counts, hooks);
+    }
     const bool ran = run_on_device(model, rates_stage::pilot, [&](const auto& of_family) {
       cuda_collect_rejections(of_family, params, n_params, sims, seed, common_random_numbers,
                               keep_fraction, samples, counts, hooks);
@@ -227,6 +162,10 @@ class cuda_backend final : public backend {
                             std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
                             const double* centres, std::size_t n_centres, std::uint64_t* counts,
                             const run_hooks& hooks) override {
+    if (backend* own = own_device_stages(model, rates_stage::labelling)) {
+      return own->count_nearest_centre(model, params, n_params, sims, seed, common_random_numbers,
+                                       centres, n_centres, counts, hooks);
+    }
     const bool ran = run_on_device(model, rates_stage::labelling, [&](const auto& of_family) {
       cuda_count_nearest_centre(of_family, params, n_params, sims, seed, common_random_numbers,
                                 centres, n_centres, counts, hooks);
@@ -237,6 +176,9 @@ class cuda_backend final : public backend {
   }
   void mixture_accumulate(const model& model, const mixture_problem& problem, double* sum,
                           double* sum_squares, const run_hooks& hooks) override {
+    if (backend* own = own_device_stages(model, rates_stage::four_index)) {
+      return own->mixture_accumulate(model, problem, sum, sum_squares, hooks);
+    }
     const bool ran = run_on_device(model, rates_stage::four_index, [&](const auto& of_family) {
       cuda_mixture_accumulate(of_family, problem, sum, sum_squares, hooks);
     });
@@ -245,7 +187,6 @@ class cuda_backend final : public backend {
   }
 
  private:
-  int multiprocessors_ = 1;
   cpu_backend host_;
 };
 
@@ -256,7 +197,8 @@ std::unique_ptr<backend> make_cuda_backend() { return std::make_unique<cuda_back
 std::vector<std::uint32_t> device_random_bits(random_stream s, std::uint64_t sims,
                                               std::uint32_t block) {
   device_buffer<std::uint32_t> d_out(4 * sims);
-  random_bits_kernel<<<blocks_for(sims), rates_threads_per_block>>>(s, sims, block, d_out.get());
+  random_bits_kernel<<<static_cast<unsigned>(blocks_for(sims)), rates_threads_per_block>>>(
+      s, sims, block, d_out.get());
   ISMC_CUDA_CHECK(cudaGetLastError());
   std::vector<std::uint32_t> out(4 * sims);
   copy_to_host(out.data(), d_out.get(), out.size());
@@ -266,8 +208,8 @@ std::vector<std::uint32_t> device_random_bits(random_stream s, std::uint64_t sim
 std::vector<double> device_standard_normals(random_stream s, std::uint64_t sims, int count) {
   if (count < 1 || count > max_dim) throw usage_error("device_standard_normals: bad count");
   device_buffer<double> d_out(sims * static_cast<std::uint64_t>(count));
-  standard_normals_kernel<<<blocks_for(sims), rates_threads_per_block>>>(s, sims, count,
-                                                                         d_out.get());
+  standard_normals_kernel<<<static_cast<unsigned>(blocks_for(sims)), rates_threads_per_block>>>(
+      s, sims, count, d_out.get());
   ISMC_CUDA_CHECK(cudaGetLastError());
   std::vector<double> out(d_out.size());
   copy_to_host(out.data(), d_out.get(), out.size());

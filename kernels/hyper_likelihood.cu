@@ -21,9 +21,9 @@
 #include <string>
 #include <vector>
 
-#include "cuda_check.cuh"
-#include "device_memory.cuh"
-#include "launch_limits.cuh"
+#include "ismc/kernels/cuda_check.cuh"
+#include "ismc/kernels/device_memory.cuh"
+#include "ismc/kernels/launch_limits.cuh"
 #include "ismc/backend/batched_log_density.hpp"
 #include "ismc/core/error.hpp"
 #include "ismc/population/hyper_likelihood.hpp"

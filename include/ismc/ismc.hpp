@@ -29,8 +29,10 @@
 #include "ismc/rates/intervals.hpp"
 #include "ismc/rates/kmeans.hpp"
 #include "ismc/rates/mixture.hpp"
+#include "ismc/rates/mixture_math.hpp"
 #include "ismc/rates/model.hpp"
 #include "ismc/rates/rates.hpp"
+#include "ismc/rates/registry.hpp"
 #include "ismc/rates/study.hpp"
 #include "ismc/rates/t_test.hpp"
 #include "ismc/rates/t_test_exact.hpp"
@@ -58,3 +60,6 @@
 #include "ismc/io/population_study_file.hpp"
 #include "ismc/io/stan_json.hpp"
 #include "ismc/io/study_file.hpp"
+
+// cli: the command line as a library call (link ismc::cli).
+#include "ismc/cli/main.hpp"

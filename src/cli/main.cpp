@@ -1,6 +1,7 @@
 /// @file main.cpp
-/// @brief The `ismc` program: everything, exit codes included, is in `run_cli`.
+/// @brief The `ismc` program: the command line library's `ismc::cli::main`, nothing else (a
+/// program with models of its own calls the same function after registering them).
 
-#include "cli/commands.hpp"
+#include "ismc/cli/main.hpp"
 
-int main(int argc, char** argv) { return ismc::cli::run_cli(argc, argv); }
+int main(int argc, char** argv) { return ismc::cli::main(argc, argv); }

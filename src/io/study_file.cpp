@@ -5,6 +5,7 @@
 
 #include "io/toml_reader.hpp"
 #include "ismc/core/error.hpp"
+#include "ismc/rates/registry.hpp"
 
 namespace ismc::io {
 
@@ -21,7 +22,8 @@ class study_reader : public toml_reader {
 
     rates_study study;
     read_model(root, study.model);
-    read_test(root, study.test);
+    read_test(root, study.test,
+              find_registered_model(study.model.family) ? study.model.family : std::string());
     read_grid(root, study.grid);
     read_run(root, study.run);
     read_plain(root, study.plain);
@@ -43,8 +45,9 @@ class study_reader : public toml_reader {
         root, "model",
         {{"family",
           [&](const toml::node& node, const std::string& field) {
-            model.family =
-                string(node, field, "\"gaussian\", \"normal_unknown_variance\" or \"binomial\"");
+            model.family = string(node, field,
+                                  "\"gaussian\", \"normal_unknown_variance\", \"binomial\" "
+                                  "or a registered model's name");
           }},
          {"dim",
           [&](const toml::node& node, const std::string& field) {
@@ -76,10 +79,17 @@ class study_reader : public toml_reader {
       require("model.observations", "an integer >= 2 (the sample size n)");
       return;
     }
+    if (const registered_model* registered = find_registered_model(model.family)) {
+      // A program's own family: θ has the family's length, and dim, if given, must say so.
+      if (!has("model.dim")) model.dim = registered->dim;
+      return;
+    }
     require("model.dim", "an integer in [1, 64] (the dimension of theta)");
   }
 
-  void read_test(const toml::table& root, test_spec& test) {
+  // `registered`: the name of a program's own family (empty for a shipped one), whose
+  // statistic is its own: no kind.
+  void read_test(const toml::table& root, test_spec& test, const std::string& registered) {
     const std::vector<std::string> kinds = {
         "one_sided", "two_sided", "sum", "max", "norm", "t", "count", "difference", "posterior"};
     read_section(root, "test",
@@ -93,7 +103,12 @@ class study_reader : public toml_reader {
                   {"critical", [&](const toml::node& node, const std::string& field) {
                      test.critical = number(node, field);
                    }}});
-    require("test.kind", one_of(kinds, ""));
+    if (!registered.empty() && has("test.kind")) {
+      fail(line_for("test.kind"), "test.kind",
+           "given for family \"" + registered +
+               "\", expected no kind: a registered model's test is its own statistic");
+    }
+    if (registered.empty()) require("test.kind", one_of(kinds, ""));
     require("test.critical", "a finite number (the critical value c)");
   }
 

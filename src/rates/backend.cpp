@@ -1,5 +1,9 @@
 #include "ismc/rates/backend.hpp"
 
+#include <algorithm>
+#include <vector>
+
+#include "core/parallel.hpp"
 #include "rates/cpu_backend.hpp"
 #include "backend/device_choice.hpp"
 #include "ismc/core/devices.hpp"
@@ -55,6 +59,32 @@ std::optional<std::string> host_stages_warning(const std::string& model_name,
 }
 
 std::unique_ptr<backend> make_cpu_backend() { return std::make_unique<detail::cpu_backend>(); }
+
+namespace detail {
+
+void resimulate_kept_samples(const model& model, const double* params, std::uint64_t seed,
+                             bool common_random_numbers, const kept_samples& kept, unsigned threads,
+                             std::vector<double>& samples) {
+  constexpr std::size_t per_task = 4096;  // kept samples simulated again per task
+  const std::size_t dim = model.dim();
+  const std::size_t cluster_size = model.cluster_size();
+  const std::size_t base = samples.size();
+  samples.resize(base + kept.count * cluster_size);
+  const std::size_t tasks = (kept.count + per_task - 1) / per_task;
+  parallel_for(tasks, threads, [&](std::size_t task) {
+    std::vector<double> x(model.sample_size());
+    const std::size_t row_end = std::min(kept.count, (task + 1) * per_task);
+    for (std::size_t row = task * per_task; row < row_end; ++row) {
+      const std::size_t j = kept.first_param + kept.flat_indices[row] / kept.span;
+      const std::uint64_t i = kept.sim_begin + kept.flat_indices[row] % kept.span;
+      const random_stream stream{seed, streams::target(j, common_random_numbers)};
+      model.simulate(params + j * dim, stream, i, x.data());
+      model.cluster_point(x.data(), samples.data() + base + row * cluster_size);
+    }
+  });
+}
+
+}  // namespace detail
 
 std::unique_ptr<backend> make_backend(backend_kind kind) {
   const bool on_device = detail::use_device(kind);

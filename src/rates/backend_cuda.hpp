@@ -21,13 +21,6 @@ struct mixture_problem;
 
 namespace ismc::detail {
 
-/// Threads per block of every rates kernel (kernels/cuda_backend.cu, kernels/importance.cu).
-inline constexpr int rates_threads_per_block = 256;
-
-/// Samples (parameters or weight entries × simulations) per launch of a rates kernel: a few
-/// tenths of a second, so that progress moves and an interrupt is seen between launches.
-inline constexpr std::uint64_t rates_samples_per_launch = std::uint64_t{1} << 28;
-
 /// A list of family types.
 template <class... Families>
 struct family_list {};

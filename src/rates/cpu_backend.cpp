@@ -9,7 +9,7 @@
 
 #include "ismc/core/error.hpp"
 #include "ismc/rates/mixture.hpp"
-#include "rates/mixture_math.hpp"
+#include "ismc/rates/mixture_math.hpp"
 #include "core/parallel.hpp"
 
 namespace ismc::detail {

@@ -8,7 +8,7 @@
 
 #include "ismc/core/error.hpp"
 #include "ismc/core/rng.hpp"
-#include "rates/mixture_math.hpp"
+#include "ismc/rates/mixture_math.hpp"
 
 namespace ismc::detail {
 

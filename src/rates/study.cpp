@@ -10,6 +10,7 @@
 #include "ismc/core/memory.hpp"
 #include "ismc/core/streams.hpp"
 #include "ismc/rates/binomial.hpp"
+#include "ismc/rates/registry.hpp"
 #include "ismc/rates/t_test.hpp"
 
 namespace ismc {
@@ -46,8 +47,29 @@ void check_length(const std::string& field, std::size_t length, std::size_t dim)
   }
 }
 
+// The shipped families and the registered ones, for an error message: "gaussian",
+// "normal_unknown_variance" or "binomial" (then the registered names, in order).
+std::string family_names() {
+  std::vector<std::string> names = {"gaussian", "normal_unknown_variance", "binomial"};
+  for (const std::string& name : registered_model_names()) names.push_back(name);
+  std::string text;
+  for (std::size_t n = 0; n < names.size(); ++n) {
+    text += (n == 0 ? "" : n + 1 == names.size() ? " or " : ", ") + ("\"" + names[n] + "\"");
+  }
+  return text;
+}
+
 // The model and test sections, as both `validate` and `make_model` need them.
 void validate_model(const model_spec& model, const test_spec& test) {
+  if (const registered_model* registered = find_registered_model(model.family)) {
+    if (model.dim != registered->dim) {
+      fail("model.dim",
+           got_expected(model.dim, std::to_string(registered->dim) +
+                                       " (the parameter size of family \"" + model.family + "\")"));
+    }
+    check_finite("test.critical", test.critical);
+    return;
+  }
   if (model.family == "binomial") {
     const std::size_t arms = model.trials.size();
     if (arms < 1 || arms > static_cast<std::size_t>(binomial::max_arms)) {
@@ -104,9 +126,8 @@ void validate_model(const model_spec& model, const test_spec& test) {
     return;
   }
   if (model.family != "gaussian") {
-    fail("model.family",
-         "got \"" + model.family +
-             "\", expected \"gaussian\", \"normal_unknown_variance\" or \"binomial\"");
+    fail("model.family", "got \"" + model.family + "\", expected " + family_names() +
+                             " (a program's own family is registered by name: register_model)");
   }
   if (model.dim < 1 || model.dim > max_dim) {
     fail("model.dim",
@@ -348,6 +369,9 @@ void validate(const rates_study& study) {
 
 std::unique_ptr<model> make_model(const model_spec& model, const test_spec& test) {
   validate_model(model, test);
+  if (const registered_model* registered = find_registered_model(model.family)) {
+    return registered->make(registered_model_settings{model.dim, test.critical});
+  }
   if (model.family == "binomial" && test.kind != test_kind::count) {
     const std::vector<std::uint32_t> trials(model.trials.begin(), model.trials.end());
     return std::make_unique<binomial_pairwise_model>(test.kind == test_kind::posterior

@@ -6,7 +6,7 @@
 #include <string>
 
 #if defined(ISMC_HAVE_CUDA)
-#include "cuda_check.cuh"
+#include "ismc/kernels/cuda_check.cuh"
 #endif
 #include "ismc/core/error.hpp"
 

@@ -16,7 +16,7 @@
 #include "ismc/rates/backend.hpp"
 #include "ismc/rates/gaussian.hpp"
 #include "ismc/rates/mixture.hpp"
-#include "rates/mixture_math.hpp"
+#include "ismc/rates/mixture_math.hpp"
 #include "rates/seed_four_index.hpp"
 
 namespace ismc {

@@ -1,7 +1,7 @@
 // The streamed, sparse mixture estimator against a brute-force evaluation of the seed's
 // four-index formula on identical inputs, and its numerical safety.
 #include "ismc/rates/mixture.hpp"
-#include "rates/mixture_math.hpp"
+#include "ismc/rates/mixture_math.hpp"
 
 #include <gtest/gtest.h>
 

@@ -102,4 +102,26 @@ std::unique_ptr<backend> make_backend(backend_kind kind);
 /// The CPU backend (always available).
 std::unique_ptr<backend> make_cpu_backend();
 
+namespace detail {
+
+/// The pilot's kept samples of one slice of a device `collect_rejections`: flat indices
+/// f = y · span + (i − sim_begin) of parameter first_param + y, simulation i.
+struct kept_samples {
+  const std::uint32_t* flat_indices;  ///< the kept samples, in (parameter, simulation) order
+  std::size_t count;                  ///< how many
+  std::size_t first_param;            ///< the slice's first parameter
+  std::uint64_t sim_begin;            ///< the slice's first simulation
+  std::uint64_t span;                 ///< simulations per parameter in the slice
+};
+
+/// The device pilot's host half (ismc/kernels/family_kernels.cuh): simulates the kept
+/// samples again with `model.simulate` on target streams `streams::target(j,
+/// common_random_numbers)` of `seed` and appends their `model.cluster_point`s to `samples`
+/// in order, over `threads` threads (0: all), so that the pool is the CPU's bit for bit.
+void resimulate_kept_samples(const model& model, const double* params, std::uint64_t seed,
+                             bool common_random_numbers, const kept_samples& kept, unsigned threads,
+                             std::vector<double>& samples);
+
+}  // namespace detail
+
 }  // namespace ismc

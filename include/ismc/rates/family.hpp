@@ -47,9 +47,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <type_traits>
+#include <utility>
 
 #include "ismc/core/config.hpp"
 #include "ismc/core/rng.hpp"
@@ -102,6 +104,14 @@ class family_model : public model {
   /// @param family the family and its test, already validated by its maker
   explicit family_model(const Family& family) : family_(family) {}
 
+  /// A family with device stages compiled for it outside the library (`family_cuda_backend`
+  /// of ismc/kernels/family_kernels.cuh, instantiated in the program's own `.cu` file): the
+  /// model then has a device form, run by `device_stages`. Null means none (as above).
+  /// @param family the family and its test, already validated by its maker
+  /// @param device_stages the family's device stages, or null
+  family_model(const Family& family, std::shared_ptr<backend> device_stages)
+      : family_(family), device_stages_(std::move(device_stages)) {}
+
   /// The family this model evaluates.
   const Family& family() const { return family_; }
 
@@ -135,8 +145,13 @@ class family_model : public model {
   std::optional<double> exact_rate(const double* theta) const override {
     return family_.exact_rate(theta);
   }
-  /// True when the CUDA kernels were compiled for `Family` (`compiled_for_device`).
-  bool has_device_form() const final { return compiled_for_device<Family>::value; }
+  /// True when the CUDA kernels were compiled for `Family`: by the library
+  /// (`compiled_for_device`) or by the program (`device_stages`).
+  bool has_device_form() const final {
+    return compiled_for_device<Family>::value || device_stages_ != nullptr;
+  }
+  /// The device stages compiled for `Family` by the program, or null.
+  backend* device_stages() const final { return device_stages_.get(); }
   std::uint64_t count_rejections(const double* theta, random_stream s, std::uint64_t sim_begin,
                                  std::uint64_t sim_end) const final {
     double x[Family::max_sample_size];
@@ -150,6 +165,7 @@ class family_model : public model {
 
  private:
   Family family_;
+  std::shared_ptr<backend> device_stages_;
 };
 
 }  // namespace ismc

@@ -15,6 +15,8 @@
 
 namespace ismc {
 
+class backend;
+
 /// A parametric family with a test of its samples.
 class model {
  public:
@@ -71,6 +73,13 @@ class model {
   /// rates/backend.hpp). True exactly for a `family_model` of a family the kernels were
   /// compiled for (`compiled_for_device`, rates/family.hpp), which seals those members.
   virtual bool has_device_form() const { return false; }
+
+  /// The device stages a program compiled for this model's family in its own translation
+  /// unit (`family_cuda_backend`, ismc/kernels/family_kernels.cuh; attached by
+  /// `register_model`, rates/registry.hpp, when nvcc compiles the registration): the CUDA
+  /// backend runs the model's device stages through them. Null by default (the library's
+  /// own families are found by type; any other model runs on the host).
+  virtual backend* device_stages() const { return nullptr; }
 
   /// Number of rejections among simulations [sim_begin, sim_end) of stream `s` at `theta`.
   /// The default simulates and decides one sample at a time.

@@ -1,9 +1,10 @@
 #pragma once
-// A family as the kernels see it: its fields, with any table it points at copied to the
-// device for the life of this object (one upload per backend stage). Most families are
-// plain values; the binomial two-arm tests point at their threshold tables.
+/// @file kernels/device_family.cuh
+/// @brief A family as the kernels see it: its fields, with any table it points at copied to the
+/// device for the life of this object (one upload per backend stage). Most families are
+/// plain values; the binomial two-arm tests point at their threshold tables.
 
-#include "device_memory.cuh"
+#include "ismc/kernels/device_memory.cuh"
 #include "ismc/rates/binomial.hpp"
 
 namespace ismc::detail {

@@ -1,5 +1,5 @@
 #pragma once
-/// @file mixture_math.hpp (private)
+/// @file rates/mixture_math.hpp
 /// @brief The per-sample math of the mixture estimator (mixture.hpp) and of the pilot,
 /// written once as `ISMC_HD` functions for the CPU backend (src/rates/cpu_backend.cpp), the
 /// estimator's host reference (src/rates/mixture_reference.cpp) and the CUDA kernels

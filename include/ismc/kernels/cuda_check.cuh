@@ -1,6 +1,7 @@
 #pragma once
-// One check for every CUDA runtime call: a failure becomes ismc::device_error naming the
-// call, the file and the line.
+/// @file kernels/cuda_check.cuh
+/// @brief One check for every CUDA runtime call: a failure becomes ismc::device_error naming the
+/// call, the file and the line.
 
 #include <cuda_runtime.h>
 

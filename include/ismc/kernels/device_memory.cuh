@@ -1,13 +1,14 @@
 #pragma once
-// Device memory for the kernels' host code: a buffer that frees itself, page-locked host
-// memory, a stream, and checked copies.
+/// @file kernels/device_memory.cuh
+/// @brief Device memory for the kernels' host code: a buffer that frees itself, page-locked host
+/// memory, a stream, and checked copies.
 
 #include <cuda_runtime.h>
 
 #include <algorithm>
 #include <cstddef>
 
-#include "cuda_check.cuh"
+#include "ismc/kernels/cuda_check.cuh"
 
 namespace ismc::detail {
 
