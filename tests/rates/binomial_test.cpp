@@ -181,6 +181,31 @@ TEST(Binomial, PlainStandardErrorsAreCalibratedOverSeeds) {
   RecordProperty("sd_z", std::to_string(sd_z));
 }
 
+TEST(Binomial, ImportanceStandardErrorsAreCalibratedOverSeeds) {
+  // 200 independent seeds, y_0 > 22 of Binomial(50, 0.25) (f = 1.0e-3) beside a second arm;
+  // pilot 20000 (about 20 rejections), 5000 simulations per proposal. The z-bias, computed
+  // beforehand from one run at 16 times the size (importance_z_bias: 0.5/√(ESS·f)), must be
+  // below 0.05; then |mean z| ≤ 3/√200 and |sd z − 1| ≤ 3/√400, z by the estimated SE.
+  const rates_study study = count_study({50, 30}, 22.0);
+  const auto model = make_model(study.model, study.test);
+  const double exact = count_tail(50, 0.25, 22.0);
+  const std::vector<double> targets = {logit(0.25), logit(0.4)};
+  importance_spec spec;
+  spec.pilot_sims = 20000;
+  spec.sims_per_proposal = 5000;
+  const double z_bias = test::importance_z_bias(*model, targets, spec, exact, 77, 16);
+  ASSERT_LT(z_bias, 0.05);
+  const test::se_calibration calibration =
+      test::importance_se_calibration(*model, targets, spec, exact, 7000, 200);
+  EXPECT_LE(std::fabs(calibration.mean_z), 3.0 / std::sqrt(200.0))
+      << "mean z " << calibration.mean_z << " (z-bias " << z_bias << ")";
+  EXPECT_LE(std::fabs(calibration.sd_z - 1.0), 3.0 / std::sqrt(400.0))
+      << "sd z " << calibration.sd_z;
+  RecordProperty("z_bias", std::to_string(z_bias));
+  RecordProperty("mean_z", std::to_string(calibration.mean_z));
+  RecordProperty("sd_z", std::to_string(calibration.sd_z));
+}
+
 TEST(Binomial, CountExactRateIsTheBinomialTail) {
   const rates_study study = count_study({50, 30}, 15.0);
   const auto model = make_model(study.model, study.test);

@@ -223,6 +223,33 @@ TEST(TTest, PlainStandardErrorsAreCalibratedOverSeeds) {
   RecordProperty("sd_z", std::to_string(sd_z));
 }
 
+TEST(TTest, ImportanceStandardErrorsAreCalibratedOverSeeds) {
+  // 200 independent seeds at the null of t_9 beyond 4.0 (f = 1.6e-3); pilot 20000 (about 30
+  // rejections), 5000 simulations per proposal. The z-bias, computed beforehand from one run
+  // at 16 times the size (importance_z_bias: 0.5/√(ESS·f)), must be below 0.05; then
+  // |mean z| ≤ 3/√200 and |sd z − 1| ≤ 3/√400, z by the estimated SE.
+  const std::uint32_t n = 10;
+  const double critical = 4.0;
+  const rates_study study = t_study(n, critical);
+  const auto model = make_model(study.model, study.test);
+  const double exact = noncentral_t_tail(n, 0.0, 1.0, critical);
+  const std::vector<double> targets = {0.0, 1.0};
+  importance_spec spec;
+  spec.pilot_sims = 20000;
+  spec.sims_per_proposal = 5000;
+  const double z_bias = test::importance_z_bias(*model, targets, spec, exact, 77, 16);
+  ASSERT_LT(z_bias, 0.05);
+  const test::se_calibration calibration =
+      test::importance_se_calibration(*model, targets, spec, exact, 3000, 200);
+  EXPECT_LE(std::fabs(calibration.mean_z), 3.0 / std::sqrt(200.0))
+      << "mean z " << calibration.mean_z << " (z-bias " << z_bias << ")";
+  EXPECT_LE(std::fabs(calibration.sd_z - 1.0), 3.0 / std::sqrt(400.0))
+      << "sd z " << calibration.sd_z;
+  RecordProperty("z_bias", std::to_string(z_bias));
+  RecordProperty("mean_z", std::to_string(calibration.mean_z));
+  RecordProperty("sd_z", std::to_string(calibration.sd_z));
+}
+
 TEST(TTest, StudyRefusesBadInputNamingTheField) {
   const auto message = [](const rates_study& study) {
     try {
