@@ -92,6 +92,13 @@ binomial_pairwise_model::binomial_pairwise_model(binomial_statistic statistic_ki
                                                  const std::vector<std::uint32_t>& trials,
                                                  double critical)
     : detail::binomial_tables{pairwise_tables(pairwise_family(statistic_kind, trials, critical))},
-      family_model(with_tables(pairwise_family(statistic_kind, trials, critical), tables)) {}
+      family_model(with_tables(pairwise_family(statistic_kind, trials, critical), tables)),
+      values_(statistic_kind, trials) {}
+
+double binomial_pairwise_model::statistic_value(const double* x) const {
+  std::uint32_t y[binomial::max_arms];
+  for (int i = 0; i < family().arms; ++i) y[i] = static_cast<std::uint32_t>(x[i]);
+  return values_.value(y);
+}
 
 }  // namespace ismc

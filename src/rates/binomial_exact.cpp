@@ -6,6 +6,7 @@
 #include <boost/math/special_functions/beta.hpp>
 #include <cmath>
 #include <string>
+#include <utility>
 
 #include "ismc/core/error.hpp"
 
@@ -222,6 +223,74 @@ double binomial_exact_rate(binomial_statistic statistic, double critical,
     rate += weight * -std::expm1(log_none);
   }
   return std::min(rate, 1.0);
+}
+
+struct binomial_statistic_values::arm_table {
+  std::once_flag built;
+  std::vector<double> values;  // (n_i + 1) · y_0 + y_i
+};
+
+binomial_statistic_values::binomial_statistic_values(binomial_statistic statistic,
+                                                     std::vector<std::uint32_t> trials)
+    : statistic_(statistic), trials_(std::move(trials)) {
+  if (statistic_ == binomial_statistic::count) {
+    throw usage_error(bad_value("binomial statistic values: statistic", "count",
+                                "difference or posterior (count's s is y_0)"));
+  }
+  if (trials_.size() < 2 || trials_.size() > max_binomial_arms) {
+    throw usage_error(bad_value("binomial statistic values: arms", trials_.size(),
+                                "2 to " + std::to_string(max_binomial_arms)));
+  }
+  for (std::size_t i = 0; i < trials_.size(); ++i) {
+    if (trials_[i] < 1 || trials_[i] > max_binomial_trials) {
+      throw usage_error(
+          bad_value("binomial statistic values: trials[" + std::to_string(i) + "]", trials_[i],
+                    "an integer in [1, " + std::to_string(max_binomial_trials) + "]"));
+    }
+  }
+  tables_ = std::make_unique<arm_table[]>(trials_.size());
+}
+
+binomial_statistic_values::~binomial_statistic_values() = default;
+
+bool binomial_statistic_values::tabulated(std::size_t arm) const {
+  if (arm < 1 || arm >= trials_.size()) {
+    throw usage_error(bad_value("binomial statistic values: arm", arm,
+                                "1 to " + std::to_string(trials_.size() - 1)));
+  }
+  return (std::uint64_t{trials_[0]} + 1) * (std::uint64_t{trials_[arm]} + 1) <= max_table_entries;
+}
+
+double binomial_statistic_values::arm_value(std::size_t arm, std::uint32_t y0,
+                                            std::uint32_t yi) const {
+  const bool table = tabulated(arm);  // checks the arm
+  const std::uint32_t n0 = trials_[0], ni = trials_[arm];
+  if (y0 > n0)
+    throw usage_error(bad_value("binomial statistic values: y[0]", y0,
+                                "a count in [0, " + std::to_string(n0) + "]"));
+  if (yi > ni) {
+    throw usage_error(bad_value("binomial statistic values: y[" + std::to_string(arm) + "]", yi,
+                                "a count in [0, " + std::to_string(ni) + "]"));
+  }
+  if (!table) return arm_statistic(statistic_, y0, n0, yi, ni);
+  arm_table& t = tables_[arm];
+  std::call_once(t.built, [&] {
+    t.values.resize((std::size_t{n0} + 1) * (std::size_t{ni} + 1));
+    for (std::uint32_t a = 0; a <= n0; ++a) {
+      for (std::uint32_t b = 0; b <= ni; ++b) {
+        t.values[(std::size_t{ni} + 1) * a + b] = arm_statistic(statistic_, a, n0, b, ni);
+      }
+    }
+  });
+  return t.values[(std::size_t{ni} + 1) * y0 + yi];
+}
+
+double binomial_statistic_values::value(const std::uint32_t* y) const {
+  double largest = arm_value(1, y[0], y[1]);
+  for (std::size_t i = 2; i < trials_.size(); ++i) {
+    largest = std::max(largest, arm_value(i, y[0], y[i]));
+  }
+  return largest;
 }
 
 }  // namespace ismc

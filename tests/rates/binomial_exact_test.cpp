@@ -272,4 +272,62 @@ TEST(BinomialExactRate, RejectsBadInput) {
   EXPECT_THROW(ismc::arm_thresholds(binomial_statistic::count, 1.0, 5, 5), ismc::usage_error);
 }
 
+TEST(BinomialStatisticValues, TablesAreTheDirectValues) {
+  // Three arms, (n_0 + 1)(n_i + 1) ≤ 2^24: every (y_0, y_i) entry equals arm_statistic
+  // exactly, and s(y) is the largest arm's value.
+  for (const binomial_statistic statistic :
+       {binomial_statistic::difference, binomial_statistic::posterior}) {
+    const std::vector<std::uint32_t> trials = {20, 15, 30};
+    const ismc::binomial_statistic_values values(statistic, trials);
+    for (std::size_t arm = 1; arm < trials.size(); ++arm) {
+      ASSERT_TRUE(values.tabulated(arm));
+      for (std::uint32_t y0 = 0; y0 <= trials[0]; ++y0) {
+        for (std::uint32_t yi = 0; yi <= trials[arm]; ++yi) {
+          ASSERT_EQ(values.arm_value(arm, y0, yi),
+                    ismc::arm_statistic(statistic, y0, trials[0], yi, trials[arm]))
+              << "arm " << arm << " y0 " << y0 << " yi " << yi;
+        }
+      }
+    }
+    const std::uint32_t y[] = {7, 12, 9};
+    EXPECT_EQ(values.value(y), std::max(ismc::arm_statistic(statistic, 7, 20, 12, 15),
+                                        ismc::arm_statistic(statistic, 7, 20, 9, 30)));
+  }
+}
+
+TEST(BinomialStatisticValues, AboveTheTableLimitTheHostComputesThem) {
+  // (4095 + 1)² = 2^24 is the largest table; arm 2 ((4096)(5001)) is computed directly,
+  // and its posterior values match quadrature to 1e-12 absolute.
+  const ismc::binomial_statistic_values limits(binomial_statistic::posterior, {4095, 4095, 5000});
+  EXPECT_TRUE(limits.tabulated(1));
+  EXPECT_FALSE(limits.tabulated(2));
+  const ismc::binomial_statistic_values values(binomial_statistic::posterior, {5000, 4000});
+  ASSERT_FALSE(values.tabulated(1));
+  for (const auto& [y0, yi] :
+       {std::pair<std::uint32_t, std::uint32_t>{1000, 850}, {1000, 780}, {2500, 2050}, {3, 0}}) {
+    const double direct = values.arm_value(1, y0, yi);
+    EXPECT_EQ(direct, ismc::posterior_superiority(y0, 5000, yi, 4000));
+    EXPECT_NEAR(direct, static_cast<double>(superiority_by_quadrature(y0, 5000, yi, 4000)), 1e-12)
+        << "y0 " << y0 << " yi " << yi;
+  }
+  const ismc::binomial_statistic_values difference(binomial_statistic::difference, {5000, 4000});
+  EXPECT_EQ(difference.arm_value(1, 1000, 850), ismc::difference_z(1000, 5000, 850, 4000));
+}
+
+TEST(BinomialStatisticValues, RefuseBadInputNamingTheValue) {
+  EXPECT_THROW(ismc::binomial_statistic_values(binomial_statistic::count, {5, 5}),
+               ismc::usage_error);
+  EXPECT_THROW(ismc::binomial_statistic_values(binomial_statistic::posterior, {5}),
+               ismc::usage_error);
+  const ismc::binomial_statistic_values values(binomial_statistic::posterior, {5, 6});
+  try {
+    values.arm_value(1, 2, 7);
+    FAIL() << "expected usage_error";
+  } catch (const ismc::usage_error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "binomial statistic values: y[1]: got 7, expected a count in [0, 6]");
+  }
+  EXPECT_THROW(values.arm_value(2, 0, 0), ismc::usage_error);
+}
+
 }  // namespace

@@ -332,6 +332,31 @@ TEST(Binomial, ImportancePairwiseMatchesTheExactRateWithin4SE) {
   }
 }
 
+TEST(Binomial, StatisticValuesAgreeWithTheDecisions) {
+  // s(x) from the model's value tables is above the critical value exactly when the
+  // threshold tables reject x, at every sample of three small arms.
+  for (const test_kind kind : {test_kind::difference, test_kind::posterior}) {
+    const double critical = kind == test_kind::posterior ? 0.95 : 1.96;
+    const binomial_pairwise_model model(kind == test_kind::posterior
+                                            ? binomial_statistic::posterior
+                                            : binomial_statistic::difference,
+                                        {12, 9, 15}, critical);
+    int rejections = 0;
+    for (int y0 = 0; y0 <= 12; ++y0) {
+      for (int y1 = 0; y1 <= 9; ++y1) {
+        for (int y2 = 0; y2 <= 15; ++y2) {
+          const double x[] = {double(y0), double(y1), double(y2)};
+          const double value = model.statistic_value(x);
+          ASSERT_EQ(value > critical, model.reject(x)) << y0 << " " << y1 << " " << y2;
+          ASSERT_EQ(value, model.family().statistic(x));
+          rejections += model.reject(x) ? 1 : 0;
+        }
+      }
+    }
+    EXPECT_GT(rejections, 0);
+  }
+}
+
 TEST(Binomial, StudyRefusesBadInputNamingTheField) {
   const auto message = [](const rates_study& study) {
     try {

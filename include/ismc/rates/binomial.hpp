@@ -184,6 +184,16 @@ class binomial_pairwise_model : private detail::binomial_tables,
                           const std::vector<std::uint32_t>& trials, double critical);
   binomial_pairwise_model(const binomial_pairwise_model&) = delete;
   binomial_pairwise_model& operator=(const binomial_pairwise_model&) = delete;
+
+  /// The statistic value s(x) = max_{i ≥ 1} s_i(y_0, y_i) of sample `x` (the counts, as
+  /// `simulate` writes them), for calibration: from the (y_0, y_i) tables of
+  /// `binomial_statistic_values` while (n_0 + 1)(n_i + 1) ≤ 2²⁴, by host computation above.
+  /// Decisions stay the threshold tables' (`reject`), which agree: s(x) > critical exactly
+  /// when the model rejects x.
+  double statistic_value(const double* x) const;
+
+ private:
+  binomial_statistic_values values_;
 };
 
 }  // namespace ismc

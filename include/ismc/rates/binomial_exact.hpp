@@ -17,7 +17,10 @@
 /// binomial_exact_test.cpp checks every (y_0, y_i) up to n = 60), so arm i rejects exactly
 /// when y_i ≥ t_i(y_0), the smallest y_i with s_i > critical (`arm_thresholds`).
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <vector>
 
 namespace ismc {
@@ -73,6 +76,44 @@ double posterior_superiority(std::uint32_t y0, std::uint32_t n0, std::uint32_t y
 /// @throws usage_error for `count` (it has no per-arm statistic), or bad counts
 double arm_statistic(binomial_statistic statistic, std::uint32_t y0, std::uint32_t n0,
                      std::uint32_t yi, std::uint32_t ni);
+
+/// The statistic values s(y) = max_{i ≥ 1} s_i(y_0, y_i) of a two-arm test (`difference` or
+/// `posterior`), for what needs s(x) itself rather than a decision (calibration,
+/// reports). Per arm pair, a (y_0, y_i) table of `arm_statistic` while
+/// (n_0 + 1)(n_i + 1) ≤ 2²⁴ (`max_table_entries`), built on the first lookup of that arm
+/// (once, thread-safe; up to 128 MiB per arm, about (n_0 + 1)(n_i + 1) evaluations), and
+/// `arm_statistic` on the host above (for `posterior`, `posterior_superiority`: the smaller
+/// tail summed, 1e-12 absolute). A table entry is exactly the direct value.
+class binomial_statistic_values {
+ public:
+  /// Most entries of one arm's table: 2²⁴.
+  static constexpr std::uint64_t max_table_entries = std::uint64_t{1} << 24;
+
+  /// @param statistic `difference` or `posterior`
+  /// @param trials n_0 … n_{d−1}: 2 to `max_binomial_arms` arms, each in 1 … 10⁶
+  /// @throws usage_error naming the value otherwise
+  binomial_statistic_values(binomial_statistic statistic, std::vector<std::uint32_t> trials);
+  ~binomial_statistic_values();
+  binomial_statistic_values(const binomial_statistic_values&) = delete;
+  binomial_statistic_values& operator=(const binomial_statistic_values&) = delete;
+
+  /// s(y) for counts y_0 … y_{d−1}.
+  /// @throws usage_error when a count exceeds its trials
+  double value(const std::uint32_t* y) const;
+
+  /// s_i(y_0, y_i) of arm i (1 … d − 1), from its table when it has one.
+  /// @throws usage_error for a bad arm or count
+  double arm_value(std::size_t arm, std::uint32_t y0, std::uint32_t yi) const;
+
+  /// Whether arm i's values come from a table ((n_0 + 1)(n_i + 1) ≤ 2²⁴).
+  bool tabulated(std::size_t arm) const;
+
+ private:
+  struct arm_table;
+  binomial_statistic statistic_;
+  std::vector<std::uint32_t> trials_;
+  std::unique_ptr<arm_table[]> tables_;  // one per arm (index 0 unused)
+};
 
 /// The threshold table of one arm: entry y_0 (0 … n_0) is the smallest y_i in 0 … n_i with
 /// arm_statistic(statistic, y_0, n_0, y_i, n_i) > critical (strictly), or n_i + 1 when none,
