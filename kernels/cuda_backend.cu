@@ -32,12 +32,12 @@ template <class Family>
 __global__ void count_rejections_kernel(Family family, const double* targets, std::uint64_t seed,
                                         bool common_random_numbers, std::uint64_t sim_begin,
                                         std::uint64_t sim_end, std::uint32_t target_offset,
-                                        unsigned long long* counts) {
+                                        std::uint64_t first_target, unsigned long long* counts) {
   using block_reduce = cub::BlockReduce<unsigned long long, rates_threads_per_block>;
   __shared__ typename block_reduce::TempStorage reduce_storage;
   const std::uint32_t j = target_offset + blockIdx.y;
   const double* theta = targets + static_cast<std::size_t>(j) * family.parameter_size();
-  const random_stream stream{seed, streams::target(j, common_random_numbers)};
+  const random_stream stream{seed, streams::target(first_target + j, common_random_numbers)};
   double x[Family::max_sample_size];
   unsigned long long rejections = 0;
   const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
@@ -59,14 +59,15 @@ struct count_launch {
   bool common_random_numbers;
   std::uint64_t sim_begin, sim_end;
   std::uint32_t target_offset;
+  std::uint64_t first_target;  // the study's index of target 0, for its stream
   unsigned long long* counts;
 };
 
 template <class Family>
 void launch_count(const Family& family, const count_launch& at) {
-  count_rejections_kernel<Family>
-      <<<at.grid, rates_threads_per_block>>>(family, at.targets, at.seed, at.common_random_numbers,
-                                             at.sim_begin, at.sim_end, at.target_offset, at.counts);
+  count_rejections_kernel<Family><<<at.grid, rates_threads_per_block>>>(
+      family, at.targets, at.seed, at.common_random_numbers, at.sim_begin, at.sim_end,
+      at.target_offset, at.first_target, at.counts);
 }
 
 template <int Dim>
@@ -159,8 +160,8 @@ class cuda_backend final : public backend {
   // and interruption stay responsive.
   template <class Family>
   void count_on_device(const Family& family, const double* targets, std::size_t n_targets,
-                       std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
-                       std::uint64_t* counts, const run_hooks& hooks) {
+                       std::size_t first_target, std::uint64_t sims, std::uint64_t seed,
+                       bool common_random_numbers, std::uint64_t* counts, const run_hooks& hooks) {
     const std::size_t dim = static_cast<std::size_t>(family.parameter_size());
     const device_family<Family> on_device(family);  // its tables uploaded, if any
     device_buffer<double> d_targets(n_targets * dim);
@@ -181,6 +182,7 @@ class cuda_backend final : public backend {
                               begin,
                               end,
                               static_cast<std::uint32_t>(first),
+                              first_target,
                               d_counts.get()};
         launch_count(on_device.family, at);
         ISMC_CUDA_CHECK(cudaGetLastError());
@@ -193,17 +195,19 @@ class cuda_backend final : public backend {
     for (std::size_t j = 0; j < n_targets; ++j) counts[j] = host_counts[j];
   }
 
+  using backend::count_rejections;
   void count_rejections(const model& model, const double* targets, std::size_t n_targets,
-                        std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
-                        std::uint64_t* counts, const run_hooks& hooks) override {
+                        std::size_t first_target, std::uint64_t sims, std::uint64_t seed,
+                        bool common_random_numbers, std::uint64_t* counts,
+                        const run_hooks& hooks) override {
     // A model without a device form runs on the host (the study records and warns).
     const bool ran = run_on_device(model, rates_stage::plain, [&](const auto& of_family) {
-      count_on_device(of_family.family(), targets, n_targets, sims, seed, common_random_numbers,
-                      counts, hooks);
+      count_on_device(of_family.family(), targets, n_targets, first_target, sims, seed,
+                      common_random_numbers, counts, hooks);
     });
     if (!ran) {
-      host_.count_rejections(model, targets, n_targets, sims, seed, common_random_numbers, counts,
-                             hooks);
+      host_.count_rejections(model, targets, n_targets, first_target, sims, seed,
+                             common_random_numbers, counts, hooks);
     }
   }
 

@@ -497,7 +497,7 @@ void cuda_mixture_accumulate(const family_model<Family>& model, const mixture_pr
     h_entry_theta.resize(entries * dim);
     for (std::size_t e = 0; e < entries; ++e) {
       const std::uint32_t k = weights.proposal[e0 + e];
-      h_entry_stream[e] = streams::proposal(k);
+      h_entry_stream[e] = proposal_stream(problem, k);
       h_entry_log_weight[e] = std::log(weights.weight[e0 + e]);
       std::copy(problem.proposals + k * dim, problem.proposals + (k + 1) * dim,
                 h_entry_theta.begin() + e * dim);
