@@ -659,16 +659,30 @@ int run_rates_in_dir(const rates_options& options) {
   const std::unique_ptr<backend> machine = make_backend(kind);
   if (!resume) backend_name = machine->name();
 
-  // Now the directory: created, checked writable, locked.
+  // Now the directory: created, checked writable, locked; a directory this run created is
+  // removed again when it cannot be used.
+  fs::path created;
   if (!resume) {
+    for (fs::path up = fs::absolute(paths.dir, ignored); !up.empty() && !fs::exists(up, ignored);
+         up = up.parent_path()) {
+      created = up;
+      if (up == up.parent_path()) break;
+    }
     fs::create_directories(paths.dir, ignored);
     if (!fs::is_directory(paths.dir, ignored)) {
       throw usage_error("--out-dir: cannot create '" + paths.dir + "': " + ignored.message() +
                         " (checked before any work)");
     }
   }
-  check_writable({{flag, paths.csv()}, {"--out", options.out_path}, {"--json", options.json_path}});
-  const dir_lock lock(paths, flag, options.no_lock);
+  std::optional<dir_lock> lock;
+  try {
+    check_writable(
+        {{flag, paths.csv()}, {"--out", options.out_path}, {"--json", options.json_path}});
+    lock.emplace(paths, flag, options.no_lock);
+  } catch (...) {
+    if (!created.empty()) fs::remove_all(created, ignored);
+    throw;
+  }
   remove_stale_temporaries(paths);
   if (resume) {
     log.reset();
