@@ -90,7 +90,7 @@ void launch_count(const gaussian_location_test& family, const count_launch& at) 
     default:
       count_rejections_kernel<gaussian_location_test><<<at.grid, rates_threads_per_block>>>(
           family, at.targets, at.seed, at.common_random_numbers, at.sim_begin, at.sim_end,
-          at.target_offset, at.counts);
+          at.target_offset, at.first_target, at.counts);
   }
 }
 

@@ -23,6 +23,7 @@
 
 #include "cli/atomic_file.hpp"
 #include "cli/error_context.hpp"
+#include "cli/mpi_rates.hpp"
 #include "cli/rates_output.hpp"
 #include "cli/run_context.hpp"
 #include "ismc/backend/backend_kind.hpp"
@@ -558,7 +559,61 @@ importance_plan plan_from_json(const std::string& text, const std::vector<double
   }
 }
 
-int run_rates_in_dir(const rates_options& options) {
+namespace {
+
+// The chunk c of a study: its rows and what the log keeps beside them.
+logged_chunk compute_chunk(const model& model, const std::vector<double>& targets,
+                           const rates_study& study, const importance_plan* plan, backend& machine,
+                           const run_hooks& hooks, std::uint64_t c) {
+  const std::size_t dim = study.model.dim;
+  const std::uint64_t n_targets = targets.size() / dim;
+  const std::uint64_t size = study.run.chunk_targets;
+  const std::uint64_t first = c * size;
+  const std::uint64_t count = std::min(size, n_targets - first);
+  chunk_rows rows =
+      study.run.method == rate_method::plain
+          ? plain_chunk(model, targets, first, count, study.run, study.plain, machine, hooks)
+          : importance_chunk(model, targets, first, count, study.run, study.importance, *plan,
+                             machine, hooks);
+  logged_chunk chunk;
+  chunk.index = c;
+  chunk.first = first;
+  chunk.count = count;
+  chunk.without_spread = rows.without_spread;
+  for (const rate_row& row : rows.rows) {
+    chunk.has_exact = chunk.has_exact || row.exact.has_value();
+    chunk.has_ess = chunk.has_ess || row.ess.has_value();
+  }
+  chunk.rows = std::move(rows.rows);
+  return chunk;
+}
+
+// A rank above 0: computes the chunks rank 0 hands out.
+int run_rank_worker(mpi_world& world) {
+  const mpi_setup setup = world.share_setup({});
+  if (setup.status != 0) return setup.status;  // rank 0 said why
+  try {
+    const rates_study study = io::parse_study(setup.study_toml, "study.toml");
+    const std::size_t dim = study.model.dim;
+    const std::vector<double> targets = grid_targets(study.grid, dim);
+    const std::unique_ptr<model> model = make_model(study.model, study.test);
+    const std::unique_ptr<backend> machine =
+        make_backend(parse_backend_kind("backend", setup.backend));
+    std::optional<importance_plan> plan;
+    if (!setup.plan.empty()) plan = plan_from_json(setup.plan, targets, dim, "rank 0's plan");
+    run_hooks hooks;
+    hooks.threads = setup.threads;
+    world.serve([&](std::uint64_t c) {
+      return compute_chunk(*model, targets, study, plan ? &*plan : nullptr, *machine, hooks, c);
+    });
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "ismc: error: rank " << world.rank() << ": " << e.what() << "\n";
+    world.abort(1);
+  }
+}
+
+int run_in_dir(const rates_options& options, mpi_world* world, bool* setup_shared) {
   const bool resume = !options.resume_dir.empty();
   const std::string flag = resume ? "--resume" : "--out-dir";
   study_dir_paths paths{resume ? options.resume_dir : options.out_dir};
@@ -733,30 +788,34 @@ int run_rates_in_dir(const rates_options& options) {
       }
       run.warnings.insert(run.warnings.end(), run.plan->warnings.begin(), run.plan->warnings.end());
     }
+    const auto record = [&](logged_chunk&& chunk) {
+      log->append(chunk);
+      done[chunk.index] = true;
+      ++logged_now;
+    };
+    if (world != nullptr && world->size() > 1) {
+      // Rank 0 holds the directory; the other ranks compute the chunks.
+      mpi_setup setup;
+      setup.study_toml = log->fact("study_toml");
+      setup.backend = backend_name;
+      if (run.plan) setup.plan = plan_json(*run.plan, dim);
+      setup.threads = options.threads;
+      world->share_setup(setup);
+      *setup_shared = true;
+      std::vector<std::uint64_t> pending;
+      for (std::uint64_t c = 0; c < n_chunks; ++c) {
+        if (mine(c) && !done[c]) pending.push_back(c);
+      }
+      world->dispatch(pending, [&](logged_chunk&& chunk) {
+        if (test_fault_strikes(test_fault::kill_after_chunk)) std::raise(SIGKILL);
+        record(std::move(chunk));
+      });
+    }
     for (std::uint64_t c = 0; c < n_chunks && work_left; ++c) {
       if (!mine(c) || done[c]) continue;
       if (test_fault_strikes(test_fault::kill_after_chunk)) std::raise(SIGKILL);
-      const std::uint64_t first = c * size;
-      const std::uint64_t count = std::min(size, n_targets - first);
-      chunk_rows rows =
-          study.run.method == rate_method::plain
-              ? plain_chunk(*model, targets, first, count, study.run, study.plain, *machine,
-                            context.hooks())
-              : importance_chunk(*model, targets, first, count, study.run, study.importance,
-                                 *run.plan, *machine, context.hooks());
-      logged_chunk chunk;
-      chunk.index = c;
-      chunk.first = first;
-      chunk.count = count;
-      chunk.without_spread = rows.without_spread;
-      for (const rate_row& row : rows.rows) {
-        chunk.has_exact = chunk.has_exact || row.exact.has_value();
-        chunk.has_ess = chunk.has_ess || row.ess.has_value();
-      }
-      chunk.rows = std::move(rows.rows);
-      log->append(chunk);
-      done[c] = true;
-      ++logged_now;
+      record(compute_chunk(*model, targets, study, run.plan ? &*run.plan : nullptr, *machine,
+                           context.hooks(), c));
     }
     context.finish();
   } catch (const interrupted&) {
@@ -784,6 +843,39 @@ int run_rates_in_dir(const rates_options& options) {
   }
   write_outputs(*log, run);
   return 0;
+}
+
+}  // namespace
+
+int run_rates_in_dir(const rates_options& options) {
+  mpi_world world;
+  choose_rank_device(world);
+  if (world.rank() > 0) return run_rank_worker(world);
+  bool setup_shared = false;
+  try {
+    return run_in_dir(options, &world, &setup_shared);
+  } catch (...) {
+    if (world.size() > 1 && !setup_shared) {
+      // The other ranks wait for the setup: tell them to end with rank 0's exit code.
+      mpi_setup failed;
+      try {
+        throw;
+      } catch (const usage_error&) {
+        failed.status = 2;
+      } catch (...) {
+        failed.status = 1;
+      }
+      world.share_setup(failed);
+    } else if (world.size() > 1) {
+      try {
+        throw;
+      } catch (const std::exception& e) {
+        std::cerr << "ismc: error: " << e.what() << "\n";
+      }
+      world.abort(1);
+    }
+    throw;
+  }
 }
 
 int run_status_command(const std::string& dir) {
