@@ -26,38 +26,38 @@ using gaussian::max_dim;
 // tests compiled for d = 1 … 4 (the sample in registers), at run-time d beyond.
 template <int Dim>
 void count_fixed_gaussian(const gaussian_location_test& family, const double* targets,
-                          std::size_t n_targets, std::uint64_t sims, std::uint64_t seed,
-                          bool common_random_numbers, std::uint64_t* counts,
+                          std::size_t n_targets, std::size_t first_target, std::uint64_t sims,
+                          std::uint64_t seed, bool common_random_numbers, std::uint64_t* counts,
                           const run_hooks& hooks) {
   const basic_gaussian_location_test<Dim> fixed{Dim, family.kind, family.critical};
-  cuda_count_rejections(fixed, targets, n_targets, sims, seed, common_random_numbers, counts,
-                        hooks);
+  cuda_count_rejections(fixed, targets, n_targets, first_target, sims, seed, common_random_numbers,
+                        counts, hooks);
 }
 
 template <class Family>
 void count_family(const Family& family, const double* targets, std::size_t n_targets,
-                  std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
-                  std::uint64_t* counts, const run_hooks& hooks) {
+                  std::size_t first_target, std::uint64_t sims, std::uint64_t seed,
+                  bool common_random_numbers, std::uint64_t* counts, const run_hooks& hooks) {
   if constexpr (std::is_same_v<Family, gaussian_location_test>) {
     switch (family.dim) {
       case 1:
-        return count_fixed_gaussian<1>(family, targets, n_targets, sims, seed,
+        return count_fixed_gaussian<1>(family, targets, n_targets, first_target, sims, seed,
                                        common_random_numbers, counts, hooks);
       case 2:
-        return count_fixed_gaussian<2>(family, targets, n_targets, sims, seed,
+        return count_fixed_gaussian<2>(family, targets, n_targets, first_target, sims, seed,
                                        common_random_numbers, counts, hooks);
       case 3:
-        return count_fixed_gaussian<3>(family, targets, n_targets, sims, seed,
+        return count_fixed_gaussian<3>(family, targets, n_targets, first_target, sims, seed,
                                        common_random_numbers, counts, hooks);
       case 4:
-        return count_fixed_gaussian<4>(family, targets, n_targets, sims, seed,
+        return count_fixed_gaussian<4>(family, targets, n_targets, first_target, sims, seed,
                                        common_random_numbers, counts, hooks);
       default:
         break;
     }
   }
-  cuda_count_rejections(family, targets, n_targets, sims, seed, common_random_numbers, counts,
-                        hooks);
+  cuda_count_rejections(family, targets, n_targets, first_target, sims, seed, common_random_numbers,
+                        counts, hooks);
 }
 
 __global__ void random_bits_kernel(random_stream s, std::uint64_t sims, std::uint32_t block,
@@ -120,21 +120,23 @@ class cuda_backend final : public backend {
 
   std::string name() const override { return "cuda"; }
 
+  using backend::count_rejections;
   void count_rejections(const model& model, const double* targets, std::size_t n_targets,
-                        std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
-                        std::uint64_t* counts, const run_hooks& hooks) override {
+                        std::size_t first_target, std::uint64_t sims, std::uint64_t seed,
+                        bool common_random_numbers, std::uint64_t* counts,
+                        const run_hooks& hooks) override {
     if (backend* own = own_device_stages(model, rates_stage::plain)) {
-      return own->count_rejections(model, targets, n_targets, sims, seed, common_random_numbers,
-                                   counts, hooks);
+      return own->count_rejections(model, targets, n_targets, first_target, sims, seed,
+                                   common_random_numbers, counts, hooks);
     }
     // A model without a device form runs on the host (the study records and warns).
     const bool ran = run_on_device(model, rates_stage::plain, [&](const auto& of_family) {
-      count_family(of_family.family(), targets, n_targets, sims, seed, common_random_numbers,
-                   counts, hooks);
+      count_family(of_family.family(), targets, n_targets, first_target, sims, seed,
+                   common_random_numbers, counts, hooks);
     });
     if (!ran) {
-      host_.count_rejections(model, targets, n_targets, sims, seed, common_random_numbers, counts,
-                             hooks);
+      host_.count_rejections(model, targets, n_targets, first_target, sims, seed,
+                             common_random_numbers, counts, hooks);
     }
   }
 

@@ -5,6 +5,7 @@ packages=(
   cmake g++ ninja-build pkg-config
   libeigen3-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
   librandom123-dev libboost-math-dev libfmt-dev
+  libsqlite3-dev libmpich-dev mpich
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-numpy python3-sklearn python3-dev python3-venv
   clang-format

@@ -24,6 +24,7 @@
 #include "ismc/rates/backend.hpp"
 #include "ismc/rates/binomial.hpp"
 #include "ismc/rates/binomial_exact.hpp"
+#include "ismc/rates/chunks.hpp"
 #include "ismc/rates/family.hpp"
 #include "ismc/rates/gaussian.hpp"
 #include "ismc/rates/intervals.hpp"

@@ -13,6 +13,7 @@
 #include "cli/population_command.hpp"
 #include "cli/rates_command.hpp"
 #include "cli/sample_command.hpp"
+#include "cli/study_dir_commands.hpp"
 #include "cli/summary.hpp"
 #include "ismc/core/config.hpp"
 #include "ismc/core/error.hpp"
@@ -38,6 +39,8 @@ int run_commands(int argc, char** argv) {
   CLI::App* summary = add_summary_command(app, summary_files);
   plot_options plot_flags;
   CLI::App* plot = add_plot_command(app, plot_flags);
+  study_dir_commands study_dirs;
+  add_study_dir_commands(app, study_dirs);
 
   try {
     app.parse(argc, argv);
@@ -54,6 +57,7 @@ int run_commands(int argc, char** argv) {
   if (population->parsed()) return run_population_command(population_flags);
   if (rates->parsed()) return run_rates_command(options);
   if (plot->parsed()) return run_plot_command(plot_flags);
+  if (const int code = run_study_dir_commands(study_dirs); code >= 0) return code;
   return 2;  // unreachable: require_subcommand(1)
 }
 

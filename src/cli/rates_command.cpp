@@ -17,6 +17,7 @@
 #include "cli/output_paths.hpp"
 #include "cli/rates_output.hpp"
 #include "cli/run_context.hpp"
+#include "cli/study_dir.hpp"
 #include "ismc/backend/backend_kind.hpp"
 #include "ismc/core/error.hpp"
 #include "ismc/io/study_file.hpp"
@@ -47,9 +48,7 @@ void check_output_path(const std::string& flag, const std::string& path) {
 
 CLI::App* add_rates_command(CLI::App& app, rates_options& options) {
   CLI::App* rates = app.add_subcommand("rates", "Estimate rejection rates over a grid of targets");
-  rates->add_option("study", options.study_path, "The study file (TOML)")
-      ->required()
-      ->type_name("STUDY.toml");
+  rates->add_option("study", options.study_path, "The study file (TOML)")->type_name("STUDY.toml");
   rates->add_option("-o,--out", options.out_path, "Write the rows as CSV to this file")
       ->type_name("FILE");
   rates
@@ -70,10 +69,16 @@ CLI::App* add_rates_command(CLI::App& app, rates_options& options) {
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
       ->capture_default_str();
   rates->add_flag("-q,--quiet", options.quiet, "No progress bar");
+  add_study_dir_flags(*rates, options);
   return rates;
 }
 
 int run_rates_command(const rates_options& options) {
+  if (!options.out_dir.empty() || !options.resume_dir.empty()) return run_rates_in_dir(options);
+  check_no_study_dir_flags(options);
+  if (options.study_path.empty()) {
+    throw usage_error("study: missing; expected STUDY.toml (or --resume DIR)");
+  }
   rates_study study = io::load_study(options.study_path);
   if (options.seed) study.run.seed = *options.seed;
 

@@ -21,6 +21,11 @@ struct rates_options {
   unsigned threads = 0;               ///< 0: all hardware threads
   std::string backend = "auto";
   bool quiet = false;
+  std::string out_dir;     ///< --out-dir: a new study directory; empty: none
+  std::string resume_dir;  ///< --resume: continue this study directory; empty: none
+  bool no_lock = false;    ///< --no-lock: run where the filesystem cannot lock
+  std::string shard;       ///< --shard I/N; empty: the whole study
+  std::string pilot_dir;   ///< --pilot: reuse this directory's importance pilot
 };
 
 /// Adds the `rates` subcommand with its flags bound to `options`.

@@ -43,32 +43,42 @@ std::string short_number(double value) {
 
 
 std::string csv_text(const std::vector<rate_row>& rows, std::size_t dim, bool probability_columns) {
-  const bool exact = any_exact(rows);
-  const bool ess = any_ess(rows);
+  const csv_columns columns{dim, probability_columns, any_exact(rows), any_ess(rows)};
+  return csv_header(columns) + csv_lines(rows, columns);
+}
+
+std::string csv_header(const csv_columns& columns) {
   std::string text;
-  for (std::size_t n = 0; n < dim; ++n) text += "theta_" + std::to_string(n) + ",";
-  if (probability_columns) {
-    for (std::size_t n = 0; n < dim; ++n) text += "p_" + std::to_string(n) + ",";
+  for (std::size_t n = 0; n < columns.dim; ++n) text += "theta_" + std::to_string(n) + ",";
+  if (columns.probabilities) {
+    for (std::size_t n = 0; n < columns.dim; ++n) text += "p_" + std::to_string(n) + ",";
   }
   text += "estimate,std_error,ci_low,ci_high,upper_bound,sims,method";
-  if (exact) text += ",exact";
-  if (ess) text += ",ess,ess_per_sim";
+  if (columns.exact) text += ",exact";
+  if (columns.ess) text += ",ess,ess_per_sim";
   text += "\n";
+  return text;
+}
+
+std::string csv_lines(const std::vector<rate_row>& rows, const csv_columns& columns) {
+  const std::size_t dim = columns.dim;
+  std::string text;
   for (const rate_row& row : rows) {
     if (row.theta.size() != dim) {
       throw runtime_failure("internal error: a row has " + std::to_string(row.theta.size()) +
                             " coordinates, expected " + std::to_string(dim));
     }
     for (double value : row.theta) text += number_text(value) + ",";
-    if (probability_columns) {
+    if (columns.probabilities) {
       for (double value : row.theta) text += number_text(binomial::probability(value)) + ",";
     }
     text += number_text(row.estimate) + "," + number_text(row.std_error) + "," +
             number_text(row.ci_low) + "," + number_text(row.ci_high) + "," +
             number_text(row.upper_bound) + "," + std::to_string(row.sims) + "," +
             to_string(row.method);
-    if (exact) text += "," + optional_number(row.exact);
-    if (ess) text += "," + optional_number(row.ess) + "," + optional_number(row.ess_per_sim);
+    if (columns.exact) text += "," + optional_number(row.exact);
+    if (columns.ess)
+      text += "," + optional_number(row.ess) + "," + optional_number(row.ess_per_sim);
     text += "\n";
   }
   return text;
@@ -81,7 +91,7 @@ void write_csv(const std::string& path, const std::vector<rate_row>& rows, std::
   write_file_atomically(path, [&](std::ostream& out) { out << text; });
 }
 
-nlohmann::json to_json(const rates_study& study) {
+nlohmann::json to_json(const rates_study& study, bool list_targets) {
   nlohmann::json grid = nlohmann::json::object();
   if (study.grid.thetas.empty()) {
     grid["lower"] = study.grid.lower;
@@ -91,14 +101,16 @@ nlohmann::json to_json(const rates_study& study) {
     grid["thetas"] = study.grid.thetas;
   }
   const std::size_t dim = study.model.dim;
-  const std::vector<double> flat = grid_targets(study.grid, dim);
-  nlohmann::json targets = nlohmann::json::array();
-  for (std::size_t j = 0; j * dim < flat.size(); ++j) {
-    targets.push_back(
-        std::vector<double>(flat.begin() + static_cast<std::ptrdiff_t>(j * dim),
-                            flat.begin() + static_cast<std::ptrdiff_t>((j + 1) * dim)));
+  if (list_targets) {
+    const std::vector<double> flat = grid_targets(study.grid, dim);
+    nlohmann::json targets = nlohmann::json::array();
+    for (std::size_t j = 0; j * dim < flat.size(); ++j) {
+      targets.push_back(
+          std::vector<double>(flat.begin() + static_cast<std::ptrdiff_t>(j * dim),
+                              flat.begin() + static_cast<std::ptrdiff_t>((j + 1) * dim)));
+    }
+    grid["targets"] = std::move(targets);
   }
-  grid["targets"] = std::move(targets);
 
   const importance_spec& importance = study.importance;
   nlohmann::json model = {{"family", study.model.family}, {"dim", study.model.dim}};
@@ -114,7 +126,8 @@ nlohmann::json to_json(const rates_study& study) {
        {{"method", to_string(study.run.method)},
         {"seed", study.run.seed},
         {"confidence", study.run.confidence},
-        {"common_random_numbers", study.run.common_random_numbers}}},
+        {"common_random_numbers", study.run.common_random_numbers},
+        {"chunk_targets", study.run.chunk_targets}}},
       {"plain", {{"sims", study.plain.sims}}},
       {"importance",
        {{"pilot_sims", importance.pilot_sims},

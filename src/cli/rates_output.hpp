@@ -33,14 +33,30 @@ struct run_info {
 std::string csv_text(const std::vector<rate_row>& rows, std::size_t dim,
                      bool probability_columns = false);
 
+/// The columns of a rates CSV: what `csv_text` decides from its rows, stated up front so
+/// that a study directory can stream its CSV a chunk at a time.
+struct csv_columns {
+  std::size_t dim = 1;         ///< θ coordinates
+  bool probabilities = false;  ///< `p_0,…` after the θ columns (the binomial family)
+  bool exact = false;          ///< the `exact` column
+  bool ess = false;            ///< the `ess,ess_per_sim` columns
+};
+
+/// The CSV's header line (with its newline) for `columns`.
+std::string csv_header(const csv_columns& columns);
+
+/// The CSV's lines of `rows` (no header) for `columns`, as `csv_text` writes them.
+std::string csv_lines(const std::vector<rate_row>& rows, const csv_columns& columns);
+
 /// Writes `csv_text(rows, dim, probability_columns)` to `path` atomically.
 /// @throws ismc::runtime_failure naming `path` when it cannot be written.
 void write_csv(const std::string& path, const std::vector<rate_row>& rows, std::size_t dim,
                bool probability_columns = false);
 
 /// The study with every default filled, one JSON object per TOML section under the same
-/// key names; `grid` also lists its `targets` explicitly, in grid order.
-nlohmann::json to_json(const rates_study& study);
+/// key names; `grid` also lists its `targets` explicitly, in grid order, unless
+/// `list_targets` is false (a study directory's report above 10⁵ targets).
+nlohmann::json to_json(const rates_study& study, bool list_targets = true);
 
 /// One row as JSON: `theta`, `estimate`, `std_error`, `ci_low`, `ci_high`, `upper_bound`,
 /// `sims`, `method`, `rejections`, and `exact`, `ess`, `ess_per_sim` where present.

@@ -193,8 +193,12 @@ class study_reader : public toml_reader {
                    [&](const toml::node& node, const std::string& field) {
                      run.confidence = number(node, field);
                    }},
-                  {"common_random_numbers", [&](const toml::node& node, const std::string& field) {
+                  {"common_random_numbers",
+                   [&](const toml::node& node, const std::string& field) {
                      run.common_random_numbers = boolean(node, field);
+                   }},
+                  {"chunk_targets", [&](const toml::node& node, const std::string& field) {
+                     run.chunk_targets = count(node, field, "an integer > 0");
                    }}});
   }
 

@@ -56,7 +56,7 @@ struct shared_samples {
 }  // namespace
 
 void cpu_backend::count_rejections(const model& model, const double* targets, std::size_t n_targets,
-                                   std::uint64_t sims, std::uint64_t seed,
+                                   std::size_t first_target, std::uint64_t sims, std::uint64_t seed,
                                    bool common_random_numbers, std::uint64_t* counts,
                                    const run_hooks& hooks) {
   const std::size_t dim = model.dim();
@@ -67,7 +67,7 @@ void cpu_backend::count_rejections(const model& model, const double* targets, st
     hooks.check_interrupt();
     const std::size_t j = tasks.param(task);
     const std::uint64_t begin = tasks.begin(task), end = tasks.end(task, sims);
-    const random_stream stream{seed, streams::target(j, common_random_numbers)};
+    const random_stream stream{seed, streams::target(first_target + j, common_random_numbers)};
     task_counts[task] = model.count_rejections(targets + j * dim, stream, begin, end);
     hooks.advance(end - begin);
   });
@@ -166,7 +166,11 @@ void cpu_backend::mixture_accumulate(const model& model, const mixture_problem& 
   // A proposal in the support of two or more targets is shared: simulated once, and its
   // target-independent log-density ratios computed once.
   std::vector<std::size_t> usage(problem.n_proposals, 0);
-  for (std::uint32_t k : weights.proposal) ++usage[k];
+  if (problem.proposal_usage != nullptr) {  // a chunk: shared as in the whole study
+    for (std::size_t k = 0; k < problem.n_proposals; ++k) usage[k] = problem.proposal_usage[k];
+  } else {
+    for (std::uint32_t k : weights.proposal) ++usage[k];
+  }
   std::vector<long> slot(problem.n_proposals, -1);
   std::vector<std::uint32_t> shared;
   for (std::size_t k = 0; k < problem.n_proposals; ++k) {
@@ -190,7 +194,7 @@ void cpu_backend::mixture_accumulate(const model& model, const mixture_problem& 
       const std::size_t s = tasks.param(task);
       const std::uint32_t k = shared[s];
       const double* theta_k = proposals + k * dim;
-      const random_stream stream{problem.seed, streams::proposal(k)};
+      const random_stream stream{problem.seed, proposal_stream(problem, k)};
       shared_samples& part = parts[task];
       std::vector<double> x(sample_size);
       for (std::uint64_t i = tasks.begin(task); i < tasks.end(task, sims); ++i) {
@@ -330,7 +334,7 @@ void cpu_backend::mixture_accumulate(const model& model, const mixture_problem& 
           total_squares += term * term;
         }
       } else {
-        const random_stream stream{problem.seed, streams::proposal(k)};
+        const random_stream stream{problem.seed, proposal_stream(problem, k)};
         const bool k_is_target = std::memcmp(theta_k, theta_j, dim * sizeof(double)) == 0;
         for (std::uint64_t i = 0; i < sims; ++i) {
           model.simulate(theta_k, stream, i, x.data());

@@ -10,9 +10,11 @@ namespace ismc::detail {
 class cpu_backend final : public backend {
  public:
   std::string name() const override { return "cpu"; }
+  using backend::count_rejections;
   void count_rejections(const model& model, const double* targets, std::size_t n_targets,
-                        std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
-                        std::uint64_t* counts, const run_hooks& hooks) override;
+                        std::size_t first_target, std::uint64_t sims, std::uint64_t seed,
+                        bool common_random_numbers, std::uint64_t* counts,
+                        const run_hooks& hooks) override;
   void collect_rejections(const model& model, const double* params, std::size_t n_params,
                           std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
                           double keep_fraction, std::vector<double>& samples, std::uint64_t* counts,

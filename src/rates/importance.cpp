@@ -13,6 +13,7 @@
 #include "ismc/rates/kmeans.hpp"
 #include "ismc/rates/mixture.hpp"
 #include "ismc/rates/rates.hpp"
+#include "ismc/rates/chunks.hpp"
 #include "rates/exact_rates.hpp"
 #include "rates/unchecked.hpp"
 
@@ -116,6 +117,16 @@ void record_stages(const model& model, const std::vector<rates_stage>& stages,
   }
 }
 
+// Per cluster c, the targets whose weights hold proposal n_targets + c.
+std::vector<std::uint64_t> cluster_usage(const mixture_weights& weights, std::size_t n_targets,
+                                         std::size_t n_clusters) {
+  std::vector<std::uint64_t> usage(n_clusters, 0);
+  for (std::uint32_t k : weights.proposal) {
+    if (k >= n_targets) ++usage[k - n_targets];
+  }
+  return usage;
+}
+
 enum class interval_rule { normal, clopper_pearson, chernoff_hoeffding };
 
 struct rate_bounds {
@@ -163,15 +174,19 @@ rates_result estimate_importance(const model& model, const std::vector<double>& 
   return detail::estimate_importance_unchecked(model, targets, run, spec, backend, hooks);
 }
 
+importance_plan plan_importance(const model& model, const std::vector<double>& targets,
+                                const run_spec& run, const importance_spec& spec, backend& backend,
+                                const run_hooks& hooks) {
+  check(model, targets, spec);
+  return detail::plan_importance_unchecked(model, targets, run, spec, backend, hooks);
+}
+
 rates_result detail::estimate_importance_unchecked(const model& model,
                                                    const std::vector<double>& targets,
                                                    const run_spec& run, const importance_spec& spec,
                                                    backend& backend, const run_hooks& hooks) {
   assert(detail::passes([&] { check(model, targets, spec); }));
-  const std::size_t dim = model.dim();
-  // k-means sees each rejection as its cluster point (model::cluster_point).
-  const std::size_t cluster_size = model.cluster_size();
-  const std::size_t n_targets = targets.size() / dim;
+  const std::size_t n_targets = targets.size() / model.dim();
   rates_result result;
   result.backend = backend.name();
   // Before any simulation: a rate that cannot be computed is a warning now, never an
@@ -179,7 +194,49 @@ rates_result detail::estimate_importance_unchecked(const model& model,
   if (auto warning = detail::exact_rate_warning(model, targets)) {
     result.warnings.push_back(std::move(*warning));
   }
-  importance_details details;
+  importance_plan plan =
+      detail::plan_importance_unchecked(model, targets, run, spec, backend, hooks);
+  result.warnings.insert(result.warnings.end(), plan.warnings.begin(), plan.warnings.end());
+  if (plan.plain_fallback) {
+    result.rows = plain_rows(model, targets, plan.details.pilot_rejections, plan.details.pilot_sims,
+                             run.confidence);
+    result.importance = std::move(plan.details);
+    record_stages(model, {rates_stage::pilot}, result);
+    return result;
+  }
+  chunk_rows rows = detail::importance_chunk_unchecked(model, targets, 0, n_targets, run, spec,
+                                                       plan, backend, hooks);
+  result.rows = std::move(rows.rows);
+  if (rows.without_spread > 0) {
+    result.warnings.push_back(without_spread_warning(rows.without_spread, spec));
+  }
+  result.importance = std::move(plan.details);
+  record_stages(
+      model,
+      {rates_stage::pilot, rates_stage::kmeans, rates_stage::labelling, rates_stage::four_index},
+      result);
+  return result;
+}
+
+std::string without_spread_warning(std::size_t targets, const importance_spec& spec) {
+  return std::to_string(targets) +
+         " targets saw no spread in their importance terms (V = 0, usually no rejection): their "
+         "interval and upper bound are the Chernoff-Hoeffding bound on terms in [0, 1/self_weight "
+         "= " +
+         number_text(1.0 / spec.self_weight) + "], not the normal approximation";
+}
+
+importance_plan detail::plan_importance_unchecked(const model& model,
+                                                  const std::vector<double>& targets,
+                                                  const run_spec& run, const importance_spec& spec,
+                                                  backend& backend, const run_hooks& hooks) {
+  const std::size_t dim = model.dim();
+  // k-means sees each rejection as its cluster point (model::cluster_point).
+  const std::size_t cluster_size = model.cluster_size();
+  const std::size_t n_targets = targets.size() / dim;
+  importance_plan plan;
+  std::vector<std::string>& warnings = plan.warnings;
+  importance_details& details = plan.details;
 
   // 1–2. Pilot at every target, counting rejections and keeping a counter-based subsample
   // of them for k-means in the same pass: a fraction sized as if every pilot simulation
@@ -203,24 +260,22 @@ rates_result detail::estimate_importance_unchecked(const model& model,
         std::accumulate(pilot_rejections.begin(), pilot_rejections.end(), std::uint64_t{0});
     if (total_rejections > 0) {
       if (doublings > 0) {
-        result.warnings.push_back("the pilot of " + std::to_string(spec.pilot_sims) +
-                                  " simulations per target saw no rejection; doubled " +
-                                  std::to_string(doublings) + " times to " + std::to_string(pilot));
+        warnings.push_back("the pilot of " + std::to_string(spec.pilot_sims) +
+                           " simulations per target saw no rejection; doubled " +
+                           std::to_string(doublings) + " times to " + std::to_string(pilot));
       }
       break;
     }
     if (doublings == spec.max_pilot_doublings) {
-      result.warnings.push_back(
+      warnings.push_back(
           "no rejection in a pilot of " + std::to_string(pilot) + " simulations per target after " +
           std::to_string(doublings) +
           " doublings: fell back to plain Monte Carlo on the pilot (method = plain in the rows)");
-      result.rows = plain_rows(model, targets, pilot_rejections, pilot, run.confidence);
       details.pilot_sims = pilot;
       details.pilot_rejections = pilot_rejections;
       details.sims_per_target = static_cast<double>(pilot);
-      result.importance = std::move(details);
-      record_stages(model, {rates_stage::pilot}, result);
-      return result;
+      plan.plain_fallback = true;
+      return plan;
     }
     pilot *= 2;
   }
@@ -256,9 +311,9 @@ rates_result detail::estimate_importance_unchecked(const model& model,
   const kmeans_result clusters = kmeans(pool, cluster_size, clustering);
   const std::size_t n_clusters = clusters.clusters;
   if (n_clusters < spec.clusters) {
-    result.warnings.push_back("only " + std::to_string(n_clusters) +
-                              " distinct pilot rejections: using " + std::to_string(n_clusters) +
-                              " clusters instead of " + std::to_string(spec.clusters));
+    warnings.push_back("only " + std::to_string(n_clusters) + " distinct pilot rejections: using " +
+                       std::to_string(n_clusters) + " clusters instead of " +
+                       std::to_string(spec.clusters));
   }
 
   // n_jc: every pilot rejection of target j labelled by its nearest centre.
@@ -309,22 +364,10 @@ rates_result detail::estimate_importance_unchecked(const model& model,
     weights.offsets.push_back(weights.proposal.size());
   }
   if (borrowed > 0) {
-    result.warnings.push_back(std::to_string(borrowed) +
-                              " targets had no pilot rejection; their cluster weights are those "
-                              "of the nearest target that had some (see weight_source)");
+    warnings.push_back(std::to_string(borrowed) +
+                       " targets had no pilot rejection; their cluster weights are those "
+                       "of the nearest target that had some (see weight_source)");
   }
-
-  // 4–5. Importance simulations and the balance-heuristic estimate.
-  mixture_problem problem;
-  problem.targets = targets.data();
-  problem.n_targets = n_targets;
-  problem.proposals = proposals.data();
-  problem.n_proposals = n_proposals;
-  problem.weights = &weights;
-  problem.sims_per_proposal = spec.sims_per_proposal;
-  problem.seed = run.seed;
-  const mixture_estimate estimate =
-      detail::estimate_mixture_unchecked(model, problem, backend, hooks);
 
   // Honest cost: every simulation of the study (pilot once, each used proposal N times).
   std::vector<bool> used(n_proposals, false);
@@ -334,39 +377,6 @@ rates_result detail::estimate_importance_unchecked(const model& model,
                                   proposals_used * static_cast<double>(spec.sims_per_proposal)) /
                                  static_cast<double>(n_targets);
 
-  result.rows.reserve(n_targets);
-  std::size_t without_spread = 0;
-  for (std::size_t j = 0; j < n_targets; ++j) {
-    const double* theta = targets.data() + j * dim;
-    rate_row row;
-    row.theta.assign(theta, theta + dim);
-    row.method = rate_method::importance;
-    row.estimate = estimate.estimate[j];
-    row.std_error = std::sqrt(estimate.variance[j]);
-    const rate_bounds bounds = importance_bounds(estimate, weights, j, spec, run.confidence);
-    without_spread += bounds.rule == interval_rule::chernoff_hoeffding ? 1 : 0;
-    row.ci_low = bounds.two_sided.low;
-    row.ci_high = bounds.two_sided.high;
-    row.upper_bound = bounds.upper;
-    row.sims = static_cast<std::uint64_t>(std::llround(sims_per_target));
-    row.rejections = pilot_rejections[j];
-    row.exact = detail::exact_rate_or_none(model, theta);
-    const double clamped = std::clamp(row.estimate, 0.0, 1.0);
-    const double ess =
-        estimate.variance[j] > 0.0 ? clamped * (1.0 - clamped) / estimate.variance[j] : 0.0;
-    row.ess = ess;
-    row.ess_per_sim = ess / sims_per_target;
-    result.rows.push_back(std::move(row));
-  }
-
-  if (without_spread > 0) {
-    result.warnings.push_back(
-        std::to_string(without_spread) +
-        " targets saw no spread in their importance terms (V = 0, usually no rejection): their "
-        "interval and upper bound are the Chernoff-Hoeffding bound on terms in [0, 1/self_weight "
-        "= " +
-        number_text(1.0 / spec.self_weight) + "], not the normal approximation");
-  }
   details.pilot_sims = pilot;
   details.pilot_rejections = std::move(pilot_rejections);
   details.clusters = n_clusters;
@@ -376,12 +386,100 @@ rates_result detail::estimate_importance_unchecked(const model& model,
   details.weight_source = source;
   details.sims_per_proposal = spec.sims_per_proposal;
   details.sims_per_target = sims_per_target;
-  result.importance = std::move(details);
-  record_stages(
-      model,
-      {rates_stage::pilot, rates_stage::kmeans, rates_stage::labelling, rates_stage::four_index},
-      result);
-  return result;
+  plan.cluster_usage = cluster_usage(details.weights, n_targets, n_clusters);
+  return plan;
+}
+
+chunk_rows detail::importance_chunk_unchecked(const model& model,
+                                              const std::vector<double>& targets, std::size_t first,
+                                              std::size_t count, const run_spec& run,
+                                              const importance_spec& spec,
+                                              const importance_plan& plan, backend& backend,
+                                              const run_hooks& hooks) {
+  const std::size_t dim = model.dim();
+  const std::size_t n_targets = targets.size() / dim;
+  const importance_details& details = plan.details;
+  chunk_rows rows;
+  if (plan.plain_fallback) {
+    const std::vector<double> chunk_targets(targets.begin() + first * dim,
+                                            targets.begin() + (first + count) * dim);
+    const std::vector<std::uint64_t> counts(details.pilot_rejections.begin() + first,
+                                            details.pilot_rejections.begin() + first + count);
+    rows.rows = plain_rows(model, chunk_targets, counts, details.pilot_sims, run.confidence);
+    return rows;
+  }
+  // The chunk's own proposals, then the clusters', each keeping its study index (and so
+  // its random stream); the weights renumbered to match.
+  const std::size_t n_clusters = details.clusters;
+  const std::size_t n_proposals = count + n_clusters;
+  std::vector<double> proposals(targets.begin() + first * dim,
+                                targets.begin() + (first + count) * dim);
+  proposals.insert(proposals.end(), details.proposals.begin() + n_targets * dim,
+                   details.proposals.end());
+  std::vector<std::uint64_t> proposal_index(n_proposals);
+  for (std::size_t k = 0; k < count; ++k) proposal_index[k] = first + k;
+  for (std::size_t c = 0; c < n_clusters; ++c) proposal_index[count + c] = n_targets + c;
+  // Only target j's weights hold its own proposal j: counted in the chunk; the clusters'
+  // counts are the whole study's.
+  std::vector<std::uint64_t> proposal_usage(n_proposals, 0);
+  const std::vector<std::uint64_t> usage_of_clusters =
+      plan.cluster_usage.size() == n_clusters
+          ? plan.cluster_usage
+          : cluster_usage(details.weights, n_targets, n_clusters);
+  std::copy(usage_of_clusters.begin(), usage_of_clusters.end(), proposal_usage.begin() + count);
+  mixture_weights weights;
+  weights.offsets.reserve(count + 1);
+  const mixture_weights& all = details.weights;
+  for (std::size_t j = first; j < first + count; ++j) {
+    for (std::size_t e = all.offsets[j]; e < all.offsets[j + 1]; ++e) {
+      const std::uint32_t k = all.proposal[e];
+      weights.proposal.push_back(
+          static_cast<std::uint32_t>(k < n_targets ? k - first : count + (k - n_targets)));
+      weights.weight.push_back(all.weight[e]);
+      if (k < n_targets) ++proposal_usage[k - first];
+    }
+    weights.offsets.push_back(weights.proposal.size());
+  }
+
+  // 4–5. Importance simulations and the balance-heuristic estimate.
+  mixture_problem problem;
+  problem.targets = targets.data() + first * dim;
+  problem.n_targets = count;
+  problem.proposals = proposals.data();
+  problem.n_proposals = n_proposals;
+  problem.weights = &weights;
+  problem.sims_per_proposal = spec.sims_per_proposal;
+  problem.seed = run.seed;
+  problem.proposal_index = proposal_index.data();
+  problem.proposal_usage = proposal_usage.data();
+  const mixture_estimate estimate =
+      detail::estimate_mixture_unchecked(model, problem, backend, hooks);
+
+  const double sims_per_target = details.sims_per_target;
+  rows.rows.reserve(count);
+  for (std::size_t j = 0; j < count; ++j) {
+    const double* theta = problem.targets + j * dim;
+    rate_row row;
+    row.theta.assign(theta, theta + dim);
+    row.method = rate_method::importance;
+    row.estimate = estimate.estimate[j];
+    row.std_error = std::sqrt(estimate.variance[j]);
+    const rate_bounds bounds = importance_bounds(estimate, weights, j, spec, run.confidence);
+    rows.without_spread += bounds.rule == interval_rule::chernoff_hoeffding ? 1 : 0;
+    row.ci_low = bounds.two_sided.low;
+    row.ci_high = bounds.two_sided.high;
+    row.upper_bound = bounds.upper;
+    row.sims = static_cast<std::uint64_t>(std::llround(sims_per_target));
+    row.rejections = details.pilot_rejections[first + j];
+    row.exact = detail::exact_rate_or_none(model, theta);
+    const double clamped = std::clamp(row.estimate, 0.0, 1.0);
+    const double ess =
+        estimate.variance[j] > 0.0 ? clamped * (1.0 - clamped) / estimate.variance[j] : 0.0;
+    row.ess = ess;
+    row.ess_per_sim = ess / sims_per_target;
+    rows.rows.push_back(std::move(row));
+  }
+  return rows;
 }
 
 }  // namespace ismc

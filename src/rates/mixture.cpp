@@ -62,6 +62,15 @@ void validate(const mixture_problem& problem, std::size_t dim) {
                                   problem.proposals[i], "a finite value"));
     }
   }
+  if (problem.proposal_index != nullptr) {
+    for (std::size_t k = 0; k < problem.n_proposals; ++k) {
+      if (problem.proposal_index[k] >= streams::max_proposals) {
+        throw usage_error(bad_value("mixture problem: proposal_index[" + std::to_string(k) + "]",
+                                    problem.proposal_index[k],
+                                    "below " + std::to_string(streams::max_proposals)));
+      }
+    }
+  }
   for (std::size_t j = 0; j < problem.n_targets; ++j) {
     if (weights.offsets[j + 1] < weights.offsets[j]) {
       throw usage_error(bad_value(

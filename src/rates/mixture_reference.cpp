@@ -28,7 +28,7 @@ void mixture_reference_accumulate(const model& model, const mixture_problem& pro
     for (std::size_t e = first; e < last; ++e) {
       const std::uint32_t k = weights.proposal[e];
       const double* theta_k = problem.proposals + static_cast<std::size_t>(k) * dim;
-      const random_stream stream{problem.seed, streams::proposal(k)};
+      const random_stream stream{problem.seed, proposal_stream(problem, k)};
       double total = 0.0, total_squares = 0.0;
       for (std::uint64_t i = 0; i < problem.sims_per_proposal; ++i) {
         model.simulate(theta_k, stream, i, x.data());

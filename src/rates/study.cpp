@@ -323,6 +323,8 @@ void validate(const rates_study& study) {
     fail("run.confidence", got_expected(confidence, "a number strictly between 0 and 1"));
   }
 
+  check_at_least_one("run.chunk_targets", study.run.chunk_targets);
+
   // Every section is checked, also that of a method the study does not use: a bad value
   // is bad input even where it is not read yet.
   check_at_least_one("plain.sims", study.plain.sims);

@@ -7,6 +7,7 @@
 
 #include "ismc/core/progress.hpp"
 #include "ismc/rates/backend.hpp"
+#include "ismc/rates/chunks.hpp"
 #include "ismc/rates/mixture.hpp"
 #include "ismc/rates/model.hpp"
 #include "ismc/rates/rates.hpp"
@@ -23,6 +24,18 @@ rates_result estimate_plain_unchecked(const model& model, const std::vector<doub
 rates_result estimate_importance_unchecked(const model& model, const std::vector<double>& targets,
                                            const run_spec& run, const importance_spec& importance,
                                            backend& backend, const run_hooks& hooks);
+
+/// `plan_importance` for valid arguments.
+importance_plan plan_importance_unchecked(const model& model, const std::vector<double>& targets,
+                                          const run_spec& run, const importance_spec& importance,
+                                          backend& backend, const run_hooks& hooks);
+
+/// `importance_chunk` for valid arguments.
+chunk_rows importance_chunk_unchecked(const model& model, const std::vector<double>& targets,
+                                      std::size_t first, std::size_t count, const run_spec& run,
+                                      const importance_spec& importance,
+                                      const importance_plan& plan, backend& backend,
+                                      const run_hooks& hooks);
 
 /// `estimate_mixture` for a problem that passes `validate(problem, model.dim())`.
 mixture_estimate estimate_mixture_unchecked(const model& model, const mixture_problem& problem,

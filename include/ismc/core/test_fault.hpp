@@ -10,7 +10,12 @@
 /// - `write`: opening an output file (its temporary, or the writability probe done before
 ///   any work) fails with EACCES after N opens have succeeded;
 /// - `rename`: renaming a temporary file onto its output fails with EIO after N renames;
-/// - `disk_full`: every output file holds at most N bytes; writing more fails with ENOSPC.
+/// - `disk_full`: every output file holds at most N bytes; writing more fails with ENOSPC;
+/// - `kill_after_chunk`: a study directory's run kills itself (SIGKILL) when N chunks have
+///   been logged by it, before the next one starts;
+/// - `kill_in_transaction`: SIGKILL inside the log's transaction of the run's (N+1)th chunk,
+///   its row written, before COMMIT;
+/// - `kill_in_csv`: SIGKILL while the CSV is written from the log, after N chunks of it.
 /// N defaults to 0.
 
 #include <cstdint>
@@ -20,7 +25,15 @@
 namespace ismc {
 
 /// The faults `ISMC_TEST_FAULT` can inject.
-enum class test_fault { thread_create, write, rename, disk_full };
+enum class test_fault {
+  thread_create,
+  write,
+  rename,
+  disk_full,
+  kill_after_chunk,
+  kill_in_transaction,
+  kill_in_csv
+};
 
 /// Whether `kind` strikes at this occasion (one thread start, one output open, one rename):
 /// true when `ISMC_TEST_FAULT` names `kind` and its N earlier occasions have passed. Counts

@@ -23,6 +23,7 @@
 ///     seed = 42                    # integer >= 0 (the --seed flag overrides it)
 ///     confidence = 0.99            # in (0, 1), for intervals and upper bounds
 ///     common_random_numbers = true
+///     chunk_targets = 10000        # targets per chunk under --out-dir, > 0
 ///
 ///     [plain]                      # optional; used when method = "plain"
 ///     sims = 100000                # simulations per target, > 0

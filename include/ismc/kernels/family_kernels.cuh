@@ -115,12 +115,12 @@ template <class Family>
 __global__ void count_rejections_kernel(Family family, const double* targets, std::uint64_t seed,
                                         bool common_random_numbers, std::uint64_t sim_begin,
                                         std::uint64_t sim_end, std::uint32_t target_offset,
-                                        unsigned long long* counts) {
+                                        std::uint64_t first_target, unsigned long long* counts) {
   using block_reduce = cub::BlockReduce<unsigned long long, rates_threads_per_block>;
   __shared__ typename block_reduce::TempStorage reduce_storage;
   const std::uint32_t j = target_offset + blockIdx.y;
   const double* theta = targets + static_cast<std::size_t>(j) * family.parameter_size();
-  const random_stream stream{seed, streams::target(j, common_random_numbers)};
+  const random_stream stream{seed, streams::target(first_target + j, common_random_numbers)};
   double x[Family::max_sample_size];
   unsigned long long rejections = 0;
   const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
@@ -138,8 +138,9 @@ __global__ void count_rejections_kernel(Family family, const double* targets, st
 /// uploaded here): in slices of simulations so that progress and interruption stay responsive.
 template <class Family>
 void cuda_count_rejections(const Family& family, const double* targets, std::size_t n_targets,
-                           std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
-                           std::uint64_t* counts, const run_hooks& hooks) {
+                           std::size_t first_target, std::uint64_t sims, std::uint64_t seed,
+                           bool common_random_numbers, std::uint64_t* counts,
+                           const run_hooks& hooks) {
   const std::size_t dim = static_cast<std::size_t>(family.parameter_size());
   const device_family<Family> on_device(family);  // its tables uploaded, if any
   device_buffer<double> d_targets(n_targets * dim);
@@ -160,7 +161,7 @@ void cuda_count_rejections(const Family& family, const double* targets, std::siz
       count_rejections_kernel<Family>
           <<<dim3(grid_x, static_cast<unsigned>(tile)), rates_threads_per_block>>>(
               on_device.family, d_targets.get(), seed, common_random_numbers, begin, end,
-              static_cast<std::uint32_t>(first), d_counts.get());
+              static_cast<std::uint32_t>(first), first_target, d_counts.get());
       finish_launches();
       hooks.advance((end - begin) * tile);
     }
@@ -554,7 +555,7 @@ void cuda_mixture_accumulate(const family_model<Family>& model, const mixture_pr
     h_entry_theta.resize(entries * dim);
     for (std::size_t e = 0; e < entries; ++e) {
       const std::uint32_t k = weights.proposal[e0 + e];
-      h_entry_stream[e] = streams::proposal(k);
+      h_entry_stream[e] = proposal_stream(problem, k);
       h_entry_log_weight[e] = std::log(weights.weight[e0 + e]);
       std::copy(problem.proposals + k * dim, problem.proposals + (k + 1) * dim,
                 h_entry_theta.begin() + e * dim);
@@ -621,11 +622,13 @@ template <class Family>
 class family_cuda_backend final : public backend {
  public:
   std::string name() const override { return "cuda"; }
+  using backend::count_rejections;
   void count_rejections(const model& model, const double* targets, std::size_t n_targets,
-                        std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
-                        std::uint64_t* counts, const run_hooks& hooks) override {
-    detail::cuda_count_rejections(of_family(model).family(), targets, n_targets, sims, seed,
-                                  common_random_numbers, counts, hooks);
+                        std::size_t first_target, std::uint64_t sims, std::uint64_t seed,
+                        bool common_random_numbers, std::uint64_t* counts,
+                        const run_hooks& hooks) override {
+    detail::cuda_count_rejections(of_family(model).family(), targets, n_targets, first_target, sims,
+                                  seed, common_random_numbers, counts, hooks);
   }
   void collect_rejections(const model& model, const double* params, std::size_t n_params,
                           std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,

@@ -62,11 +62,22 @@ class backend {
   virtual std::string name() const = 0;
 
   /// Plain Monte Carlo: `counts[j]` = rejections among simulations [0, sims) at target j,
-  /// j < n_targets, with targets stored row-major (n_targets × model.dim()). Target j uses
-  /// stream `streams::target(j, common_random_numbers)` of `seed`.
+  /// j < n_targets, with targets stored row-major (n_targets × model.dim()). Target j is the
+  /// study's target `first_target + j` and uses its stream,
+  /// `streams::target(first_target + j, common_random_numbers)` of `seed`: a chunk of a
+  /// study draws exactly what the whole study draws for it.
   virtual void count_rejections(const model& model, const double* targets, std::size_t n_targets,
-                                std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
-                                std::uint64_t* counts, const run_hooks& hooks) = 0;
+                                std::size_t first_target, std::uint64_t sims, std::uint64_t seed,
+                                bool common_random_numbers, std::uint64_t* counts,
+                                const run_hooks& hooks) = 0;
+
+  /// `count_rejections` of a whole study (`first_target` = 0).
+  void count_rejections(const model& model, const double* targets, std::size_t n_targets,
+                        std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
+                        std::uint64_t* counts, const run_hooks& hooks) {
+    count_rejections(model, targets, n_targets, 0, sims, seed, common_random_numbers, counts,
+                     hooks);
+  }
 
   /// Pilot, collecting: counts the rejections among simulations [0, sims) at each
   /// parameter into `counts` (as `count_rejections` does) and keeps each rejected sample

@@ -18,6 +18,7 @@
 #include "ismc/rates/backend.hpp"
 #include "ismc/rates/model.hpp"
 #include "ismc/core/progress.hpp"
+#include "ismc/core/streams.hpp"
 
 namespace ismc {
 
@@ -46,7 +47,21 @@ struct mixture_problem {
   const mixture_weights* weights = nullptr;
   std::uint64_t sims_per_proposal = 0;  ///< N, simulations of each proposal, > 1
   std::uint64_t seed = 0;
+  /// The study's index of each proposal (n_proposals entries, each < `streams::max_proposals`),
+  /// which picks its random stream, so that a chunk of a study's targets draws exactly what
+  /// the whole study draws; null: proposal k is the study's proposal k.
+  const std::uint64_t* proposal_index = nullptr;
+  /// Per proposal, the number of targets of the whole study whose support holds it (the CPU
+  /// backend simulates a proposal held by two or more once and shares it, which changes the
+  /// rounding of its terms); given for a chunk of a study so that its rows are those of
+  /// the whole study bit for bit. Null: counted in this problem's weights.
+  const std::uint64_t* proposal_usage = nullptr;
 };
+
+/// The random stream of the problem's proposal k: `streams::proposal` of its study index.
+inline std::uint32_t proposal_stream(const mixture_problem& problem, std::size_t k) {
+  return streams::proposal(problem.proposal_index == nullptr ? k : problem.proposal_index[k]);
+}
 
 /// Per-target estimates of the mixture estimator.
 struct mixture_estimate {

@@ -52,6 +52,9 @@ struct run_spec {
   std::uint64_t seed = 42;
   double confidence = 0.99;           ///< in (0, 1): for intervals and upper bounds
   bool common_random_numbers = true;  ///< one noise stream for all targets
+  /// Targets per chunk when the study runs in a study directory (`--out-dir`): each chunk
+  /// is computed and logged whole; the rows do not depend on it. > 0.
+  std::uint64_t chunk_targets = 10000;
 };
 
 /// `[plain]`: plain Monte Carlo.

@@ -3,7 +3,7 @@
 
 Each case runs in a fresh folder holding copies of examples/ and of the files it lists
 from files/. A case gives: args; optional env (ISMC_TEST_FAULT, the one test hook); an
-optional shell `setup` run in the folder first (exit 77 there: the machine cannot set the
+optional shell `setup` run in the folder first (the program is $ISMC there) (exit 77 there: the machine cannot set the
 case up, e.g. no mount; reported as skipped) and `teardown`; the expected exit code; a
 fragment of stderr (and of stdout); `unchanged`: the folder (names and contents, links as
 links) must be exactly as before the run, i.e. nothing written and nothing left behind;
@@ -49,8 +49,11 @@ def run_case(case, ismc, examples, files, scratch):
             shutil.copy(source, folder)
     for name in case.get("files", []):
         shutil.copy(os.path.join(files, name), folder)
+    # setup, teardown and check see the program as $ISMC (a study directory to set up).
+    shell_env = dict(os.environ, ISMC=ismc)
+    shell_env.pop("ISMC_TEST_FAULT", None)
     shell = lambda command: subprocess.run(["bash", "-c", command], cwd=folder,
-                                           capture_output=True, text=True)
+                                           capture_output=True, text=True, env=shell_env)
     try:
         if "setup" in case:
             done = shell(case["setup"])

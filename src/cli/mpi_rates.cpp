@@ -1,0 +1,215 @@
+// Study directories across MPI ranks (cli/mpi_rates.hpp).
+#include "cli/mpi_rates.hpp"
+
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "ismc/core/error.hpp"
+
+#ifdef ISMC_WITH_MPI
+#include <mpi.h>
+#endif
+
+namespace ismc::cli {
+
+namespace {
+
+// The world size the launcher announced (MPICH's Hydra and PMI, Open MPI, Slurm's srun),
+// or 1.
+int launched_size() {
+  for (const char* name : {"PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_SIZE"}) {
+    if (const char* value = std::getenv(name)) {
+      const int size = std::atoi(value);
+      if (size > 1) return size;
+    }
+  }
+  return 1;
+}
+
+#ifdef ISMC_WITH_MPI
+constexpr int tag_setup = 1;
+constexpr int tag_result = 2;  // a worker's chunk (or, first, none): it is ready for more
+constexpr int tag_assign = 3;  // rank 0's answer: a chunk index, or -1: stop
+
+void send_text(const std::string& text, int to, int tag) {
+  const auto size = static_cast<long long>(text.size());
+  MPI_Send(&size, 1, MPI_LONG_LONG, to, tag, MPI_COMM_WORLD);
+  MPI_Send(text.data(), static_cast<int>(text.size()), MPI_CHAR, to, tag, MPI_COMM_WORLD);
+}
+
+std::string receive_text(int from, int tag, int* source = nullptr) {
+  long long size = 0;
+  MPI_Status status;
+  MPI_Recv(&size, 1, MPI_LONG_LONG, from, tag, MPI_COMM_WORLD, &status);
+  if (source != nullptr) *source = status.MPI_SOURCE;
+  std::string text(static_cast<std::size_t>(size), '\0');
+  MPI_Recv(text.data(), static_cast<int>(size), MPI_CHAR, status.MPI_SOURCE, tag, MPI_COMM_WORLD,
+           MPI_STATUS_IGNORE);
+  return text;
+}
+
+// A chunk as one message: its numbers, then its packed rows.
+std::string encode(const logged_chunk& chunk) {
+  std::ostringstream head;
+  head << chunk.index << ' ' << chunk.first << ' ' << chunk.count << ' ' << chunk.has_exact << ' '
+       << chunk.has_ess << ' ' << chunk.without_spread << '\n';
+  return head.str() + pack_rows(chunk.rows);
+}
+
+logged_chunk decode(const std::string& text, std::size_t dim) {
+  const std::size_t end = text.find('\n');
+  std::istringstream head(text.substr(0, end));
+  logged_chunk chunk;
+  head >> chunk.index >> chunk.first >> chunk.count >> chunk.has_exact >> chunk.has_ess >>
+      chunk.without_spread;
+  chunk.rows = unpack_rows(text.substr(end + 1), dim);
+  return chunk;
+}
+#endif
+
+}  // namespace
+
+mpi_world::mpi_world() {
+  const int announced = launched_size();
+  if (announced <= 1) return;
+#ifdef ISMC_WITH_MPI
+  int provided = 0;
+  MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+  initialised_ = true;
+  if (provided < MPI_THREAD_FUNNELED) {
+    MPI_Finalize();
+    initialised_ = false;
+    throw runtime_failure("MPI: the library gives thread level " + std::to_string(provided) +
+                          ", expected MPI_THREAD_FUNNELED (worker threads, MPI on the main one)");
+  }
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+  MPI_Comm_size(MPI_COMM_WORLD, &size_);
+#else
+  throw usage_error(bad_value("MPI ranks", announced,
+                              "1: this ismc was built without MPI (ISMC_ENABLE_MPI=OFF); use "
+                              "--shard I/N and ismc merge instead"));
+#endif
+}
+
+mpi_world::~mpi_world() {
+#ifdef ISMC_WITH_MPI
+  if (initialised_) MPI_Finalize();
+#endif
+}
+
+[[noreturn]] void mpi_world::abort(int code) {
+#ifdef ISMC_WITH_MPI
+  if (initialised_) MPI_Abort(MPI_COMM_WORLD, code);
+#endif
+  std::exit(code);
+}
+
+mpi_setup mpi_world::share_setup(const mpi_setup& setup) {
+#ifdef ISMC_WITH_MPI
+  if (size_ <= 1) return setup;
+  if (rank_ == 0) {
+    for (int to = 1; to < size_; ++to) {
+      std::ostringstream numbers;
+      numbers << setup.status << ' ' << setup.threads;
+      send_text(numbers.str(), to, tag_setup);
+      send_text(setup.study_toml, to, tag_setup);
+      send_text(setup.backend, to, tag_setup);
+      send_text(setup.plan, to, tag_setup);
+    }
+    return setup;
+  }
+  mpi_setup received;
+  std::istringstream numbers(receive_text(0, tag_setup));
+  numbers >> received.status >> received.threads;
+  received.study_toml = receive_text(0, tag_setup);
+  received.backend = receive_text(0, tag_setup);
+  received.plan = receive_text(0, tag_setup);
+  return received;
+#else
+  return setup;
+#endif
+}
+
+void mpi_world::dispatch(const std::vector<std::uint64_t>& pending,
+                         const std::function<void(logged_chunk&&)>& record) {
+#ifdef ISMC_WITH_MPI
+  std::size_t next = 0;
+  int stopped = 0;
+  while (stopped < size_ - 1) {
+    // Poll, sleeping between polls: on a machine with as many cores as ranks, a blocking
+    // receive would spin and take a core from a worker.
+    int arrived = 0;
+    MPI_Status status;
+    MPI_Iprobe(MPI_ANY_SOURCE, tag_result, MPI_COMM_WORLD, &arrived, &status);
+    if (!arrived) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      continue;
+    }
+    int source = 0;
+    const std::string text = receive_text(status.MPI_SOURCE, tag_result, &source);
+    if (!text.empty()) {
+      // The dimension travels with the rows: the first line says it.
+      const std::size_t end = text.find('\n');
+      const std::size_t dim = std::stoull(text.substr(0, end));
+      record(decode(text.substr(end + 1), dim));
+    }
+    long long assignment = -1;
+    if (next < pending.size()) assignment = static_cast<long long>(pending[next++]);
+    if (assignment < 0) ++stopped;
+    MPI_Send(&assignment, 1, MPI_LONG_LONG, source, tag_assign, MPI_COMM_WORLD);
+  }
+#else
+  (void)pending;
+  (void)record;
+#endif
+}
+
+void mpi_world::serve(const std::function<logged_chunk(std::uint64_t)>& compute) {
+#ifdef ISMC_WITH_MPI
+  std::string result;  // none yet: "ready"
+  for (;;) {
+    send_text(result, 0, tag_result);
+    long long assignment = -1;
+    // Wait without spinning, for the same reason as dispatch.
+    for (int arrived = 0; !arrived;) {
+      MPI_Iprobe(0, tag_assign, MPI_COMM_WORLD, &arrived, MPI_STATUS_IGNORE);
+      if (!arrived) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    MPI_Recv(&assignment, 1, MPI_LONG_LONG, 0, tag_assign, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    if (assignment < 0) return;
+    const logged_chunk chunk = compute(static_cast<std::uint64_t>(assignment));
+    const std::size_t dim = chunk.rows.empty() ? 0 : chunk.rows.front().theta.size();
+    result = std::to_string(dim) + "\n" + encode(chunk);
+  }
+#else
+  (void)compute;
+#endif
+}
+
+void choose_rank_device(const mpi_world& world) {
+#ifdef ISMC_WITH_MPI
+  if (world.size() <= 1) return;
+  const char* visible = std::getenv("CUDA_VISIBLE_DEVICES");
+  if (visible == nullptr) return;
+  std::vector<std::string> devices;
+  std::stringstream list(visible);
+  for (std::string device; std::getline(list, device, ',');) {
+    if (!device.empty()) devices.push_back(device);
+  }
+  if (devices.size() <= 1) return;
+  MPI_Comm node;
+  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, world.rank(), MPI_INFO_NULL, &node);
+  int local_rank = 0;
+  MPI_Comm_rank(node, &local_rank);
+  MPI_Comm_free(&node);
+  ::setenv("CUDA_VISIBLE_DEVICES",
+           devices[static_cast<std::size_t>(local_rank) % devices.size()].c_str(), 1);
+#else
+  (void)world;
+#endif
+}
+
+}  // namespace ismc::cli

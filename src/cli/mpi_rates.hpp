@@ -1,0 +1,66 @@
+#pragma once
+/// @file mpi_rates.hpp
+/// @brief `mpiexec -n N ismc rates STUDY.toml --out-dir DIR`: rank 0 holds the directory
+/// (lock, log, outputs), computes the importance plan once and hands out chunks one at a
+/// time to ranks 1..N−1 as they ask (a rank that finishes early takes the next chunk); the
+/// rows come back packed bit for bit, so the CSV equals one process's for any N. Built with
+/// MPI when `ISMC_ENABLE_MPI` is on; without it, a run launched as several ranks is refused.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/results_log.hpp"
+
+namespace ismc::cli {
+
+/// What every rank needs to compute chunks, sent by rank 0.
+struct mpi_setup {
+  int status = 0;          ///< 0: go on; else the exit code rank 0 ends with (workers too)
+  std::string study_toml;  ///< the resolved study
+  std::string backend;     ///< `cpu` or `cuda`
+  std::string plan;        ///< the importance plan (cli/study_dir.hpp's plan_json), or empty
+  unsigned threads = 0;    ///< --threads
+};
+
+/// The MPI world of this process: initialised (`MPI_Init_thread`, funneled: only the main
+/// thread calls MPI) when the process was launched as one of several ranks, finalised when
+/// it goes; a single process sees rank 0 of 1 and no MPI call at all.
+class mpi_world {
+ public:
+  mpi_world();
+  ~mpi_world();
+  mpi_world(const mpi_world&) = delete;
+  mpi_world& operator=(const mpi_world&) = delete;
+
+  int rank() const { return rank_; }
+  int size() const { return size_; }
+
+  /// Rank 0: sends `setup` to every other rank. Other ranks: receives it.
+  mpi_setup share_setup(const mpi_setup& setup);
+
+  /// Rank 0: hands the chunks `pending` out to the other ranks as they ask and gives each
+  /// result to `record` (in the order they arrive), until all are recorded.
+  void dispatch(const std::vector<std::uint64_t>& pending,
+                const std::function<void(logged_chunk&&)>& record);
+
+  /// Ranks above 0: asks for chunks and returns each one's rows, computed by `compute`,
+  /// until rank 0 has none left.
+  void serve(const std::function<logged_chunk(std::uint64_t)>& compute);
+
+  /// Any rank: ends every rank at once (a failure during the distributed work).
+  [[noreturn]] void abort(int code);
+
+ private:
+  int rank_ = 0;
+  int size_ = 1;
+  bool initialised_ = false;
+};
+
+/// For a rank of a multi-rank run, the GPU it should use: when `CUDA_VISIBLE_DEVICES` lists
+/// several devices, narrows it to the one at (node-local rank mod their number).
+void choose_rank_device(const mpi_world& world);
+
+}  // namespace ismc::cli

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Study directories under faults (CTest study_dir_faults): every interrupted run, resumed,
+# gives a final CSV byte-identical (cmp) to an uninterrupted run's, which is itself the
+# CSV of a plain `--out` run of the same study. Deterministic kills through
+# ISMC_TEST_FAULT (after chunk K, inside a chunk's transaction, while the CSV is written),
+# one SIGKILL at a fixed delay, a finished study resumed, shards 0/3, 1/3, 2/3 merged.
+# Usage: faults.sh ISMC
+set -u
+ismc=$1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+failures=0
+fail() {
+  echo "FAIL: $*"
+  failures=$((failures + 1))
+}
+same() {  # same REFERENCE FILE WHAT
+  if cmp -s "$1" "$2"; then echo "ok: $3"; else fail "$3: $2 differs from $1"; fi
+}
+
+# 2001 targets in 21 chunks, without common random numbers (each target its own stream).
+cat > plain.toml <<'TOML'
+[model]
+dim = 1
+[test]
+kind = "one_sided"
+critical = 1.96
+[grid]
+lower = [-3.0]
+upper = [3.0]
+points = [2001]
+[run]
+method = "plain"
+seed = 7
+common_random_numbers = false
+chunk_targets = 100
+[plain]
+sims = 2000
+TOML
+# 301 targets in 8 chunks, importance sampling (pilot, clusters, weights in the log).
+cat > importance.toml <<'TOML'
+[model]
+dim = 1
+[test]
+kind = "one_sided"
+critical = 1.96
+[grid]
+lower = [-3.0]
+upper = [3.0]
+points = [301]
+[run]
+method = "importance"
+seed = 7
+chunk_targets = 40
+[importance]
+pilot_sims = 500
+clusters = 4
+sims_per_proposal = 500
+TOML
+
+for study in plain importance; do
+  "$ismc" rates $study.toml --out $study.ref.csv -q > /dev/null 2>&1 || fail "$study: --out run"
+  "$ismc" rates $study.toml --out-dir $study.whole -q > /dev/null 2>&1 || fail "$study: --out-dir run"
+  same $study.ref.csv $study.whole/rates.csv "$study: chunked --out-dir CSV equals --out CSV"
+
+  for fault in kill_after_chunk:0 kill_after_chunk:5 kill_in_transaction:0 kill_in_transaction:3 \
+               kill_in_csv:0 kill_in_csv:4; do
+    dir=$study.${fault/:/_}
+    ISMC_TEST_FAULT=$fault "$ismc" rates $study.toml --out-dir $dir -q > /dev/null 2>&1
+    code=$?
+    [ $code -eq 137 ] || fail "$study $fault: exit $code, expected 137 (SIGKILL)"
+    [ -e $dir/rates.csv ] && fail "$study $fault: rates.csv exists after the kill"
+    "$ismc" rates --resume $dir -q > /dev/null 2>&1 || fail "$study $fault: resume failed"
+    same $study.ref.csv $dir/rates.csv "$study $fault, resumed"
+    ls $dir | grep -q '\.tmp\.' && fail "$study $fault: a temporary is left in $dir"
+  done
+done
+
+# A kill at a fixed delay, wherever the run is (a slower study: 60 chunks of 50 targets).
+sed -e 's/points = \[2001\]/points = [3000]/' -e 's/chunk_targets = 100/chunk_targets = 50/' \
+    -e 's/sims = 2000/sims = 20000/' plain.toml > slow.toml
+"$ismc" rates slow.toml --out slow.ref.csv -q > /dev/null 2>&1 || fail "slow: --out run"
+"$ismc" rates slow.toml --out-dir slow.killed --threads 1 -q > /dev/null 2>&1 &
+runner=$!
+sleep 0.5
+kill -KILL $runner 2> /dev/null
+wait $runner 2> /dev/null
+"$ismc" status slow.killed | grep 'chunks done' || fail "slow: status"
+"$ismc" rates --resume slow.killed -q > /dev/null 2>&1 || fail "slow: resume after the delayed kill"
+same slow.ref.csv slow.killed/rates.csv "SIGKILL after 0.5 s, resumed"
+
+# A finished study resumed: its outputs written again, exit 0.
+rm plain.whole/rates.csv
+"$ismc" rates --resume plain.whole -q > /dev/null 2>&1 || fail "finished study: resume exit"
+same plain.ref.csv plain.whole/rates.csv "finished study resumed, outputs rewritten"
+
+# Shards of a job array, merged: the CSV of one run.
+for study in plain importance; do
+  for shard in 0 1 2; do
+    "$ismc" rates $study.toml --out-dir $study.shard$shard --shard $shard/3 -q > /dev/null 2>&1 ||
+      fail "$study: shard $shard/3"
+  done
+  "$ismc" merge $study.shard0 $study.shard1 $study.shard2 --out-dir $study.merged -q > /dev/null 2>&1 ||
+    fail "$study: merge"
+  same $study.ref.csv $study.merged/rates.csv "$study: shards 0/3, 1/3, 2/3 merged"
+done
+# An importance shard reusing another shard's pilot (--pilot) gives the same rows.
+"$ismc" rates importance.toml --out-dir importance.p1 --shard 1/3 --pilot importance.shard0 -q \
+  > /dev/null 2>&1 || fail "importance: shard with --pilot"
+"$ismc" merge importance.shard0 importance.p1 importance.shard2 --out-dir importance.pmerged -q \
+  > /dev/null 2>&1 || fail "importance: merge with a --pilot shard"
+same importance.ref.csv importance.pmerged/rates.csv "importance: a shard with --pilot, merged"
+
+if [ $failures -ne 0 ]; then
+  echo "$failures failures"
+  exit 1
+fi
+echo "all study directory fault cases passed"

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Study directories across MPI ranks (CTest study_dir_mpi): mpiexec -n 2 and -n 3 against
+# one process, plain and importance, byte-identical CSVs (cmp); a run killed under MPI and
+# resumed with another number of ranks. Usage: mpi.sh ISMC MPIEXEC
+set -u
+ismc=$1
+mpiexec=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+failures=0
+fail() {
+  echo "FAIL: $*"
+  failures=$((failures + 1))
+}
+same() {
+  if cmp -s "$1" "$2"; then echo "ok: $3"; else fail "$3: $2 differs from $1"; fi
+}
+
+cat > plain.toml <<'TOML'
+[model]
+dim = 1
+[test]
+kind = "one_sided"
+critical = 1.96
+[grid]
+lower = [-3.0]
+upper = [3.0]
+points = [1001]
+[run]
+method = "plain"
+seed = 3
+common_random_numbers = false
+chunk_targets = 50
+[plain]
+sims = 1000
+TOML
+cat > importance.toml <<'TOML'
+[model]
+dim = 2
+[test]
+kind = "norm"
+critical = 9.0
+[grid]
+lower = [-1.0, -1.0]
+upper = [1.0, 1.0]
+points = [9, 9]
+[run]
+method = "importance"
+seed = 3
+chunk_targets = 10
+[importance]
+pilot_sims = 400
+clusters = 3
+sims_per_proposal = 300
+TOML
+
+for study in plain importance; do
+  "$ismc" rates $study.toml --out $study.one.csv -q > /dev/null 2>&1 || fail "$study: one process"
+  for ranks in 2 3; do
+    timeout 60 "$mpiexec" -n $ranks "$ismc" rates $study.toml --out-dir $study.$ranks --threads 1 -q \
+      > /dev/null 2>&1 || fail "$study: mpiexec -n $ranks"
+    same $study.one.csv $study.$ranks/rates.csv "$study: mpiexec -n $ranks equals one process"
+  done
+done
+
+# Killed under MPI (rank 0 after 4 chunks), resumed with 3 ranks, then with one process.
+ISMC_TEST_FAULT=kill_after_chunk:4 timeout 60 "$mpiexec" -n 2 "$ismc" rates plain.toml \
+  --out-dir killed --threads 1 -q > /dev/null 2>&1
+[ -e killed/rates.csv ] && fail "killed under MPI: rates.csv exists"
+timeout 60 "$mpiexec" -n 3 "$ismc" rates --resume killed --threads 1 -q > /dev/null 2>&1 ||
+  fail "resume under mpiexec -n 3"
+same plain.one.csv killed/rates.csv "killed under mpiexec -n 2, resumed under -n 3"
+
+# A bad study ends every rank with exit 2 and one message.
+timeout 60 "$mpiexec" -n 2 "$ismc" rates plain.toml --out-dir plain.2 -q > out.txt 2> err.txt
+code=$?
+[ $code -eq 2 ] || fail "a directory holding a study under MPI: exit $code, expected 2"
+grep -q "continue it with --resume" err.txt || fail "a directory holding a study: message"
+
+if [ $failures -ne 0 ]; then
+  echo "$failures failures"
+  exit 1
+fi
+echo "all MPI cases passed"
