@@ -34,6 +34,7 @@
 #include "ismc/rates/study.hpp"
 #include "ismc/rates/t_test.hpp"
 #include "ismc/rates/t_test_exact.hpp"
+#include "ismc/rates/tilt_bound.hpp"
 
 // models
 #include "ismc/models/eight_schools.hpp"
