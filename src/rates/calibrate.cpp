@@ -6,6 +6,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <type_traits>
 
 #include "core/parallel.hpp"
 #include "ismc/core/error.hpp"
@@ -16,6 +17,7 @@
 #include "ismc/rates/t_test.hpp"
 #include "ismc/rates/tiles.hpp"
 #include "ismc/rates/tilt_bound.hpp"
+#include "rates/calibrate_cuda.hpp"
 #include "rates/exact_rates.hpp"
 
 namespace ismc {
@@ -161,39 +163,66 @@ rates_result calibrate_critical(const rates_study& study, backend& backend,
   std::size_t critical_tile = null_tiles.front();
   std::vector<double> threshold(n_targets, 0.0);
 
+  bool on_device = false;
   with_family(study, [&](const auto& family) {
     using family_type = std::decay_t<decltype(family)>;
-    // Pass 1: each task keeps its m largest statistics; merged per tile in task order.
-    std::vector<top_values> task_top;
-    task_top.reserve(null_tiles.size() * chunks);
-    for (std::size_t t = 0; t < null_tiles.size() * chunks; ++t) {
-      const std::uint64_t begin = (t % chunks) * sims_per_task;
-      const std::uint64_t length = std::min(sims, begin + sims_per_task) - begin;
-      task_top.emplace_back(
-          static_cast<std::size_t>(std::min(rank[null_tiles[t / chunks]], length)));
-    }
-    hooks.begin("calibrate", sims * n_targets);
-    detail::parallel_for(task_top.size(), hooks.threads, [&](std::size_t t) {
-      hooks.check_interrupt();
-      const std::size_t j = null_tiles[t / chunks];
-      const std::uint64_t begin = (t % chunks) * sims_per_task;
-      const std::uint64_t end = std::min(sims, begin + sims_per_task);
-      const random_stream stream{seed, streams::target(j, common)};
-      double x[family_type::max_sample_size];
-      top_values& top = task_top[t];
-      for (std::uint64_t i = begin; i < end; ++i) {
-        family.simulate(targets.data() + j * dim, stream, i, x);
-        top.push(family.statistic(x));
+    // The device's fused top-m (kernels/calibrate.cu) for families whose statistic is
+    // ISMC_HD; the pass over the other tiles stays on the host.
+#if defined(ISMC_HAVE_CUDA)
+    if constexpr (!std::is_same_v<family_type, binomial_pairwise_test>) {
+      if (backend.name() == "cuda") {
+        std::vector<double> thetas;
+        std::vector<std::uint64_t> ranks;
+        for (std::size_t j : null_tiles) {
+          thetas.insert(thetas.end(), targets.begin() + static_cast<std::ptrdiff_t>(j * dim),
+                        targets.begin() + static_cast<std::ptrdiff_t>((j + 1) * dim));
+          ranks.push_back(rank[j]);
+        }
+        const auto tops = detail::calibrate_top_cuda(family, thetas, null_tiles, ranks, sims, seed,
+                                                     common, hooks);
+        for (std::size_t n = 0; n < null_tiles.size(); ++n) {
+          kept.emplace_back(static_cast<std::size_t>(ranks[n]));
+          for (double value : tops[n]) kept.back().push(value);
+        }
+        on_device = true;
       }
-      hooks.advance(end - begin);
-    });
-    kept.reserve(null_tiles.size());
+    }
+#endif
+    // Pass 1: each task keeps its m largest statistics; merged per tile in task order.
+    hooks.begin("calibrate", sims * n_targets);
+    if (!on_device) {
+      std::vector<top_values> task_top;
+      task_top.reserve(null_tiles.size() * chunks);
+      for (std::size_t t = 0; t < null_tiles.size() * chunks; ++t) {
+        const std::uint64_t begin = (t % chunks) * sims_per_task;
+        const std::uint64_t length = std::min(sims, begin + sims_per_task) - begin;
+        task_top.emplace_back(
+            static_cast<std::size_t>(std::min(rank[null_tiles[t / chunks]], length)));
+      }
+      detail::parallel_for(task_top.size(), hooks.threads, [&](std::size_t t) {
+        hooks.check_interrupt();
+        const std::size_t j = null_tiles[t / chunks];
+        const std::uint64_t begin = (t % chunks) * sims_per_task;
+        const std::uint64_t end = std::min(sims, begin + sims_per_task);
+        const random_stream stream{seed, streams::target(j, common)};
+        double x[family_type::max_sample_size];
+        top_values& top = task_top[t];
+        for (std::uint64_t i = begin; i < end; ++i) {
+          family.simulate(targets.data() + j * dim, stream, i, x);
+          top.push(family.statistic(x));
+        }
+        hooks.advance(end - begin);
+      });
+      kept.reserve(null_tiles.size());
+      for (std::size_t n = 0; n < null_tiles.size(); ++n) {
+        kept.emplace_back(static_cast<std::size_t>(rank[null_tiles[n]]));
+        for (std::uint64_t c = 0; c < chunks; ++c)
+          for (double value : task_top[n * chunks + c].values()) kept.back().push(value);
+      }
+    }
     for (std::size_t n = 0; n < null_tiles.size(); ++n) {
       const std::size_t j = null_tiles[n];
-      kept.emplace_back(static_cast<std::size_t>(rank[j]));
-      for (std::uint64_t c = 0; c < chunks; ++c)
-        for (double value : task_top[n * chunks + c].values()) kept.back().push(value);
-      threshold[j] = kept.back().smallest();
+      threshold[j] = kept[n].smallest();
       if (n == 0 || threshold[j] > critical) {
         critical = threshold[j];
         critical_tile = j;
@@ -222,8 +251,12 @@ rates_result calibrate_critical(const rates_study& study, backend& backend,
   });
 
   rates_result result;
-  result.backend = "cpu";
-  if (backend.name() != "cpu") {
+  result.backend = on_device ? "cuda" : "cpu";
+  if (on_device) {
+    result.warnings.push_back(
+        "calibrate: the null tiles' statistics ran on the device, the "
+        "other tiles' counts on the host");
+  } else if (backend.name() != "cpu") {
     result.warnings.push_back("calibrate: ran on the host (CPU threads), not on backend '" +
                               backend.name() + "'");
   }
