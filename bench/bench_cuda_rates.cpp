@@ -79,6 +79,7 @@
 #include "bench_support.hpp"
 #include "ismc/rates/backend.hpp"
 #include "ismc/rates/binomial.hpp"
+#include "ismc/rates/calibrate.hpp"
 #include "ismc/core/devices.hpp"
 #include "ismc/rates/gaussian.hpp"
 #include "ismc/rates/mixture.hpp"
@@ -524,10 +525,54 @@ void register_dense_sizes_from_environment() {
   }
 }
 
+// ---------------------------------------------------------------------------------------
+// Method calibrate: the null tiles' statistics with the top-m fused in (kernels/calibrate.cu),
+// 64 tiles of the 1-D z-test over [−1, 0], K per tile, against BM_CudaPlainOneSided at
+// targets:64/sims:K (issue 20: aim within 1.5×). Timed by CUDA events around the whole call
+// (its host merge of the blocks' heaps included).
+
+void BM_CudaCalibrateZTest(benchmark::State& state) {
+  const auto sims = static_cast<std::uint64_t>(state.range(0));
+  std::unique_ptr<ismc::backend> cuda;
+  device_peak peak;
+  if (!prepare(state, cuda, peak)) return;
+  ismc::rates_study study;
+  study.grid.lower = {-1.0 + 1.0 / 128.0};
+  study.grid.upper = {-1.0 / 128.0};
+  study.grid.points = {64};
+  study.null = {{{1.0}}, {0.0}};
+  study.run.method = ismc::rate_method::calibrate;
+  study.calibration.sims = sims;
+  ismc::validate(study);
+  event_timer timer;
+  if (!timer.ok()) {
+    state.SkipWithError("cudaEventCreate failed");
+    return;
+  }
+  for (auto _ : state) {
+    timer.start();
+    auto result = ismc::calibrate_critical(study, *cuda);
+    state.SetIterationTime(timer.stop());
+    benchmark::DoNotOptimize(result);
+  }
+  const double statistics =
+      static_cast<double>(state.iterations()) * 64.0 * static_cast<double>(sims);
+  state.counters["statistics_per_second"] =
+      benchmark::Counter(statistics, benchmark::Counter::kIsRate);
+}
+
 void register_cuda_benchmarks() {
+  benchmark::RegisterBenchmark("BM_CudaCalibrateZTest", BM_CudaCalibrateZTest)
+      ->ArgName("sims")
+      ->Arg(65536)
+      ->Arg(16777216)
+      ->Unit(benchmark::kMillisecond)
+      ->UseManualTime();
   benchmark::RegisterBenchmark("BM_CudaPlainOneSided", BM_CudaPlainOneSided)
       ->ArgNames({"targets", "sims"})
-      ->Args({11, 1000000})      // smoke size
+      ->Args({11, 1000000})  // smoke size
+      ->Args({64, 65536})    // BM_CudaCalibrateZTest's tiles
+      ->Args({64, 16777216})
       ->Args({11, 1000000000})   // the seed's targets, 1.1e10 simulations a call
       ->Args({100000, 10000})    // 1e5 targets, 1e9 simulations a call
       ->Args({100000, 1000000})  // 1e5 targets, 1e11 simulations a call

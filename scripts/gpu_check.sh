@@ -205,7 +205,7 @@ phase_bench() {
   local population_budget
   echo "=== bench/peers/compare_gpu.sh (limit ${compare_budget} s)"
   ISMC_REPETITIONS=1 JAX_ARGS="--seed-only" JAX_BUDGET_SECONDS=$((compare_budget / 2)) \
-  ISMC_BENCHMARK_FILTER='^BM_Cuda(PlainOneSided/targets:11/sims:1000000/|MixtureAccumulate/J:1000/|DenseSeedProblem/J:11/N:1000/|ImportanceStudy/J:100/)' \
+  ISMC_BENCHMARK_FILTER='^BM_Cuda(CalibrateZTest/sims:16777216/|PlainOneSided/targets:64/sims:16777216/|PlainOneSided/targets:11/sims:1000000/|MixtureAccumulate/J:1000/|DenseSeedProblem/J:11/N:1000/|ImportanceStudy/J:100/)' \
   PYTHONUNBUFFERED=1 timeout -k 2 "${compare_budget}" bash "${root}/bench/peers/compare_gpu.sh" \
     "${BUILD}" "${WORK}/gpu_rates.json" || rc=$?
   echo "compare_gpu.sh: rc ${rc}, $((SECONDS - t0)) s"

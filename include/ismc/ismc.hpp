@@ -24,6 +24,7 @@
 #include "ismc/rates/backend.hpp"
 #include "ismc/rates/binomial.hpp"
 #include "ismc/rates/binomial_exact.hpp"
+#include "ismc/rates/calibrate.hpp"
 #include "ismc/rates/chunks.hpp"
 #include "ismc/rates/family.hpp"
 #include "ismc/rates/gaussian.hpp"
@@ -37,6 +38,9 @@
 #include "ismc/rates/study.hpp"
 #include "ismc/rates/t_test.hpp"
 #include "ismc/rates/t_test_exact.hpp"
+#include "ismc/rates/tiles.hpp"
+#include "ismc/rates/tilt_bound.hpp"
+#include "ismc/rates/validate.hpp"
 
 // models
 #include "ismc/models/eight_schools.hpp"

@@ -110,7 +110,7 @@ int run_rates_command(const rates_options& options) {
   std::cout << "# " << model_name << ", method " << to_string(study.run.method) << ", "
             << result.rows.size() << (result.rows.size() == 1 ? " target" : " targets") << ", seed "
             << study.run.seed << ", backend " << result.backend << ", " << seconds << " s\n"
-            << format_table(result.rows, dim) << std::flush;
+            << format_table(result.rows, dim) << region_summary(result) << std::flush;
   for (const std::string& warning : result.warnings) {
     std::cerr << "ismc: warning: " << warning << "\n";
   }

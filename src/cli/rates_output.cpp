@@ -39,11 +39,21 @@ std::string short_number(double value) {
   return buffer;
 }
 
+// The tile columns (methods validate and calibrate), each present when some row has it.
+bool any_of_rows(const std::vector<rate_row>& rows, std::optional<double> rate_row::*column) {
+  return std::any_of(rows.begin(), rows.end(),
+                     [column](const rate_row& row) { return (row.*column).has_value(); });
+}
+
 }  // namespace
 
 
 std::string csv_text(const std::vector<rate_row>& rows, std::size_t dim, bool probability_columns) {
-  const csv_columns columns{dim, probability_columns, any_exact(rows), any_ess(rows)};
+  csv_columns columns{dim, probability_columns, any_exact(rows), any_ess(rows)};
+  columns.null_tile = std::any_of(rows.begin(), rows.end(),
+                                  [](const rate_row& row) { return row.null_tile.has_value(); });
+  columns.tile_bound = any_of_rows(rows, &rate_row::tile_bound);
+  columns.calibration = any_of_rows(rows, &rate_row::alpha0);
   return csv_header(columns) + csv_lines(rows, columns);
 }
 
@@ -56,6 +66,9 @@ std::string csv_header(const csv_columns& columns) {
   text += "estimate,std_error,ci_low,ci_high,upper_bound,sims,method";
   if (columns.exact) text += ",exact";
   if (columns.ess) text += ",ess,ess_per_sim";
+  if (columns.null_tile) text += ",null_tile";
+  if (columns.tile_bound) text += ",tile_bound,tilt_slack";
+  if (columns.calibration) text += ",alpha0,threshold";
   text += "\n";
   return text;
 }
@@ -79,6 +92,12 @@ std::string csv_lines(const std::vector<rate_row>& rows, const csv_columns& colu
     if (columns.exact) text += "," + optional_number(row.exact);
     if (columns.ess)
       text += "," + optional_number(row.ess) + "," + optional_number(row.ess_per_sim);
+    if (columns.null_tile)
+      text += "," + (row.null_tile ? std::string(*row.null_tile ? "1" : "0") : std::string());
+    if (columns.tile_bound)
+      text += "," + optional_number(row.tile_bound) + "," + optional_number(row.tilt_slack);
+    if (columns.calibration)
+      text += "," + optional_number(row.alpha0) + "," + optional_number(row.threshold);
     text += "\n";
   }
   return text;
@@ -138,6 +157,10 @@ nlohmann::json to_json(const rates_study& study, bool list_targets) {
         {"kmeans_max_iterations", importance.kmeans_max_iterations},
         {"kmeans_subsample", importance.kmeans_subsample},
         {"max_pilot_doublings", importance.max_pilot_doublings}}},
+      {"tiles", {{"radii", study.tiles.radii}}},
+      {"null", {{"normals", study.null.normals}, {"offsets", study.null.offsets}}},
+      {"validate", {{"estimator", study.validation.importance ? "importance" : "plain"}}},
+      {"calibrate", {{"alpha", study.calibration.alpha}, {"sims", study.calibration.sims}}},
   };
 }
 
@@ -150,6 +173,11 @@ nlohmann::json to_json(const rate_row& row) {
   if (row.exact) json["exact"] = *row.exact;
   if (row.ess) json["ess"] = *row.ess;
   if (row.ess_per_sim) json["ess_per_sim"] = *row.ess_per_sim;
+  if (row.null_tile) json["null_tile"] = *row.null_tile;
+  if (row.tile_bound) json["tile_bound"] = *row.tile_bound;
+  if (row.tilt_slack) json["tilt_slack"] = *row.tilt_slack;
+  if (row.alpha0) json["alpha0"] = *row.alpha0;
+  if (row.threshold) json["threshold"] = *row.threshold;
   return json;
 }
 
@@ -216,7 +244,52 @@ nlohmann::json report_json(const rates_study& study, const rates_result& result,
         result.rows.empty() ? study.model.dim : result.rows.front().theta.size();
     report["importance"] = to_json(*result.importance, dim);
   }
+  if (result.tiles) report["tiles"] = to_json(*result.tiles);
+  if (result.calibration) report["calibration"] = to_json(*result.calibration);
   return report;
+}
+
+nlohmann::json to_json(const tile_summary& summary) {
+  return {{"largest_tile_bound", summary.largest_bound},
+          {"tile", summary.tile},
+          {"over_null", summary.over_null},
+          {"null_tiles", summary.null_tiles},
+          {"weaker_than_plain", summary.weaker_than_plain}};
+}
+
+nlohmann::json to_json(const calibration_result& calibration) {
+  nlohmann::json json = {{"critical", calibration.critical},
+                         {"alpha", calibration.alpha},
+                         {"sims", calibration.sims},
+                         {"tile", calibration.tile},
+                         {"null_tiles", calibration.null_tiles}};
+  json["exact_type_i_error"] = calibration.exact_type_i_error
+                                   ? nlohmann::json(*calibration.exact_type_i_error)
+                                   : nlohmann::json(nullptr);
+  return json;
+}
+
+std::string region_summary(const rates_result& result) {
+  std::string text;
+  if (result.tiles) {
+    const tile_summary& summary = *result.tiles;
+    text += "# largest tile bound " +
+            std::string(summary.over_null ? "over the null region" : "over every tile") + ": " +
+            number_text(summary.largest_bound) + " at tile " + std::to_string(summary.tile) + " (" +
+            std::to_string(summary.null_tiles) + " null tiles)\n";
+  }
+  if (result.calibration) {
+    const calibration_result& calibration = *result.calibration;
+    text += "# calibrated critical value " + number_text(calibration.critical) + " (alpha " +
+            number_text(calibration.alpha) + ", " + std::to_string(calibration.sims) +
+            " sims per null tile, set by tile " + std::to_string(calibration.tile) + " of " +
+            std::to_string(calibration.null_tiles) + " null tiles)";
+    if (calibration.exact_type_i_error) {
+      text += "; exact type I error " + number_text(*calibration.exact_type_i_error);
+    }
+    text += "\n";
+  }
+  return text;
 }
 
 void write_json(const std::string& path, const rates_study& study, const rates_result& result,

@@ -29,7 +29,9 @@ struct run_info {
 /// `ess,ess_per_sim` when any row has an effective sample size; one line per row in
 /// target order. A row that lacks a value of an optional column leaves it empty.
 /// `probability_columns` (the binomial family, θ_i = logit p_i) adds `p_0,…,p_{dim-1}`,
-/// p_i = 1/(1 + e^{−θ_i}), after the θ columns.
+/// p_i = 1/(1 + e^{−θ_i}), after the θ columns. Methods validate and calibrate add, at the
+/// end, `null_tile` (1 when the tile meets the null region), `tile_bound,tilt_slack`
+/// (validate) and `alpha0,threshold` (calibrate, empty off the null tiles).
 std::string csv_text(const std::vector<rate_row>& rows, std::size_t dim,
                      bool probability_columns = false);
 
@@ -40,6 +42,9 @@ struct csv_columns {
   bool probabilities = false;  ///< `p_0,…` after the θ columns (the binomial family)
   bool exact = false;          ///< the `exact` column
   bool ess = false;            ///< the `ess,ess_per_sim` columns
+  bool null_tile = false;      ///< the `null_tile` column (methods validate and calibrate)
+  bool tile_bound = false;     ///< the `tile_bound,tilt_slack` columns (method validate)
+  bool calibration = false;    ///< the `alpha0,threshold` columns (method calibrate)
 };
 
 /// The CSV's header line (with its newline) for `columns`.
@@ -68,9 +73,23 @@ nlohmann::json to_json(const importance_details& details, std::size_t dim);
 
 /// The whole JSON report: `ismc_version`, `seed`, `backend`, `wall_seconds`, `study`,
 /// `rows`, `warnings`, `stages` (where each stage that ran did run: stage name → `cpu` or
-/// `cuda`) and, for importance runs, `importance`.
+/// `cuda`) and, for importance runs, `importance`; for method validate `tiles` (the
+/// summary), for method calibrate `calibration`.
 nlohmann::json report_json(const rates_study& study, const rates_result& result,
                            const run_info& info);
+
+/// Method validate's summary: `largest_tile_bound`, `tile`, `over_null`, `null_tiles`,
+/// `weaker_than_plain` (the tiles whose importance bound exceeds plain Monte Carlo's at
+/// equal cost).
+nlohmann::json to_json(const tile_summary& summary);
+
+/// Method calibrate's result: `critical`, `alpha`, `sims`, `tile`, `null_tiles` and
+/// `exact_type_i_error` (null when the model has no exact rate).
+nlohmann::json to_json(const calibration_result& calibration);
+
+/// The summary lines of methods validate and calibrate for stdout ("# ..."), empty for
+/// the other methods.
+std::string region_summary(const rates_result& result);
 
 /// Writes `report_json(study, result, info)` to `path` atomically.
 /// @throws ismc::runtime_failure naming `path` when it cannot be written.

@@ -648,6 +648,13 @@ int run_in_dir(const rates_options& options, mpi_world* world, bool* setup_share
   } else {
     study = io::load_study(options.study_path);
     if (options.seed) study.run.seed = *options.seed;
+    if (study.run.method == rate_method::validate || study.run.method == rate_method::calibrate) {
+      // The log keeps the rows of plain and importance runs; tile bounds and calibration
+      // thresholds are not in it, so these methods write with --out / --json only.
+      throw usage_error(bad_value("run.method", to_string(study.run.method),
+                                  "plain or importance in a study directory (--out-dir); run "
+                                  "methods validate and calibrate with --out and --json"));
+    }
     if (fs::exists(paths.dir, ignored)) {
       if (!fs::is_directory(paths.dir, ignored)) {
         throw usage_error(bad_value("--out-dir", paths.dir, "a directory path, not a file"));

@@ -18,7 +18,8 @@ class study_reader : public toml_reader {
   using toml_reader::toml_reader;
 
   rates_study read(const toml::table& root) {
-    check_sections(root, {"model", "test", "grid", "run", "plain", "importance"});
+    check_sections(root, {"model", "test", "grid", "run", "plain", "importance", "tiles", "null",
+                          "validate", "calibrate"});
 
     rates_study study;
     read_model(root, study.model);
@@ -28,6 +29,7 @@ class study_reader : public toml_reader {
     read_run(root, study.run);
     read_plain(root, study.plain);
     read_importance(root, study.importance);
+    read_region(root, study);
 
     try {
       validate(study);
@@ -172,15 +174,20 @@ class study_reader : public toml_reader {
   }
 
   void read_run(const toml::table& root, run_spec& run) {
-    const std::vector<std::string> methods = {"plain", "importance"};
+    const std::vector<std::string> methods = {"plain", "importance", "validate", "calibrate"};
     read_section(root, "run",
                  {{"method",
                    [&](const toml::node& node, const std::string& field) {
-                     const std::string name = string(node, field, "\"plain\" or \"importance\"");
+                     const std::string name = string(
+                         node, field, "\"plain\", \"importance\", \"validate\" or \"calibrate\"");
                      if (name == "plain") {
                        run.method = rate_method::plain;
                      } else if (name == "importance") {
                        run.method = rate_method::importance;
+                     } else if (name == "validate") {
+                       run.method = rate_method::validate;
+                     } else if (name == "calibrate") {
+                       run.method = rate_method::calibrate;
                      } else {
                        fail(node, field, "got \"" + name + "\", " + one_of(methods, name));
                      }
@@ -206,6 +213,55 @@ class study_reader : public toml_reader {
     read_section(root, "plain", {{"sims", [&](const toml::node& node, const std::string& field) {
                                     plain.sims = count(node, field, "an integer > 0");
                                   }}});
+  }
+
+  // [tiles], [null], [validate] and [calibrate] (rates/tiles.hpp).
+  void read_region(const toml::table& root, rates_study& study) {
+    read_section(root, "tiles", {{"radii", [&](const toml::node& node, const std::string& field) {
+                                    study.tiles.radii = numbers(node, field);
+                                  }}});
+    read_section(root, "null",
+                 {{"normals",
+                   [&](const toml::node& node, const std::string& field) {
+                     const toml::array& normals =
+                         array(node, field, "an array of normals, e.g. [[1.0]] for theta <= b");
+                     if (normals.empty())
+                       fail(node, field, "got an empty array, expected at least one normal");
+                     study.null.normals.clear();
+                     for (std::size_t k = 0; k < normals.size(); ++k) {
+                       const std::string element = field + "[" + std::to_string(k) + "]";
+                       lines_[element] = line_of(normals[k]);
+                       if (!normals[k].is_array()) {
+                         fail(normals[k], element,
+                              "got " + describe(normals[k], true) +
+                                  ", expected a normal: an array of numbers, one per coordinate");
+                       }
+                       study.null.normals.push_back(numbers(normals[k], element));
+                     }
+                   }},
+                  {"offsets", [&](const toml::node& node, const std::string& field) {
+                     study.null.offsets = numbers(node, field);
+                   }}});
+    if (has("null.normals") || has("null.offsets")) {
+      require("null.normals", "an array of normals a_k (the null region a_k.eta <= b_k)");
+      require("null.offsets", "an array of offsets b_k, one per normal");
+    }
+    read_section(root, "validate",
+                 {{"estimator", [&](const toml::node& node, const std::string& field) {
+                     const std::vector<std::string> estimators = {"plain", "importance"};
+                     const std::string name = string(node, field, "\"plain\" or \"importance\"");
+                     if (name != "plain" && name != "importance")
+                       fail(node, field, "got \"" + name + "\", " + one_of(estimators, name));
+                     study.validation.importance = name == "importance";
+                   }}});
+    read_section(root, "calibrate",
+                 {{"alpha",
+                   [&](const toml::node& node, const std::string& field) {
+                     study.calibration.alpha = number(node, field);
+                   }},
+                  {"sims", [&](const toml::node& node, const std::string& field) {
+                     study.calibration.sims = count(node, field, "an integer > 0");
+                   }}});
   }
 
   void read_importance(const toml::table& root, importance_spec& importance) {

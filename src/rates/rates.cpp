@@ -3,6 +3,8 @@
 #include <cassert>
 
 #include "ismc/core/error.hpp"
+#include "ismc/rates/calibrate.hpp"
+#include "ismc/rates/validate.hpp"
 #include "rates/unchecked.hpp"
 
 namespace ismc {
@@ -15,6 +17,13 @@ rates_result run_rates(const model& model, const rates_study& study, backend& ba
       return estimate_plain(model, targets, study.run, study.plain, backend, hooks);
     case rate_method::importance:
       return estimate_importance(model, targets, study.run, study.importance, backend, hooks);
+    case rate_method::validate:
+      return validate_tiles(model, study, backend, hooks);
+    case rate_method::calibrate:
+      throw usage_error(bad_value("run.method", "calibrate",
+                                  "plain, importance or validate with a program's own model "
+                                  "(calibrate simulates the statistic value of the study's "
+                                  "own family)"));
   }
   throw usage_error("unknown method");
 }
@@ -28,6 +37,10 @@ rates_result detail::run_rates_unchecked(const model& model, const rates_study& 
     case rate_method::importance:
       return estimate_importance_unchecked(model, targets, study.run, study.importance, backend,
                                            hooks);
+    case rate_method::validate:
+      return validate_tiles(model, study, backend, hooks);
+    case rate_method::calibrate:
+      return calibrate_critical(study, backend, hooks);
   }
   throw usage_error("unknown method");
 }

@@ -230,7 +230,8 @@ void check_simulation_memory(const rates_study& study) {
   };
   std::string field, value;
   double bytes = 0.0;
-  if (study.run.method == rate_method::plain) {
+  if (study.run.method != rate_method::importance &&
+      !(study.run.method == rate_method::validate && study.validation.importance)) {
     field = "plain.sims";
     value = std::to_string(study.plain.sims);
     bytes = targets * slots(static_cast<double>(study.plain.sims));
@@ -258,6 +259,10 @@ std::string to_string(rate_method method) {
       return "plain";
     case rate_method::importance:
       return "importance";
+    case rate_method::validate:
+      return "validate";
+    case rate_method::calibrate:
+      return "calibrate";
   }
   return "unknown";
 }
@@ -367,6 +372,7 @@ void validate(const rates_study& study) {
          got_expected(doublings, "pilot_sims * 2^max_pilot_doublings < 2^63"));
   }
   check_simulation_memory(study);
+  validate_region(study);
 }
 
 std::unique_ptr<model> make_model(const model_spec& model, const test_spec& test) {

@@ -248,7 +248,7 @@ TEST(StudyFile, UnknownKeysAndSections) {
   expect_input_error(minimal + "[plain]\nsim = 5\n", "plain.sim", 11, "did you mean 'sims'?");
   expect_input_error(minimal + "[plane]\nsims = 5\n", "plane", 10,
                      "unknown section [plane]; expected one of model, test, grid, run, plain, "
-                     "importance (did you mean 'plain'?)");
+                     "importance, tiles, null, validate, calibrate (did you mean 'plain'?)");
   expect_input_error("seed = 3\n" + minimal, "seed", 1, "outside any section");
   expect_input_error(minimal + "[run.extra]\nseed = 3\n", "run.extra", 10, "unknown key in [run]");
   expect_input_error(minimal + "[[run]]\nseed = 3\n", "run", 10, "expected a section [run]");

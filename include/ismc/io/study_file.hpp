@@ -19,7 +19,7 @@
 ///     # thetas = [[0.0], [1.5]]    # ... or an explicit list of targets (not both)
 ///
 ///     [run]                        # optional section
-///     method = "plain"             # plain | importance
+///     method = "plain"             # plain | importance | validate | calibrate
 ///     seed = 42                    # integer >= 0 (the --seed flag overrides it)
 ///     confidence = 0.99            # in (0, 1), for intervals and upper bounds
 ///     common_random_numbers = true
@@ -37,6 +37,19 @@
 ///     kmeans_max_iterations = 300
 ///     kmeans_subsample = 100000
 ///     max_pilot_doublings = 10     # >= 0
+///
+///     [tiles]                      # optional; for method = "validate" and "calibrate"
+///     radii = [0.05]               # half-widths in natural coordinates, >= 0; default
+///                                  #   half the grid spacing (required with thetas and
+///                                  #   for the t-test)
+///     [null]                       # optional; required for method = "calibrate"
+///     normals = [[1.0]]            # the null region a_k . eta <= b_k
+///     offsets = [0.0]              #   one b_k per normal
+///     [validate]                   # optional; used when method = "validate"
+///     estimator = "plain"          # plain | importance
+///     [calibrate]                  # optional; used when method = "calibrate"
+///     alpha = 0.025                # in (0, 1)
+///     sims = 65536                 # K statistics per null tile, > 0
 ///
 /// Rules: only these sections and keys exist; any other (a typo) is an error, also in a
 /// section whose method the study does not use. Where a float is expected an integer is

@@ -32,6 +32,11 @@ struct rate_row {
   std::uint64_t rejections = 0;       ///< plain: R; importance: rejections among the pilot
   std::optional<double> ess;          ///< importance: effective sample size
   std::optional<double> ess_per_sim;  ///< importance: ESS over simulations per target
+  std::optional<bool> null_tile;      ///< validate, calibrate: the tile meets the null region
+  std::optional<double> tile_bound;   ///< validate: the Tilt-Bound of upper_bound over the tile
+  std::optional<double> tilt_slack;   ///< validate: tile_bound − upper_bound
+  std::optional<double> alpha0;       ///< calibrate, null tiles: the inverse Tilt-Bound of α
+  std::optional<double> threshold;    ///< calibrate, null tiles: the m-th largest statistic
 };
 
 /// How an importance-sampling run chose its proposals: enough to see why an estimate is
@@ -59,7 +64,9 @@ struct rates_result {
   /// Where each stage that ran did run (`cpu` or `cuda`), in run order: a model without a
   /// device form runs on the host under any backend, and then `warnings` says so once.
   std::vector<stage_record> stages;
-  std::optional<importance_details> importance;  ///< set by importance-sampling runs
+  std::optional<importance_details> importance;   ///< set by importance-sampling runs
+  std::optional<tile_summary> tiles;              ///< set by method validate
+  std::optional<calibration_result> calibration;  ///< set by method calibrate
 };
 
 /// Plain Monte Carlo at every target: R/N, its standard error sqrt(f̂(1 − f̂)/N), the

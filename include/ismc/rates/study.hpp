@@ -11,6 +11,7 @@
 
 #include "ismc/rates/gaussian.hpp"
 #include "ismc/rates/model.hpp"
+#include "ismc/rates/tiles.hpp"
 
 namespace ismc {
 
@@ -40,10 +41,11 @@ struct grid_spec {
   std::vector<std::vector<double>> thetas;  ///< explicit targets; used when not empty
 };
 
-/// How rates are estimated.
-enum class rate_method { plain, importance };
+/// How rates are estimated: `validate` bounds every tile (rates/validate.hpp), `calibrate`
+/// calibrates the critical value over the null region (rates/calibrate.hpp).
+enum class rate_method { plain, importance, validate, calibrate };
 
-/// `plain` or `importance`.
+/// `plain`, `importance`, `validate` or `calibrate`.
 std::string to_string(rate_method method);
 
 /// `[run]`: settings common to every method.
@@ -82,6 +84,10 @@ struct rates_study {
   run_spec run;
   plain_spec plain;
   importance_spec importance;
+  tiles_spec tiles;            ///< `[tiles]`: the boxes around the targets
+  null_spec null;              ///< `[null]`: the null region
+  validate_spec validation;    ///< `[validate]`
+  calibrate_spec calibration;  ///< `[calibrate]`
 };
 
 /// The targets of a grid, row-major (count × dim), in grid order: the last coordinate
