@@ -23,7 +23,8 @@ namespace ismc::detail {
 /// scaled ratios e^(ℓ_s − ℓ_k − shift) of the shared proposals s that j weighs, in order.
 /// Writes −1 to term[r] where the direct form is unsafe (the exponent outside
 /// [exp_polynomial_lowest, `exponent_limit`), the weighted sum or the denominator not above
-/// `smallest_sum`); the caller evaluates those in log space. `scratch` holds `count` values.
+/// `smallest_sum`); the caller evaluates those in log space. `scratch` holds
+/// min(`count`, 512) values.
 void direct_mixture_terms(std::size_t count, const double* shift, const double* log_ratio_j,
                           const double* const* scaled, const double* weight, std::size_t used,
                           double own_weight, double exponent_limit, double smallest_sum,
