@@ -11,7 +11,7 @@
 # Writes OUT/summary.md, OUT/summary.json and OUT/summary.png (a bar chart of the ratios).
 #
 # Usage: bench/run_all.sh [--tiny | --quick | --full] [--build DIR] [--out DIR]
-#                         [--rounds N] [--install] [--no-build]
+#                         [--rounds N] [--install] [--no-build] [--setup-peers-only]
 #   --tiny      a smoke test: the smallest sizes, one round (the CTest bench_smoke)
 #   --quick     under 5 minutes on 2 cores: the sizes where they fit (the dense
 #               22-target problem at N = 2000, the sampling run at 100 steps), 2 rounds
@@ -23,6 +23,8 @@
 #   --install   first install what the peers need: Debian packages through
 #               scripts/setup.sh and bench/peers/setup_rstan.sh (rstan from Debian), and
 #               JAX, numpyro, emcee and matplotlib from PyPI into .venv-peers
+#   --setup-peers-only  run only the peers scripts/setup.sh installs (numpy); list the
+#               others as "skipped: not installed" (the CTest bench_smoke)
 # Without --install nothing is installed: the peers present are run, the others listed.
 set -euo pipefail
 
@@ -32,6 +34,7 @@ mode=full
 build="${root}/build"
 out="${here}/results"
 rounds=()
+only=()
 install=0
 do_build=1
 while [[ $# -gt 0 ]]; do
@@ -44,7 +47,8 @@ while [[ $# -gt 0 ]]; do
     --rounds) rounds=(--rounds "$2"); shift ;;
     --install) install=1 ;;
     --no-build) do_build=0 ;;
-    -h | --help) sed -n '2,29p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    --setup-peers-only) only=(--setup-peers-only) ;;
+    -h | --help) sed -n '2,32p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "run_all.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -75,4 +79,4 @@ if [[ "${do_build}" == 1 ]]; then
 fi
 
 exec /usr/bin/python3 "${here}/run_all.py" --mode "${mode}" --build "${build}" --out "${out}" \
-  --peers-venv "${venv}" "${rounds[@]}"
+  --peers-venv "${venv}" "${rounds[@]}" "${only[@]}"
