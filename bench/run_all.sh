@@ -48,7 +48,7 @@ while [[ $# -gt 0 ]]; do
     --install) install=1 ;;
     --no-build) do_build=0 ;;
     --setup-peers-only) only=(--setup-peers-only) ;;
-    -h | --help) sed -n '2,32p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h | --help) sed -n '2,28p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "run_all.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
