@@ -68,6 +68,17 @@ def run_json_lines(command, env=None, timeout=None):
     return [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
 
 
+def run_json(command, env=None, timeout=None):
+    """Runs `command`; returns the one JSON document it printed (pretty-printed or not)."""
+    merged = dict(os.environ, **(env or {}))
+    result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=merged, timeout=timeout)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed with status {result.returncode}:\n"
+                           f"{result.stderr[-2000:]}")
+    return json.loads(result.stdout[result.stdout.index("{"):])
+
+
 def python_with(python, *modules):
     """`python` when it exists and imports every module, else raises Skip."""
     if not os.path.exists(python):
@@ -261,10 +272,10 @@ def nuts_workload(context):
         if probe.returncode != 0 or not os.path.isdir(lib):
             raise Skip("skipped: not installed (rstan, posterior or the BH work-around missing; "
                        "run bench/run_all.sh --install)")
-        rows = run_json_lines(["Rscript", os.path.join(PEERS, "rstan_eight_schools.R"), "--seeds",
-                               "1", "--warmup", str(warmup), "--draws", str(draws)],
-                              env={"ISMC_R_LIB": lib})
-        return rows[0]["averages"]["ess_per_second"], {}
+        document = run_json(["Rscript", os.path.join(PEERS, "rstan_eight_schools.R"), "--seeds",
+                             "1", "--warmup", str(warmup), "--draws", str(draws)],
+                            env={"ISMC_R_LIB": lib})
+        return document["mean"]["ess_per_second"], {"compile_seconds": document.get("compile_seconds")}
 
     def numpyro_peer(c):
         python = peers_python(c.args, "numpyro", "jax")
