@@ -5,8 +5,12 @@ BM_NutsEightSchools beside rstan (rstan_eight_schools.R), with the same model
 settings: --chains chains run one after another, --warmup + --draws iterations each,
 numpyro's defaults otherwise (target acceptance 0.8, diagonal metric), float64.
 
-Timed: the second of two identical runs of MCMC.run, so that JAX's compilation (done in the
-first) is not counted, as rstan's compilation is not. ESS: numpyro's
+Timed: the second of two identical runs of MCMC.run, meant to leave JAX's compilation
+(done in the first) out, as rstan's is left out. CAVEAT, measured on the 2-core development
+VM: every MCMC.run here takes about as long as the first (19.8, 15.6, 17.8 s at 1000 + 1000;
+20-34 s even at 150 + 100, also with jit_model_args=True), so the run is dominated by
+tracing/compilation that numpyro repeats per run, not by sampling: the figure is not a fair
+sampler-speed figure until that is understood. ESS: numpyro's
 effective_sample_size of tau over the chains (Geyer's initial monotone sequence on the raw
 draws, not the rank-normalized bulk-ESS of ismc and posterior::ess_bulk; the two agree
 closely for a well-mixed scalar). Prints one JSON object: seconds, ess_tau, ess_per_second,
