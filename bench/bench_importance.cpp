@@ -17,10 +17,14 @@
 // registered at start-up from the environment: ISMC_DENSE_SIZES="J:N[,J:N...]".
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <cstdint>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "bench_support.hpp"
+#include "ismc/core/progress.hpp"
 #include "ismc/rates/backend.hpp"
 #include "ismc/rates/gaussian.hpp"
 #include "ismc/rates/mixture.hpp"
@@ -37,6 +41,29 @@ using ismc::bench::streamed_ratios;
 
 constexpr double critical_value = 1.96;  // the seed's one-sided z-test
 
+/// Wall seconds per stage of a study, from the stages the study reports through its
+/// progress hooks ("pilot", "pilot rejections", "pilot labels", "importance"); k-means and
+/// the weights, which report nothing, are the rest of the time.
+class stage_clock : public ismc::progress_sink {
+ public:
+  void begin(const std::string& stage, std::uint64_t /*total*/) override {
+    stage_ = stage;
+    start_ = std::chrono::steady_clock::now();
+  }
+  void advance(std::uint64_t /*done*/) override {}
+  void end() override {
+    seconds_[stage_] +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+  /// Seconds summed over every run so far, by stage name.
+  const std::map<std::string, double>& seconds() const { return seconds_; }
+
+ private:
+  std::string stage_;
+  std::chrono::steady_clock::time_point start_;
+  std::map<std::string, double> seconds_;
+};
+
 /// The whole pipeline at 1-D one-sided targets; reports targets/s and log-density ratios/s.
 void run_importance_study(benchmark::State& state, const std::vector<double>& targets,
                           const ismc::importance_spec& spec) {
@@ -45,8 +72,12 @@ void run_importance_study(benchmark::State& state, const std::vector<double>& ta
   ismc::run_spec run;
   run.method = ismc::rate_method::importance;
   double ratios = 0.0;
+  stage_clock clock;
+  ismc::run_hooks hooks;
+  hooks.progress = &clock;
+  const auto start = std::chrono::steady_clock::now();
   for (auto _ : state) {
-    auto result = ismc::estimate_importance(model, targets, run, spec, *cpu);
+    auto result = ismc::estimate_importance(model, targets, run, spec, *cpu, hooks);
     if (!result.importance || result.importance->weights.entries() == 0) {
       state.SkipWithError("importance sampling fell back to plain Monte Carlo");
       return;
@@ -54,8 +85,21 @@ void run_importance_study(benchmark::State& state, const std::vector<double>& ta
     ratios += streamed_ratios(result.importance->weights, spec.sims_per_proposal);
     benchmark::DoNotOptimize(result);
   }
-  const double targets_done =
-      static_cast<double>(state.iterations()) * static_cast<double>(targets.size());
+  const double total_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double iterations = static_cast<double>(state.iterations());
+  // Stages apart, seconds per study: the pilot (first pass, and the second when the pool
+  // came out small), the labelling pass, the four-index stage, and the rest (k-means,
+  // weights, rows).
+  double staged = 0.0;
+  for (const auto& [stage, seconds] : clock.seconds()) {
+    staged += seconds;
+    std::string name = stage;
+    for (char& c : name) c = c == ' ' ? '_' : c;
+    state.counters["s_" + name] = seconds / iterations;
+  }
+  state.counters["s_other"] = (total_seconds - staged) / iterations;
+  const double targets_done = iterations * static_cast<double>(targets.size());
   state.counters["targets_per_second"] =
       benchmark::Counter(targets_done, benchmark::Counter::kIsRate);
   state.counters["seconds_per_target"] =

@@ -10,6 +10,7 @@
 #include "ismc/core/error.hpp"
 #include "ismc/rates/mixture.hpp"
 #include "ismc/rates/mixture_math.hpp"
+#include "rates/mixture_batch.hpp"
 #include "core/parallel.hpp"
 
 namespace ismc::detail {
@@ -44,12 +45,14 @@ struct sim_tasks {
 
 // The rejected samples of one shared proposal, with what does not depend on the target:
 // log_ratio[r · S + s] = ℓ_s(x_r) − ℓ_k(x_r) for every shared proposal s, the per-sample
-// maximum `shift[r]`, and scaled[r · S + s] = exp(log_ratio − shift) ∈ (0, 1].
+// maximum `shift[r]`, and scaled[r · S + s] = exp(log_ratio − shift) ∈ (0, 1], kept
+// transposed once all are in (scaled_by_slot[s · count + r]) for the vectorized loop.
 struct shared_samples {
   std::vector<double> x;
   std::vector<double> log_ratio;
   std::vector<double> shift;
   std::vector<double> scaled;
+  std::vector<double> scaled_by_slot;
   std::size_t count = 0;
 };
 
@@ -227,6 +230,16 @@ void cpu_backend::mixture_accumulate(const model& model, const mixture_problem& 
       into.count += part.count;
       part = shared_samples{};
     }
+    if (precompute) {
+      for (shared_samples& samples : cache) {
+        samples.scaled_by_slot.resize(samples.scaled.size());
+        for (std::size_t r = 0; r < samples.count; ++r) {
+          for (std::size_t t = 0; t < n_shared; ++t)
+            samples.scaled_by_slot[t * samples.count + r] = samples.scaled[r * n_shared + t];
+        }
+        samples.scaled = std::vector<double>();  // only the transposed copy is read
+      }
+    }
   }
 
   // One task per target: its support's samples against its mixture. Memory per task is
@@ -261,6 +274,10 @@ void cpu_backend::mixture_accumulate(const model& model, const mixture_problem& 
     // The fast path applies when the only unshared proposal is the target itself (or none).
     const bool direct = precompute && (own.empty() || (own.size() == 1 && own[0].is_target));
     const double own_weight = own.empty() ? 0.0 : std::exp(own[0].log_weight);
+    std::vector<double> used_weight;  // the weights of shared_used, in order
+    for (std::size_t s : shared_used) used_weight.push_back(shared_weight[s]);
+    std::vector<const double*> used_rows(shared_used.size());
+    std::vector<double> terms, scratch;
 
     // 1 / Σ_m w_jm exp(ℓ_m − ℓ_j) at sample x of proposal k; log_ratio_j = ℓ_j − ℓ_k.
     // `cached` holds the sample's shared precomputation when there is one.
@@ -279,9 +296,10 @@ void cpu_backend::mixture_accumulate(const model& model, const mixture_problem& 
         bool folded = false;
         if (cached != nullptr && precompute) {
           // Σ_s w_s exp(ℓ_s − ℓ_k) = exp(shift) Σ_s w_s scaled_s: n_shared multiply-adds.
-          const double* scaled = cached->scaled.data() + r * n_shared;
+          const double* scaled = cached->scaled_by_slot.data() + r;
           double scaled_sum = 0.0;
-          for (std::size_t s : shared_used) scaled_sum += shared_weight[s] * scaled[s];
+          for (std::size_t s : shared_used)
+            scaled_sum += shared_weight[s] * scaled[s * cached->count];
           if (scaled_sum > smallest_scaled_sum) {
             log_terms[count++] = cached->shift[r] - log_ratio_j + std::log(scaled_sum);
             folded = true;
@@ -311,27 +329,31 @@ void cpu_backend::mixture_accumulate(const model& model, const mixture_problem& 
         log_ratios_j.resize(cached.count);
         model.log_density_ratios(theta_j, theta_k, cached.x.data(), cached.count,
                                  log_ratios_j.data());
-        for (std::size_t r = 0; r < cached.count; ++r) {
-          double term = -1.0;
-          if (direct) {
-            // The common case, own = {target}: 1 / (w_jj + e^(shift − ℓ_j + ℓ_k) Σ w_s scaled_s),
-            // evaluated directly while e^a cannot overflow and the sum is well above
-            // underflow; otherwise in log space below. Either way 0 ≤ term ≤ 1/w_jj.
-            const double* scaled = cached.scaled.data() + r * n_shared;
-            double scaled_sum = 0.0;
-            for (std::size_t s : shared_used) scaled_sum += shared_weight[s] * scaled[s];
-            const double exponent = cached.shift[r] - log_ratios_j[r];
-            if (exponent < direct_exponent_limit && scaled_sum > smallest_scaled_sum) {
-              const double denominator = own_weight + std::exp(exponent) * scaled_sum;
-              if (denominator > smallest_scaled_sum) term = 1.0 / denominator;
+        if (direct) {
+          // Every term at once (vectorized, rates/mixture_batch.hpp); those the direct form
+          // cannot take (marked −1) in log space below. Either way 0 ≤ term ≤ 1/w_jj.
+          for (std::size_t u = 0; u < shared_used.size(); ++u)
+            used_rows[u] = cached.scaled_by_slot.data() + shared_used[u] * cached.count;
+          terms.resize(cached.count);
+          scratch.resize(cached.count);
+          direct_mixture_terms(cached.count, cached.shift.data(), log_ratios_j.data(),
+                               used_rows.data(), used_weight.data(), shared_used.size(), own_weight,
+                               direct_exponent_limit, smallest_scaled_sum, scratch.data(),
+                               terms.data());
+          for (std::size_t r = 0; r < cached.count; ++r) {
+            if (terms[r] < 0.0) {
+              terms[r] = inverse_mixture(k, cached.x.data() + r * sample_size, log_ratios_j[r],
+                                         &cached, r);
             }
           }
-          if (term < 0.0) {
-            term =
+          sum_and_squares(terms.data(), cached.count, &total, &total_squares);
+        } else {
+          for (std::size_t r = 0; r < cached.count; ++r) {
+            const double term =
                 inverse_mixture(k, cached.x.data() + r * sample_size, log_ratios_j[r], &cached, r);
+            total += term;
+            total_squares += term * term;
           }
-          total += term;
-          total_squares += term * term;
         }
       } else {
         const random_stream stream{problem.seed, proposal_stream(problem, k)};

@@ -1,0 +1,130 @@
+#include "rates/mixture_batch.hpp"
+
+#include "rates/exp_polynomial.hpp"
+
+namespace ismc::detail {
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define ISMC_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define ISMC_VECTOR_CLONES
+#endif
+
+namespace {
+
+// The kernel for `Used` rows known at compile time (0 = any number, `used`): per sample, the
+// weighted sum of its rows in the order of the rows (a small matrix product; with `Used`
+// fixed the inner loop unrolls and the loop over samples vectorizes with the sum in a
+// register), one exponential and one division.
+template <std::size_t Used>
+inline __attribute__((always_inline)) void terms_kernel(
+    std::size_t count, const double* shift, const double* log_ratio_j, const double* const* scaled,
+    const double* weight, std::size_t used, double own_weight, double exponent_limit,
+    double smallest_sum, double* scratch, double* term) {
+  // Blocks of samples small enough that the weighted sums stay in L1 between the two passes.
+  constexpr std::size_t block = 512;
+  const std::size_t rows = Used > 0 ? Used : used;
+  const double* row[Used > 0 ? Used : 1];
+  double w[Used > 0 ? Used : 1];
+  for (std::size_t u = 0; u < Used; ++u) w[u] = weight[u];
+  for (std::size_t first = 0; first < count; first += block) {
+    const std::size_t size = count - first < block ? count - first : block;
+    double* weighted = scratch;
+    if constexpr (Used > 0) {
+      for (std::size_t u = 0; u < Used; ++u) row[u] = scaled[u] + first;
+      for (std::size_t r = 0; r < size; ++r) {
+        double sum = 0.0;
+        for (std::size_t u = 0; u < Used; ++u) sum += w[u] * row[u][r];
+        weighted[r] = sum;
+      }
+    } else {
+      for (std::size_t r = 0; r < size; ++r) weighted[r] = 0.0;
+      for (std::size_t u = 0; u < rows; ++u) {
+        const double weight_u = weight[u];
+        const double* row_u = scaled[u] + first;
+        for (std::size_t r = 0; r < size; ++r) weighted[r] += weight_u * row_u[r];
+      }
+    }
+    const double* block_shift = shift + first;
+    const double* block_log_ratio = log_ratio_j + first;
+    double* block_term = term + first;
+    for (std::size_t r = 0; r < size; ++r) {
+      const double exponent = block_shift[r] - block_log_ratio[r];
+      // Bitwise & and selects, not branches: the loop stays one straight vector body.
+      const bool in_range = (exponent >= exp_polynomial_lowest) & (exponent < exponent_limit);
+      const double safe_exponent = in_range ? exponent : 0.0;
+      const double denominator = own_weight + exp_polynomial(safe_exponent) * weighted[r];
+      const bool direct = in_range & (weighted[r] > smallest_sum) & (denominator > smallest_sum);
+      block_term[r] = direct ? 1.0 / denominator : -1.0;
+    }
+  }
+}
+
+}  // namespace
+
+ISMC_VECTOR_CLONES
+void direct_mixture_terms(std::size_t count, const double* shift, const double* log_ratio_j,
+                          const double* const* scaled, const double* weight, std::size_t used,
+                          double own_weight, double exponent_limit, double smallest_sum,
+                          double* scratch, double* term) {
+#define ISMC_TERMS(n)                                                                          \
+  terms_kernel<n>(count, shift, log_ratio_j, scaled, weight, used, own_weight, exponent_limit, \
+                  smallest_sum, scratch, term)
+  // The usual numbers of clusters unrolled; any other number through the general loop.
+  switch (used) {
+    case 1:
+      ISMC_TERMS(1);
+      break;
+    case 2:
+      ISMC_TERMS(2);
+      break;
+    case 3:
+      ISMC_TERMS(3);
+      break;
+    case 4:
+      ISMC_TERMS(4);
+      break;
+    case 5:
+      ISMC_TERMS(5);
+      break;
+    case 6:
+      ISMC_TERMS(6);
+      break;
+    case 7:
+      ISMC_TERMS(7);
+      break;
+    case 8:
+      ISMC_TERMS(8);
+      break;
+    default:
+      ISMC_TERMS(0);
+      break;
+  }
+#undef ISMC_TERMS
+}
+
+ISMC_VECTOR_CLONES
+void sum_and_squares(const double* term, std::size_t count, double* sum, double* sum_squares) {
+  constexpr std::size_t lanes = 8;
+  double total[lanes] = {}, squares[lanes] = {};
+  std::size_t r = 0;
+  for (; r + lanes <= count; r += lanes) {
+    for (std::size_t l = 0; l < lanes; ++l) {
+      total[l] += term[r + l];
+      squares[l] += term[r + l] * term[r + l];
+    }
+  }
+  for (std::size_t l = 0; r + l < count; ++l) {
+    total[l] += term[r + l];
+    squares[l] += term[r + l] * term[r + l];
+  }
+  double s = 0.0, q = 0.0;
+  for (std::size_t l = 0; l < lanes; ++l) {
+    s += total[l];
+    q += squares[l];
+  }
+  *sum = s;
+  *sum_squares = q;
+}
+
+}  // namespace ismc::detail

@@ -1,0 +1,37 @@
+#pragma once
+/// @file mixture_batch.hpp (private)
+/// @brief The four-index stage's inner loop over the cached rejected samples of one shared
+/// proposal k for one target j (src/rates/cpu_backend.cpp), written as loops the compiler
+/// vectorizes: per sample r a short dot product of the target's weights with the sample's
+/// precomputed terms, one exponential (`exp_polynomial`) and one division.
+///
+/// Compiled for AVX-512, AVX2 + FMA and the baseline, chosen at run time; the file is
+/// compiled without floating-point contraction, so every variant rounds every operation
+/// alike and the results are the same bits on every machine and thread count.
+
+#include <cstddef>
+
+namespace ismc::detail {
+
+/// The direct evaluation of target j's term at the `count` cached samples of a shared
+/// proposal k (the common case, where j's only unshared proposal is itself):
+///
+///     term[r] = 1 / (own_weight + e^(shift[r] − log_ratio_j[r]) · Σ_u weight[u] scaled[u][r]),
+///
+/// with shift[r] the sample's max shift, log_ratio_j[r] = ℓ_j − ℓ_k at the sample, and
+/// scaled[u] (`used` rows of `count` values, the transposed shared precomputation) the
+/// scaled ratios e^(ℓ_s − ℓ_k − shift) of the shared proposals s that j weighs, in order.
+/// Writes −1 to term[r] where the direct form is unsafe (the exponent outside
+/// [exp_polynomial_lowest, `exponent_limit`), the weighted sum or the denominator not above
+/// `smallest_sum`); the caller evaluates those in log space. `scratch` holds
+/// min(`count`, 512) values.
+void direct_mixture_terms(std::size_t count, const double* shift, const double* log_ratio_j,
+                          const double* const* scaled, const double* weight, std::size_t used,
+                          double own_weight, double exponent_limit, double smallest_sum,
+                          double* scratch, double* term);
+
+/// Σ_r term[r] and Σ_r term[r]² over `count` values, in eight interleaved partial sums
+/// added in a fixed order: the same bits whatever the machine.
+void sum_and_squares(const double* term, std::size_t count, double* sum, double* sum_squares);
+
+}  // namespace ismc::detail
