@@ -12,8 +12,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "cuda_check.cuh"
-#include "device_memory.cuh"
+#include "ismc/kernels/cuda_check.cuh"
+#include "ismc/kernels/device_memory.cuh"
 #include "ismc/core/error.hpp"
 #include "ismc/core/streams.hpp"
 #include "ismc/rates/binomial.hpp"
