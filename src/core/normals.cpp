@@ -10,7 +10,10 @@
 
 namespace ismc {
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#if defined(ISMC_NORMAL_CLONES)
+// Given by the includer: tests/core/normals_variant_*.cpp compile the batch for one
+// instruction set each, to check that every variant gives the same bits.
+#elif defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
 // x86-64-v4: AVX-512 F/DQ/BW/VL with FMA; v3: AVX2 with FMA; the baseline calls libm's fma.
 #define ISMC_NORMAL_CLONES \
   __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
@@ -18,6 +21,7 @@ namespace ismc {
 #define ISMC_NORMAL_CLONES
 #endif
 
+#ifndef ISMC_NORMALS_BATCH_ONLY
 namespace detail {
 
 ISMC_NORMAL_CLONES
@@ -26,6 +30,7 @@ void box_muller_host(const philox_block& bits, double* z0, double* z1) {
 }
 
 }  // namespace detail
+#endif
 
 namespace {
 

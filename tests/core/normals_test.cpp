@@ -11,6 +11,13 @@
 #include "ismc/core/rng.hpp"
 
 namespace ismc {
+
+// The batch compiled for one instruction set each (tests/core/normals_variant_*.cpp).
+void standard_normals_batch_avx2(random_stream s, std::uint64_t sim_begin, std::size_t count,
+                                 int dim, double* z);
+void standard_normals_batch_baseline(random_stream s, std::uint64_t sim_begin, std::size_t count,
+                                     int dim, double* z);
+
 namespace {
 
 // The batch against `standard_normals` one simulation at a time, bit for bit.
@@ -52,6 +59,28 @@ TEST(StandardNormalsBatch, EqualsTheScalarPathBitForBit) {
 TEST(StandardNormalsBatch, EqualsTheScalarPathOnManySimulations) {
   expect_batch_is_scalar(random_stream{42, 7, 0}, 123, 200000, 2);
   expect_batch_is_scalar(random_stream{1, 2, 0}, 0, 50000, 3);
+}
+
+// Every instruction set's batch gives the library's bits (the library runs the AVX-512
+// variant where the CPU has it, as here).
+TEST(StandardNormalsBatch, EveryInstructionSetGivesTheSameBits) {
+  const random_stream s{2027, 3, 1};
+  for (int dim : {1, 2, 5}) {
+    const std::size_t count = 20000;
+    const std::size_t size = count * static_cast<std::size_t>(dim);
+    std::vector<double> library(size), baseline(size), avx2(size);
+    standard_normals_batch(s, 17, count, dim, library.data());
+    standard_normals_batch_baseline(s, 17, count, dim, baseline.data());
+    EXPECT_EQ(std::memcmp(library.data(), baseline.data(), size * sizeof(double)), 0)
+        << "baseline, dim " << dim;
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+      standard_normals_batch_avx2(s, 17, count, dim, avx2.data());
+      EXPECT_EQ(std::memcmp(library.data(), avx2.data(), size * sizeof(double)), 0)
+          << "AVX2, dim " << dim;
+    }
+#endif
+  }
 }
 
 TEST(StandardNormalsBatch, NoNormalsAndNoSimulationsWriteNothing) {
