@@ -9,6 +9,8 @@
 #include "ismc/core/devices.hpp"
 #include "ismc/core/error.hpp"
 #include "ismc/core/memory.hpp"
+#include "ismc/core/normal_math.hpp"
+#include "ismc/core/normals.hpp"
 #include "ismc/core/number_text.hpp"
 #include "ismc/core/progress.hpp"
 #include "ismc/core/rng.hpp"

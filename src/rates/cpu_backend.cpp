@@ -98,14 +98,19 @@ void cpu_backend::collect_rejections(const model& model, const double* params, s
     const std::uint64_t begin = tasks.begin(task), end = tasks.end(task, sims);
     const random_stream stream{seed, streams::target(j, common_random_numbers)};
     const random_stream keep_stream{seed, streams::subsample(j)};
-    std::vector<double> x(sample_size), point(cluster_size);
-    for (std::uint64_t i = begin; i < end; ++i) {
-      model.simulate(params + j * dim, stream, i, x.data());
-      if (!model.reject(x.data())) continue;
-      ++task_counts[task];
-      if (!keep_in_pool(keep_stream, i, keep_fraction)) continue;
-      model.cluster_point(x.data(), point.data());
-      kept[task].insert(kept[task].end(), point.begin(), point.end());
+    const std::size_t block = simulate_block_size(sample_size);
+    std::vector<double> xs(block * sample_size), point(cluster_size);
+    for (std::uint64_t first = begin; first < end; first += block) {
+      const auto count = static_cast<std::size_t>(std::min<std::uint64_t>(block, end - first));
+      model.simulate_many(params + j * dim, stream, first, count, xs.data());
+      for (std::size_t r = 0; r < count; ++r) {
+        const double* x = xs.data() + r * sample_size;
+        if (!model.reject(x)) continue;
+        ++task_counts[task];
+        if (!keep_in_pool(keep_stream, first + r, keep_fraction)) continue;
+        model.cluster_point(x, point.data());
+        kept[task].insert(kept[task].end(), point.begin(), point.end());
+      }
     }
     hooks.advance(end - begin);
   });
@@ -137,14 +142,19 @@ void cpu_backend::count_nearest_centre(const model& model, const double* params,
     const std::size_t j = tasks.param(task);
     const std::uint64_t begin = tasks.begin(task), end = tasks.end(task, sims);
     const random_stream stream{seed, streams::target(j, common_random_numbers)};
-    std::vector<double> x(sample_size), point(cluster_size);
+    const std::size_t block = simulate_block_size(sample_size);
+    std::vector<double> xs(block * sample_size), point(cluster_size);
     std::uint64_t* mine = task_counts.data() + task * n_centres;
-    for (std::uint64_t i = begin; i < end; ++i) {
-      model.simulate(params + j * dim, stream, i, x.data());
-      if (!model.reject(x.data())) continue;
-      model.cluster_point(x.data(), point.data());
-      ++mine[nearest_centre(point.data(), centres, static_cast<int>(n_centres),
-                            static_cast<int>(cluster_size))];
+    for (std::uint64_t first = begin; first < end; first += block) {
+      const auto count = static_cast<std::size_t>(std::min<std::uint64_t>(block, end - first));
+      model.simulate_many(params + j * dim, stream, first, count, xs.data());
+      for (std::size_t r = 0; r < count; ++r) {
+        const double* x = xs.data() + r * sample_size;
+        if (!model.reject(x)) continue;
+        model.cluster_point(x, point.data());
+        ++mine[nearest_centre(point.data(), centres, static_cast<int>(n_centres),
+                              static_cast<int>(cluster_size))];
+      }
     }
     hooks.advance(end - begin);
   });
@@ -199,25 +209,31 @@ void cpu_backend::mixture_accumulate(const model& model, const mixture_problem& 
       const double* theta_k = proposals + k * dim;
       const random_stream stream{problem.seed, proposal_stream(problem, k)};
       shared_samples& part = parts[task];
-      std::vector<double> x(sample_size);
-      for (std::uint64_t i = tasks.begin(task); i < tasks.end(task, sims); ++i) {
-        model.simulate(theta_k, stream, i, x.data());
-        if (!model.reject(x.data())) continue;
-        part.x.insert(part.x.end(), x.begin(), x.end());
-        ++part.count;
-        if (!precompute) continue;
-        double shift = 0.0;  // the generator's own term is log 1 = 0
-        const std::size_t row = part.log_ratio.size();
-        for (std::size_t t = 0; t < n_shared; ++t) {
-          const double value = shared[t] == k ? 0.0
-                                              : model.log_density_ratio(proposals + shared[t] * dim,
-                                                                        theta_k, x.data());
-          part.log_ratio.push_back(value);
-          shift = std::max(shift, value);
+      const std::size_t block = simulate_block_size(sample_size);
+      std::vector<double> xs(block * sample_size);
+      const std::uint64_t end = tasks.end(task, sims);
+      for (std::uint64_t first = tasks.begin(task); first < end; first += block) {
+        const auto count = static_cast<std::size_t>(std::min<std::uint64_t>(block, end - first));
+        model.simulate_many(theta_k, stream, first, count, xs.data());
+        for (std::size_t b = 0; b < count; ++b) {
+          const double* x = xs.data() + b * sample_size;
+          if (!model.reject(x)) continue;
+          part.x.insert(part.x.end(), x, x + sample_size);
+          ++part.count;
+          if (!precompute) continue;
+          double shift = 0.0;  // the generator's own term is log 1 = 0
+          const std::size_t row = part.log_ratio.size();
+          for (std::size_t t = 0; t < n_shared; ++t) {
+            const double value =
+                shared[t] == k ? 0.0
+                               : model.log_density_ratio(proposals + shared[t] * dim, theta_k, x);
+            part.log_ratio.push_back(value);
+            shift = std::max(shift, value);
+          }
+          part.shift.push_back(shift);
+          for (std::size_t t = 0; t < n_shared; ++t)
+            part.scaled.push_back(std::exp(part.log_ratio[row + t] - shift));
         }
-        part.shift.push_back(shift);
-        for (std::size_t t = 0; t < n_shared; ++t)
-          part.scaled.push_back(std::exp(part.log_ratio[row + t] - shift));
       }
     });
     for (std::size_t task = 0; task < tasks.count; ++task) {
@@ -269,7 +285,8 @@ void cpu_backend::mixture_accumulate(const model& model, const mixture_problem& 
       }
     }
     std::vector<double> log_terms(own.size() + shared_used.size());
-    std::vector<double> x(sample_size);
+    const std::size_t block = simulate_block_size(sample_size);
+    std::vector<double> own_samples(block * sample_size);  // a block of an own proposal's samples
     std::vector<double> log_ratios_j;  // ℓ_j − ℓ_k for every cached sample of one proposal
     // The fast path applies when the only unshared proposal is the target itself (or none).
     const bool direct = precompute && (own.empty() || (own.size() == 1 && own[0].is_target));
@@ -358,14 +375,19 @@ void cpu_backend::mixture_accumulate(const model& model, const mixture_problem& 
       } else {
         const random_stream stream{problem.seed, proposal_stream(problem, k)};
         const bool k_is_target = std::memcmp(theta_k, theta_j, dim * sizeof(double)) == 0;
-        for (std::uint64_t i = 0; i < sims; ++i) {
-          model.simulate(theta_k, stream, i, x.data());
-          if (!model.reject(x.data())) continue;
-          const double log_ratio_j =
-              k_is_target ? 0.0 : model.log_density_ratio(theta_j, theta_k, x.data());
-          const double term = inverse_mixture(k, x.data(), log_ratio_j, nullptr, 0);
-          total += term;
-          total_squares += term * term;
+        for (std::uint64_t block_begin = 0; block_begin < sims; block_begin += block) {
+          const auto count =
+              static_cast<std::size_t>(std::min<std::uint64_t>(block, sims - block_begin));
+          model.simulate_many(theta_k, stream, block_begin, count, own_samples.data());
+          for (std::size_t b = 0; b < count; ++b) {
+            const double* x = own_samples.data() + b * sample_size;
+            if (!model.reject(x)) continue;
+            const double log_ratio_j =
+                k_is_target ? 0.0 : model.log_density_ratio(theta_j, theta_k, x);
+            const double term = inverse_mixture(k, x, log_ratio_j, nullptr, 0);
+            total += term;
+            total_squares += term * term;
+          }
         }
       }
       sum[e] = total;

@@ -15,6 +15,12 @@ std::uint64_t model::count_rejections(const double* theta, random_stream s, std:
   return rejections;
 }
 
+void model::simulate_many(const double* theta, random_stream s, std::uint64_t sim_begin,
+                          std::size_t count, double* xs) const {
+  const std::size_t stride = sample_size();
+  for (std::size_t i = 0; i < count; ++i) simulate(theta, s, sim_begin + i, xs + i * stride);
+}
+
 void model::cluster_point(const double* x, double* point) const {
   const std::size_t size = sample_size();
   for (std::size_t n = 0; n < size; ++n) point[n] = x[n];

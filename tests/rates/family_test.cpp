@@ -146,3 +146,41 @@ TEST(FamilyTest, AUsersFamilyRunsOnTheHostWithTheDefaultRatio) {
 
 }  // namespace
 }  // namespace ismc
+
+namespace ismc {
+namespace {
+
+// The Gaussian family simulates in vector batches (`simulate_batch`): the same samples, bit
+// for bit, as one at a time, and so the same counts whatever the block boundaries.
+TEST(FamilyTest, BatchSimulationIsTheScalarSimulation) {
+  static_assert(has_simulate_batch<gaussian_location_test>::value);
+  for (int dim : {1, 2, 3, 5}) {
+    const gaussian_test_model model(static_cast<std::size_t>(dim), test_kind::norm,
+                                    static_cast<double>(dim));
+    const std::vector<double> theta = {0.3, -0.2, 0.1, 0.0, 0.7};
+    const random_stream s{77, 5, 0};
+    const std::size_t count = 1000;
+    const std::uint64_t begin = 4099;
+    std::vector<double> many(count * static_cast<std::size_t>(dim));
+    model.simulate_many(theta.data(), s, begin, count, many.data());
+    std::vector<double> one(static_cast<std::size_t>(dim));
+    std::uint64_t rejections = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+      model.simulate(theta.data(), s, begin + i, one.data());
+      for (int n = 0; n < dim; ++n)
+        ASSERT_EQ(many[i * static_cast<std::size_t>(dim) + static_cast<std::size_t>(n)],
+                  one[static_cast<std::size_t>(n)])
+            << "dim " << dim << " sim " << begin + i;
+      rejections += model.reject(one.data()) ? 1 : 0;
+    }
+    EXPECT_GT(rejections, 0u);
+    EXPECT_EQ(model.count_rejections(theta.data(), s, begin, begin + count), rejections);
+    // Split anywhere, the parts add up to the whole.
+    EXPECT_EQ(model.count_rejections(theta.data(), s, begin, begin + 333) +
+                  model.count_rejections(theta.data(), s, begin + 333, begin + count),
+              rejections);
+  }
+}
+
+}  // namespace
+}  // namespace ismc

@@ -23,6 +23,7 @@
 #include <cstdint>
 
 #include "ismc/core/config.hpp"
+#include "ismc/core/normal_math.hpp"
 
 namespace ismc {
 
@@ -32,7 +33,7 @@ struct philox_block {
 };
 
 namespace detail {
-/// 2π, the angle of Box–Muller.
+/// 2π (the gamma variates' angle, core/variates.hpp).
 inline constexpr double two_pi = 6.283185307179586476925286766559;
 
 ISMC_HD inline std::uint32_t mulhilo32(std::uint32_t a, std::uint32_t b, std::uint32_t* hi) {
@@ -115,23 +116,42 @@ ISMC_HD inline double uniform_closed_open(std::uint32_t high, std::uint32_t low)
   return static_cast<double>(bits) * 0x1.0p-53;
 }
 
-/// Box–Muller: one Philox block (two 53-bit uniforms) to two independent standard normals.
-/// This is the only place where ismc turns bits into normals, on the host and the device.
-/// |z| is at most sqrt(2 · 53 · ln 2) ≈ 8.57.
-ISMC_HD inline void box_muller(const philox_block& bits, double* z0, double* z1) {
+namespace detail {
+/// Box–Muller on the polynomials of core/normal_math.hpp: u, v from the block, then
+/// radius sqrt(−2 log u) times cos and sin of 2πv. Rounds alike on the host and the device.
+ISMC_HD inline void box_muller_polynomial(const philox_block& bits, double* z0, double* z1) {
   const double u = uniform_open_closed(bits.v[0], bits.v[1]);
   const double v = uniform_closed_open(bits.v[2], bits.v[3]);
-  const double radius = sqrt(-2.0 * log(u));
-  const double angle = detail::two_pi * v;
-  *z0 = radius * cos(angle);
-  *z1 = radius * sin(angle);
+  const double radius = sqrt(mul_rn(-2.0, log_unit(u)));
+  double cos_angle, sin_angle;
+  cos_sin_turns(v, &cos_angle, &sin_angle);
+  *z0 = mul_rn(radius, cos_angle);
+  *z1 = mul_rn(radius, sin_angle);
 }
 
-/// The first normal of `box_muller(bits, ...)` alone, bit for bit, without the sine.
+/// `box_muller_polynomial` compiled once for the host (src/core/normals.cpp, without FMA
+/// contraction, with FMA instructions where the CPU has them).
+void box_muller_host(const philox_block& bits, double* z0, double* z1);
+}  // namespace detail
+
+/// Box–Muller: one Philox block (two 53-bit uniforms) to two independent standard normals.
+/// This is the only place where ismc turns bits into normals, on the host and the device;
+/// both compute the same bits (core/normal_math.hpp: polynomial log, cos and sin, explicit
+/// FMAs, no contraction), and so does the host's batch (core/normals.hpp).
+/// |z| is at most sqrt(2 · 53 · ln 2) ≈ 8.57.
+ISMC_HD inline void box_muller(const philox_block& bits, double* z0, double* z1) {
+#ifdef __CUDA_ARCH__
+  detail::box_muller_polynomial(bits, z0, z1);
+#else
+  detail::box_muller_host(bits, z0, z1);
+#endif
+}
+
+/// The first normal of `box_muller(bits, ...)` alone, bit for bit.
 ISMC_HD inline double box_muller_first(const philox_block& bits) {
-  const double u = uniform_open_closed(bits.v[0], bits.v[1]);
-  const double v = uniform_closed_open(bits.v[2], bits.v[3]);
-  return sqrt(-2.0 * log(u)) * cos(detail::two_pi * v);
+  double z0, z1;
+  box_muller(bits, &z0, &z1);
+  return z0;
 }
 
 /// Writes the first `count` standard normals of simulation `sim` in stream `s` to `z`.

@@ -33,6 +33,13 @@
 ///                  // parameters per observation) → the θ whose distribution has that
 ///                  // mean (the maximum-likelihood tilt)
 ///
+/// Optionally, host only, a vectorized form of `simulate` for consecutive simulations, the
+/// same bits as `simulate` one at a time (`has_simulate_batch` detects it; `family_model`
+/// then simulates in blocks through it):
+///
+///     void simulate_batch(const double* theta, random_stream s, std::uint64_t sim_begin,
+///                         std::size_t count, double* xs) const;   // xs row-major
+///
 /// `simulate` states in its comment which Philox blocks of simulation `sim` it reads
 /// (core/rng.hpp): a rejection sampler's attempt t reads a stated block, and two arms or
 /// coordinates never share one. The pilot's k-means runs on the points T(x)/n
@@ -45,6 +52,7 @@
 /// a family has a device form (`model::has_device_form()`), and the CUDA backend finds its
 /// family by type, never by name.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -52,6 +60,7 @@
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "ismc/core/config.hpp"
 #include "ismc/core/rng.hpp"
@@ -64,6 +73,15 @@ namespace ismc {
 /// `family_model` of it runs on the host under any backend.
 template <class Family>
 struct compiled_for_device : std::false_type {};
+
+/// True when `Family` has the host batch `simulate_batch` (see the file's comment).
+template <class Family, class = void>
+struct has_simulate_batch : std::false_type {};
+template <class Family>
+struct has_simulate_batch<Family, std::void_t<decltype(std::declval<const Family&>().simulate_batch(
+                                      std::declval<const double*>(), std::declval<random_stream>(),
+                                      std::declval<std::uint64_t>(), std::declval<std::size_t>(),
+                                      std::declval<double*>()))>> : std::true_type {};
 
 /// The exponential-family log-density ratio, the concept's default:
 /// log p_m(x) − log p_j(x) = (η_m − η_j)·T(x) − (A(η_m) − A(η_j)), with η = η(θ).
@@ -121,6 +139,17 @@ class family_model : public model {
   void simulate(const double* theta, random_stream s, std::uint64_t sim, double* x) const final {
     family_.simulate(theta, s, sim, x);
   }
+  /// Through the family's `simulate_batch` when it has one, else one sample at a time.
+  void simulate_many(const double* theta, random_stream s, std::uint64_t sim_begin,
+                     std::size_t count, double* xs) const final {
+    if constexpr (has_simulate_batch<Family>::value) {
+      family_.simulate_batch(theta, s, sim_begin, count, xs);
+    } else {
+      const auto stride = static_cast<std::size_t>(family_.sample_size());
+      for (std::size_t i = 0; i < count; ++i)
+        family_.simulate(theta, s, sim_begin + i, xs + i * stride);
+    }
+  }
   bool reject(const double* x) const final { return family_.rejects(x); }
   double log_density_ratio(const double* theta_m, const double* theta_j,
                            const double* x) const final {
@@ -154,11 +183,25 @@ class family_model : public model {
   backend* device_stages() const final { return device_stages_.get(); }
   std::uint64_t count_rejections(const double* theta, random_stream s, std::uint64_t sim_begin,
                                  std::uint64_t sim_end) const final {
-    double x[Family::max_sample_size];
     std::uint64_t rejections = 0;
-    for (std::uint64_t i = sim_begin; i < sim_end; ++i) {
-      family_.simulate(theta, s, i, x);
-      rejections += family_.rejects(x) ? 1 : 0;
+    if constexpr (has_simulate_batch<Family>::value) {
+      // Blocks of simulations through the vectorized batch (the same samples).
+      const auto stride = static_cast<std::size_t>(family_.sample_size());
+      const std::size_t block = simulate_block_size(stride);
+      std::vector<double> xs(block * stride);
+      for (std::uint64_t first = sim_begin; first < sim_end; first += block) {
+        const auto count =
+            static_cast<std::size_t>(std::min<std::uint64_t>(block, sim_end - first));
+        family_.simulate_batch(theta, s, first, count, xs.data());
+        for (std::size_t i = 0; i < count; ++i)
+          rejections += family_.rejects(xs.data() + i * stride) ? 1 : 0;
+      }
+    } else {
+      double x[Family::max_sample_size];
+      for (std::uint64_t i = sim_begin; i < sim_end; ++i) {
+        family_.simulate(theta, s, i, x);
+        rejections += family_.rejects(x) ? 1 : 0;
+      }
     }
     return rejections;
   }

@@ -9,6 +9,7 @@
 #include "ismc/core/config.hpp"
 #include "ismc/rates/family.hpp"
 #include "ismc/rates/model.hpp"
+#include "ismc/core/normals.hpp"
 #include "ismc/core/rng.hpp"
 #include "ismc/core/streams.hpp"
 
@@ -48,6 +49,17 @@ ISMC_HD inline void simulate(const double* theta, int dim, random_stream s, std:
                              double* x) {
   standard_normals(s, sim, x, dim);
   for (int n = 0; n < dim; ++n) x[n] += theta[n];
+}
+
+/// Samples sim_begin … sim_begin + count − 1 of stream `s` at `theta`, row-major: the same
+/// bits as `simulate` one at a time, the normals drawn in vector batches (host only).
+inline void simulate_batch(const double* theta, int dim, random_stream s, std::uint64_t sim_begin,
+                           std::size_t count, double* xs) {
+  standard_normals_batch(s, sim_begin, count, dim, xs);
+  for (std::size_t i = 0; i < count; ++i) {
+    double* x = xs + i * static_cast<std::size_t>(dim);
+    for (int n = 0; n < dim; ++n) x[n] += theta[n];
+  }
 }
 
 /// log p_m(x) − log p_j(x) = (θ_m − θ_j)·x − (‖θ_m‖² − ‖θ_j‖²)/2.
@@ -161,6 +173,11 @@ struct basic_gaussian_location_test {
   /// (`standard_normals`, core/rng.hpp).
   ISMC_HD void simulate(const double* theta, random_stream s, std::uint64_t sim, double* x) const {
     gaussian::simulate(theta, parameter_size(), s, sim, x);
+  }
+  /// `simulate` for sim_begin … sim_begin + count − 1, vectorized (host only; the same bits).
+  void simulate_batch(const double* theta, random_stream s, std::uint64_t sim_begin,
+                      std::size_t count, double* xs) const {
+    gaussian::simulate_batch(theta, parameter_size(), s, sim_begin, count, xs);
   }
   /// T(x) = x.
   ISMC_HD void sufficient_statistic(const double* x, double* t) const {

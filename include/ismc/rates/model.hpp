@@ -36,6 +36,14 @@ class model {
   virtual void simulate(const double* theta, random_stream s, std::uint64_t sim,
                         double* x) const = 0;
 
+  /// Simulates samples sim_begin … sim_begin + count − 1 of stream `s` at `theta` into `xs`
+  /// (row-major, `sample_size()` values each): the same bits as `simulate` one at a time,
+  /// which the default calls. A model with a faster batch (`family_model` of a family with
+  /// `simulate_batch`, rates/family.hpp) overrides it; the host loops simulate in blocks
+  /// through it, so no result depends on where a block starts.
+  virtual void simulate_many(const double* theta, random_stream s, std::uint64_t sim_begin,
+                             std::size_t count, double* xs) const;
+
   /// The test's decision on sample `x`: true means reject.
   virtual bool reject(const double* x) const = 0;
 
@@ -86,5 +94,13 @@ class model {
   virtual std::uint64_t count_rejections(const double* theta, random_stream s,
                                          std::uint64_t sim_begin, std::uint64_t sim_end) const;
 };
+
+/// Simulations per block in the host loops that simulate through `model::simulate_many`:
+/// about 32 KiB of samples (L1), at least 16 (one vector batch of normals).
+/// @param sample_size the length of one sample
+inline std::size_t simulate_block_size(std::size_t sample_size) {
+  const std::size_t by_size = 4096 / (sample_size > 0 ? sample_size : 1);
+  return by_size < 16 ? 16 : (by_size > 512 ? 512 : by_size);
+}
 
 }  // namespace ismc
