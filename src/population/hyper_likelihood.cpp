@@ -137,7 +137,7 @@ ISMC_SAMPLE_LOOP_INLINE double block_maximum(const double* values, std::size_t p
 
 // Any interim prior, exact shift: per block, ln w and its maximum, then e = exp(ln w − max),
 // and the block is merged into the object's accumulator.
-template <bool with_log_p0, bool avx512_exp = false>
+template <bool with_log_p0, bool avx512_exp = false, bool mixed = false>
 ISMC_SAMPLE_LOOP_INLINE detail::log_weight_accumulator accumulate_exact(
     const double* mu, const double* log_p0, std::size_t count, const detail::hyper_normal& theta) {
   alignas(64) double buffer[block_size];
@@ -161,7 +161,9 @@ ISMC_SAMPLE_LOOP_INLINE detail::log_weight_accumulator accumulate_exact(
 
 #if defined(ISMC_HAVE_AVX512_LOOPS)
     if constexpr (avx512_exp) {
-      detail::avx512::scale_block(buffer, padded, block_max);
+      constexpr auto accuracy =
+          mixed ? detail::avx512::exp2_accuracy::mixed : detail::avx512::exp2_accuracy::full;
+      detail::avx512::scale_block<accuracy>(buffer, padded, block_max);
     } else
 #endif
     {
@@ -221,21 +223,27 @@ detail::log_weight_accumulator accumulate_with_log_p0(const double* mu, const do
   return accumulate_exact<true>(mu, log_p0, count, theta);
 }
 
-// On a CPU with AVX-512F the same two loops with the table-driven 2^−t of
-// hyper_likelihood_avx512.hpp (about 25% fewer fused multiply-adds per term).
+// On a CPU with AVX-512F (and DQ) the same two loops with the table-driven 2^−t of
+// hyper_likelihood_avx512.hpp (about 25% fewer fused multiply-adds per term); `mixed`
+// evaluates 2^f to 1.2e-9 relative instead of to double precision (the opt-in mixed mode).
 #if defined(ISMC_HAVE_AVX512_LOOPS)
-__attribute__((target("avx512f,fma"))) detail::log_weight_accumulator accumulate_flat_avx512(
-    const double* mu, const double* /*log_p0*/, std::size_t count,
-    const detail::hyper_normal& theta) {
+template <bool mixed>
+__attribute__((target("avx512f,avx512dq,fma"))) detail::log_weight_accumulator
+accumulate_flat_avx512(const double* mu, const double* /*log_p0*/, std::size_t count,
+                       const detail::hyper_normal& theta) {
+  constexpr auto accuracy =
+      mixed ? detail::avx512::exp2_accuracy::mixed : detail::avx512::exp2_accuracy::full;
   const detail::log_weight_accumulator bounded =
-      detail::avx512::accumulate_flat_bounded(mu, count, theta);
+      detail::avx512::accumulate_flat_bounded<accuracy>(mu, count, theta);
   if (bounded.sum_exp >= smallest_bounded_sum) return bounded;
-  return accumulate_exact<false, true>(mu, nullptr, count, theta);
+  return accumulate_exact<false, true, mixed>(mu, nullptr, count, theta);
 }
 
-__attribute__((target("avx512f,fma"))) detail::log_weight_accumulator accumulate_with_log_p0_avx512(
-    const double* mu, const double* log_p0, std::size_t count, const detail::hyper_normal& theta) {
-  return accumulate_exact<true, true>(mu, log_p0, count, theta);
+template <bool mixed>
+__attribute__((target("avx512f,avx512dq,fma"))) detail::log_weight_accumulator
+accumulate_with_log_p0_avx512(const double* mu, const double* log_p0, std::size_t count,
+                              const detail::hyper_normal& theta) {
+  return accumulate_exact<true, true, mixed>(mu, log_p0, count, theta);
 }
 #endif
 
@@ -244,20 +252,26 @@ using accumulate_function = detail::log_weight_accumulator (*)(const double*, co
                                                                const detail::hyper_normal&);
 
 // The sample loop of a call, picked once (the CPU's features are read once per process, so
-// every thread of a run takes the same path).
-accumulate_function pick_accumulate(bool with_log_p0) {
+// every thread of a run takes the same path). Without AVX-512 the mixed mode runs the
+// double loops (more accurate than it promises).
+accumulate_function pick_accumulate(bool with_log_p0, hyper_likelihood_precision precision) {
 #if defined(ISMC_HAVE_AVX512_LOOPS)
   if (detail::avx512::available()) {
-    return with_log_p0 ? accumulate_with_log_p0_avx512 : accumulate_flat_avx512;
+    if (precision == hyper_likelihood_precision::mixed) {
+      return with_log_p0 ? accumulate_with_log_p0_avx512<true> : accumulate_flat_avx512<true>;
+    }
+    return with_log_p0 ? accumulate_with_log_p0_avx512<false> : accumulate_flat_avx512<false>;
   }
 #endif
+  (void)precision;
   return with_log_p0 ? accumulate_with_log_p0 : accumulate_flat;
 }
 
 // ln L̂ and σ² at `batch` θ, samples already validated.
 void evaluate_hyper_likelihood(const population_samples_view& samples, const double* thetas,
                                std::size_t batch, hyper_likelihood_value* out,
-                               std::vector<double>* per_object_ess, const run_hooks& hooks) {
+                               std::vector<double>* per_object_ess, const run_hooks& hooks,
+                               hyper_likelihood_precision precision) {
   const std::size_t objects = samples.objects;
   if (per_object_ess != nullptr) per_object_ess->assign(objects, 0.0);
   if (batch == 0) return;
@@ -273,7 +287,7 @@ void evaluate_hyper_likelihood(const population_samples_view& samples, const dou
   // partial[b · chunks + c]: chunk c's sums of ln L̂_i and σ²_i at θ_b.
   std::vector<double> partial_log(batch * chunks, 0.0), partial_variance(batch * chunks, 0.0);
   const bool with_log_p0 = samples.log_p0 != nullptr;
-  const accumulate_function accumulate = pick_accumulate(with_log_p0);
+  const accumulate_function accumulate = pick_accumulate(with_log_p0, precision);
 
   // A thread is started per call: only for at least min_terms_per_thread terms each.
   const double terms = static_cast<double>(samples.size) * static_cast<double>(batch);
@@ -328,35 +342,40 @@ void evaluate_hyper_likelihood(const population_samples_view& samples, const dou
 
 void hyper_log_likelihood(const population_samples& samples, const double* thetas,
                           std::size_t batch, hyper_likelihood_value* out,
-                          std::vector<double>* per_object_ess, const run_hooks& hooks) {
+                          std::vector<double>* per_object_ess, const run_hooks& hooks,
+                          hyper_likelihood_precision precision) {
   validate(samples);
-  evaluate_hyper_likelihood(view_of(samples), thetas, batch, out, per_object_ess, hooks);
+  evaluate_hyper_likelihood(view_of(samples), thetas, batch, out, per_object_ess, hooks, precision);
 }
 
 void hyper_log_likelihood(const population_samples_view& samples, const double* thetas,
                           std::size_t batch, hyper_likelihood_value* out,
-                          std::vector<double>* per_object_ess, const run_hooks& hooks) {
+                          std::vector<double>* per_object_ess, const run_hooks& hooks,
+                          hyper_likelihood_precision precision) {
   validate(samples);
-  evaluate_hyper_likelihood(samples, thetas, batch, out, per_object_ess, hooks);
+  evaluate_hyper_likelihood(samples, thetas, batch, out, per_object_ess, hooks, precision);
 }
 
 void hyper_log_likelihood(validated_t, const population_samples_view& samples, const double* thetas,
                           std::size_t batch, hyper_likelihood_value* out,
-                          std::vector<double>* per_object_ess, const run_hooks& hooks) {
+                          std::vector<double>* per_object_ess, const run_hooks& hooks,
+                          hyper_likelihood_precision precision) {
   assert(detail::passes([&] { validate(samples); }));
-  evaluate_hyper_likelihood(samples, thetas, batch, out, per_object_ess, hooks);
+  evaluate_hyper_likelihood(samples, thetas, batch, out, per_object_ess, hooks, precision);
 }
 
 hyper_likelihood_posterior::hyper_likelihood_posterior(population_samples samples,
-                                                       double variance_cut)
-    : samples_(std::move(samples)), variance_cut_(variance_cut) {
+                                                       double variance_cut,
+                                                       hyper_likelihood_precision precision)
+    : samples_(std::move(samples)), variance_cut_(variance_cut), precision_(precision) {
   validate(samples_);
   detail::check_variance_cut(variance_cut_);
 }
 
 hyper_likelihood_posterior::hyper_likelihood_posterior(validated_t, population_samples samples,
-                                                       double variance_cut)
-    : samples_(std::move(samples)), variance_cut_(variance_cut) {
+                                                       double variance_cut,
+                                                       hyper_likelihood_precision precision)
+    : samples_(std::move(samples)), variance_cut_(variance_cut), precision_(precision) {
   assert(detail::passes([&] {
     validate(samples_);
     detail::check_variance_cut(variance_cut_);
@@ -368,7 +387,8 @@ void hyper_likelihood_posterior::log_density(const double* thetas, std::size_t b
   detail::hyper_posterior_log_density(
       thetas, batch, variance_cut_, out,
       [&](const double* inside, std::size_t count, hyper_likelihood_value* values) {
-        evaluate_hyper_likelihood(view_of(samples_), inside, count, values, nullptr, hooks);
+        evaluate_hyper_likelihood(view_of(samples_), inside, count, values, nullptr, hooks,
+                                  precision_);
       });
 }
 
