@@ -17,8 +17,10 @@
 /// the two 512-bit pipes (ports 0 and 5): 2 for u, one `vrangepd` for min(|u|, 31.9), 3 for
 /// the reduction, 6 for the polynomial, 4 to rebuild 2^−t (one permute, one shift and one
 /// integer add, the table's entries holding their index subtracted, and one product) and
-/// 2 for Σe and Σe²: about 1.13 cycles per term at best. Four registers of samples are
-/// interleaved stage by stage so that the ~50-cycle chain of one hides behind the others.
+/// 2 for Σe and Σe²: about 1.13 cycles per term at best. The flat loop puts eight θ in the
+/// lanes and broadcasts each sample (no lane lost to a short object's tail, no sum across
+/// lanes: objects of 100 samples run as fast as long ones), four samples interleaved stage
+/// by stage so that the ~50-cycle chain of one hides behind the others.
 /// The `mixed` accuracy (the opt-in mixed-precision mode) takes a degree-3 polynomial
 /// instead: 15 operations per 8 terms, each term within 1.2e-9 relative.
 ///
@@ -40,6 +42,14 @@
 namespace ismc::detail::avx512 {
 
 #define ISMC_AVX512_TARGET __attribute__((target("avx512f,avx512dq,fma")))
+
+// The stage loops over a few registers below must be unrolled for the registers to stay in
+// registers (GCC at -O2 would otherwise keep the arrays in memory, about 3× slower).
+#if defined(__clang__)
+#define ISMC_UNROLL _Pragma("unroll")
+#else
+#define ISMC_UNROLL _Pragma("GCC unroll 8")
+#endif
 
 // Every lane: the zero-masked forms of the intrinsics that GCC 12 otherwise warns about
 // (its _mm512_undefined_* pass-through reads as "maybe uninitialized", GCC bug 105593).
@@ -178,119 +188,61 @@ ISMC_AVX512_TARGET inline __m512d flat_weights(__m512d samples, __m512d mean, __
   return exp2_from_reduced<accuracy>(y, f, table);
 }
 
-/// flat_weights of the 8·lane_registers samples at mu, the registers' operations written
-/// stage by stage (the compiler keeps this order), so that the independent chains overlap.
-template <exp2_accuracy accuracy>
-ISMC_AVX512_TARGET inline void flat_weights_interleaved(const double* mu, __m512d mean,
-                                                        __m512d scale, const exp2_table& table,
-                                                        __m512d* e);
-
-/// Sums of e and e² in 32 lanes (four registers each), added in lane order at the end.
-inline constexpr int lane_registers = 4;
-struct lane_sums {
-  __m512d sum[lane_registers], square[lane_registers];
-};
-
-ISMC_AVX512_TARGET inline lane_sums empty_lane_sums() {
-  lane_sums lanes;
-  for (int r = 0; r < lane_registers; ++r) lanes.sum[r] = lanes.square[r] = _mm512_setzero_pd();
-  return lanes;
-}
-
-ISMC_AVX512_TARGET inline void add_lane_sums(const lane_sums& lanes, double* sum_exp,
-                                             double* sum_exp2) {
-  alignas(64) double first[8 * lane_registers], second[8 * lane_registers];
-  for (int r = 0; r < lane_registers; ++r) {
-    _mm512_store_pd(first + 8 * r, lanes.sum[r]);
-    _mm512_store_pd(second + 8 * r, lanes.square[r]);
-  }
-  for (int l = 0; l < 8 * lane_registers; ++l) {
-    *sum_exp += first[l];
-    *sum_exp2 += second[l];
-  }
-}
-
-template <exp2_accuracy accuracy>
-ISMC_AVX512_TARGET inline void flat_weights_interleaved(const double* mu, __m512d mean,
-                                                        __m512d scale, const exp2_table& table,
-                                                        __m512d* e) {
-  constexpr int R = lane_registers;
+/// One step of accumulate_flat_bounded_eight: `phases` samples x[0 …) broadcast, their
+/// weights added to sum[r] and square[r], r < phases (written stage by stage, so that the
+/// phases' independent chains overlap).
+template <exp2_accuracy accuracy, int phases>
+ISMC_AVX512_TARGET __attribute__((always_inline)) inline void flat_lanes_step(
+    const double* x, __m512d mean, __m512d scale, const exp2_table& table, __m512d* sum,
+    __m512d* square) {
   const __m512d shifter = _mm512_set1_pd(sixteenths_shifter);
-  __m512d a[R], y[R], f[R];
-  for (int r = 0; r < R; ++r) a[r] = _mm512_sub_pd(_mm512_loadu_pd(mu + 8 * r), mean);
-  for (int r = 0; r < R; ++r) a[r] = _mm512_mul_pd(a[r], scale);
-  for (int r = 0; r < R; ++r) a[r] = _mm512_maskz_range_pd(all, a[r], _mm512_set1_pd(31.9), 0x0A);
-  for (int r = 0; r < R; ++r) y[r] = _mm512_fnmadd_pd(a[r], a[r], shifter);
-  for (int r = 0; r < R; ++r) f[r] = _mm512_sub_pd(y[r], shifter);
-  for (int r = 0; r < R; ++r) f[r] = _mm512_fnmsub_pd(a[r], a[r], f[r]);
-  __m512d p[R];
-  if constexpr (accuracy == exp2_accuracy::full) {
-    for (int r = 0; r < R; ++r)
-      p[r] = _mm512_fmadd_pd(_mm512_set1_pd(0.0001540375624545771), f[r],
-                             _mm512_set1_pd(0.001333381881538924));
-    for (int r = 0; r < R; ++r)
-      p[r] = _mm512_fmadd_pd(p[r], f[r], _mm512_set1_pd(0.009618129106525682));
-    for (int r = 0; r < R; ++r)
-      p[r] = _mm512_fmadd_pd(p[r], f[r], _mm512_set1_pd(0.05550410865209357));
-    for (int r = 0; r < R; ++r)
-      p[r] = _mm512_fmadd_pd(p[r], f[r], _mm512_set1_pd(0.24022650695910086));
-    for (int r = 0; r < R; ++r)
-      p[r] = _mm512_fmadd_pd(p[r], f[r], _mm512_set1_pd(0.6931471805599468));
-    for (int r = 0; r < R; ++r) p[r] = _mm512_fmadd_pd(p[r], f[r], _mm512_set1_pd(1.0));
-  } else {
-    for (int r = 0; r < R; ++r)
-      p[r] = _mm512_fmadd_pd(_mm512_set1_pd(0.05550541078283726), f[r],
-                             _mm512_set1_pd(0.24023589979184537));
-    for (int r = 0; r < R; ++r)
-      p[r] = _mm512_fmadd_pd(p[r], f[r], _mm512_set1_pd(0.6931471804009951));
-    for (int r = 0; r < R; ++r)
-      p[r] = _mm512_fmadd_pd(p[r], f[r], _mm512_set1_pd(0.9999999988534117));
-  }
-  for (int r = 0; r < R; ++r) {
+  __m512d a[phases], y[phases], f[phases], p[phases];
+  ISMC_UNROLL for (int r = 0; r < phases; ++r) a[r] = _mm512_sub_pd(_mm512_set1_pd(x[r]), mean);
+  ISMC_UNROLL for (int r = 0; r < phases; ++r) a[r] = _mm512_mul_pd(a[r], scale);
+  ISMC_UNROLL for (int r = 0; r < phases; ++r) a[r] =
+      _mm512_maskz_range_pd(all, a[r], _mm512_set1_pd(31.9), 0x0A);
+  ISMC_UNROLL for (int r = 0; r < phases; ++r) y[r] = _mm512_fnmadd_pd(a[r], a[r], shifter);
+  ISMC_UNROLL for (int r = 0; r < phases; ++r) f[r] = _mm512_sub_pd(y[r], shifter);
+  ISMC_UNROLL for (int r = 0; r < phases; ++r) f[r] = _mm512_fnmsub_pd(a[r], a[r], f[r]);
+  ISMC_UNROLL for (int r = 0; r < phases; ++r) p[r] = exp2_small<accuracy>(f[r]);
+  ISMC_UNROLL for (int r = 0; r < phases; ++r) {
     const __m512i bits = _mm512_castpd_si512(y[r]);
     const __m512d entry = _mm512_permutex2var_pd(table.low, bits, table.high);
     const __m512i scaled =
         _mm512_add_epi64(_mm512_castpd_si512(entry), _mm512_maskz_slli_epi64(all, bits, 48));
-    e[r] = _mm512_mul_pd(_mm512_castsi512_pd(scaled), p[r]);
+    const __m512d e = _mm512_mul_pd(_mm512_castsi512_pd(scaled), p[r]);
+    sum[r] = _mm512_add_pd(sum[r], e);
+    square[r] = _mm512_fmadd_pd(e, e, square[r]);
   }
 }
 
-/// The flat-prior sums with the bounded shift log_norm (hyper_likelihood.cpp's
-/// accumulate_flat_bounded): e_n = 2^−u_n², Σ e and Σ e², 32 samples a step (four
-/// independent registers, their operations interleaved so that the long dependency chain
-/// of one, about 50 cycles, hides behind the others), the last step's missing samples
-/// given e = 0.
+/// The flat-prior sums of one object under eight θ at once, θ in the lanes: e_{n,l} =
+/// 2^−u², u = (μ_n − mean_l)·scale_l, sums[l] = Σ_n e_{n,l} and squares[l] = Σ_n e_{n,l}²
+/// (shift log_norm_l, as hyper_likelihood.cpp's accumulate_flat_bounded). Each sample is broadcast
+/// to the lanes, so no lane is wasted on a short object's tail and no sum is added across lanes:
+/// per lane the samples are added in four interleaved phases (n mod 4, the rest to phase 0), the
+/// phases added as (0 + 1) + (2 + 3), an order that depends on nothing but the sample count, so a θ
+/// gets the same sums in any lane, batch or thread.
 template <exp2_accuracy accuracy = exp2_accuracy::full>
-ISMC_AVX512_TARGET inline log_weight_accumulator accumulate_flat_bounded(
-    const double* mu, std::size_t count, const hyper_normal& theta) {
+ISMC_AVX512_TARGET inline void accumulate_flat_bounded_eight(const double* mu, std::size_t count,
+                                                             const double* means,
+                                                             const double* scales, double* sums,
+                                                             double* squares) {
+  constexpr int R = 4;
   const exp2_table table = load_exp2_table();
-  const __m512d mean = _mm512_set1_pd(theta.mean);
-  const __m512d scale = _mm512_set1_pd(theta.log2_scale);
-  lane_sums lanes = empty_lane_sums();
-  constexpr std::size_t step = 8 * lane_registers;
-
+  const __m512d mean = _mm512_loadu_pd(means);
+  const __m512d scale = _mm512_loadu_pd(scales);
+  __m512d sum[R], square[R];
+  for (int r = 0; r < R; ++r) sum[r] = square[r] = _mm512_setzero_pd();
   std::size_t n = 0;
-  for (; n + step <= count; n += step) {
-    __m512d e[lane_registers];
-    flat_weights_interleaved<accuracy>(mu + n, mean, scale, table, e);
-    for (int r = 0; r < lane_registers; ++r) {
-      lanes.sum[r] = _mm512_add_pd(lanes.sum[r], e[r]);
-      lanes.square[r] = _mm512_fmadd_pd(e[r], e[r], lanes.square[r]);
-    }
+  for (; n + R <= count; n += R) {
+    flat_lanes_step<accuracy, R>(mu + n, mean, scale, table, sum, square);
   }
-  for (int r = 0; r < lane_registers && n < count; ++r, n += 8) {
-    const std::size_t rest = count - n;
-    const __mmask8 mask = static_cast<__mmask8>(rest >= 8 ? 0xFFu : (1u << rest) - 1u);
-    const __m512d e = _mm512_maskz_mov_pd(
-        mask, flat_weights<accuracy>(_mm512_mask_loadu_pd(mean, mask, mu + n), mean, scale, table));
-    lanes.sum[r] = _mm512_add_pd(lanes.sum[r], e);
-    lanes.square[r] = _mm512_fmadd_pd(e, e, lanes.square[r]);
-  }
-
-  log_weight_accumulator total;
-  total.max = theta.log_norm;
-  add_lane_sums(lanes, &total.sum_exp, &total.sum_exp2);
-  return total;
+  for (; n < count; ++n) flat_lanes_step<accuracy, 1>(mu + n, mean, scale, table, sum, square);
+  _mm512_storeu_pd(sums,
+                   _mm512_add_pd(_mm512_add_pd(sum[0], sum[1]), _mm512_add_pd(sum[2], sum[3])));
+  _mm512_storeu_pd(squares, _mm512_add_pd(_mm512_add_pd(square[0], square[1]),
+                                          _mm512_add_pd(square[2], square[3])));
 }
 
 /// Replaces values[0 … padded) (padded a multiple of 16) by e^−(shift − value): the scaled
@@ -306,6 +258,7 @@ ISMC_AVX512_TARGET inline void scale_block(double* values, std::size_t padded, d
 }
 
 #undef ISMC_AVX512_TARGET
+#undef ISMC_UNROLL
 
 }  // namespace ismc::detail::avx512
 

@@ -160,9 +160,23 @@ __attribute__((target("avx512f,avx512dq,fma"))) void avx512_flat_weights(
   }
 }
 
+// The eight-θ flat loop with θ in lane 3 and other θ in the other lanes (which must not
+// matter): that lane's sums.
 __attribute__((target("avx512f,avx512dq,fma"))) detail::log_weight_accumulator avx512_flat(
     const double* mu, std::size_t count, const detail::hyper_normal& theta) {
-  return detail::avx512::accumulate_flat_bounded(mu, count, theta);
+  alignas(64) double means[8], scales[8], sums[8], squares[8];
+  for (int l = 0; l < 8; ++l) {
+    means[l] = 0.25 * l;
+    scales[l] = 0.5 + 0.1 * l;
+  }
+  means[3] = theta.mean;
+  scales[3] = theta.log2_scale;
+  detail::avx512::accumulate_flat_bounded_eight(mu, count, means, scales, sums, squares);
+  detail::log_weight_accumulator result;
+  result.max = theta.log_norm;
+  result.sum_exp = sums[3];
+  result.sum_exp2 = squares[3];
+  return result;
 }
 
 // The fused flat-prior loop (every count of samples, so every tail) against the same sums
