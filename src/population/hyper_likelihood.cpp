@@ -31,8 +31,9 @@ constexpr double positive_infinity = std::numeric_limits<double>::infinity();
 constexpr std::size_t objects_per_chunk = 16;
 constexpr std::size_t thetas_per_group = 16;
 
-// Threads are started per call (detail::parallel_for), at some tens of microseconds each:
-// a call gets one per this many terms (about 70 µs of one core's work), at least one.
+// A call's helper threads are woken from parallel_for's pool (started once; waking one
+// still costs some microseconds): a call gets one thread per this many terms (about 50 µs
+// of one core's work), at least one.
 constexpr double min_terms_per_thread = 131072.0;
 
 // Samples are processed in blocks of `block_size`: the scaled weights e_n of a block are
@@ -357,7 +358,7 @@ void evaluate_hyper_likelihood(const population_samples_view& samples, const dou
   const bool with_log_p0 = samples.log_p0 != nullptr;
   const accumulate_group_function accumulate = pick_accumulate(with_log_p0, precision);
 
-  // A thread is started per call: only for at least min_terms_per_thread terms each.
+  // A thread only for at least min_terms_per_thread terms each.
   const double terms = static_cast<double>(samples.size) * static_cast<double>(batch);
   const auto threads = static_cast<unsigned>(
       std::clamp(terms / min_terms_per_thread, 1.0,
