@@ -276,13 +276,6 @@ void accumulate_each(const double* mu, const double* log_p0, std::size_t count,
 }
 
 #if defined(ISMC_HAVE_AVX512_LOOPS)
-template <bool mixed>
-__attribute__((target("avx512f,avx512dq,fma"))) detail::log_weight_accumulator
-accumulate_with_log_p0_avx512(const double* mu, const double* log_p0, std::size_t count,
-                              const detail::hyper_normal& theta) {
-  return accumulate_exact<true, true, mixed>(mu, log_p0, count, theta);
-}
-
 // The flat prior: eight θ at a time in the lanes (accumulate_flat_bounded_eight; an
 // unused lane computes a harmless θ = (0, 1) and is dropped), a θ whose bounded sum falls
 // below smallest_bounded_sum redone alone with the exact shift.
@@ -318,6 +311,59 @@ __attribute__((target("avx512f,avx512dq,fma"))) void accumulate_flat_group_avx51
 }
 #endif
 
+// Any interim prior, the same way: the prior's share of each exponent, (ln p0_n −
+// min ln p0)·log₂e ≥ 0, is computed once per object for all θ of the group (in blocks, on
+// the stack), the shift is log_norm − min ln p0, and a θ whose bounded sum falls below
+// smallest_bounded_sum is redone with the exact shift.
+template <bool mixed>
+__attribute__((target("avx512f,avx512dq,fma"))) void accumulate_with_log_p0_group_avx512(
+    const double* mu, const double* log_p0, std::size_t count, const detail::hyper_normal* normals,
+    const char* valid, std::size_t thetas, detail::log_weight_accumulator* out) {
+  constexpr auto accuracy =
+      mixed ? detail::avx512::exp2_accuracy::mixed : detail::avx512::exp2_accuracy::full;
+  constexpr double log2e = 1.4426950408889634074;
+  double lowest = positive_infinity;
+  for (std::size_t n = 0; n < count; ++n) lowest = std::min(lowest, log_p0[n]);
+  // Per θ lane: Σe and Σe² over the blocks so far (added block by block, in block order).
+  constexpr std::size_t lanes_per_call = 8;
+  std::vector<double> totals(2 * ((thetas + lanes_per_call - 1) / lanes_per_call) * lanes_per_call,
+                             0.0);
+  alignas(64) double excess[block_size];
+  for (std::size_t start = 0; start < count; start += block_size) {
+    const std::size_t size = std::min(block_size, count - start);
+    for (std::size_t n = 0; n < size; ++n) excess[n] = (log_p0[start + n] - lowest) * log2e;
+    for (std::size_t first = 0; first < thetas; first += lanes_per_call) {
+      alignas(64) double means[lanes_per_call], scales[lanes_per_call], sums[lanes_per_call],
+          squares[lanes_per_call];
+      for (std::size_t l = 0; l < lanes_per_call; ++l) {
+        const std::size_t t = first + l;
+        const bool used = t < thetas && valid[t];
+        means[l] = used ? normals[t].mean : 0.0;
+        scales[l] = used ? normals[t].log2_scale : 1.0;
+      }
+      detail::avx512::accumulate_bounded_eight<accuracy>(mu + start, excess, size, means, scales,
+                                                         sums, squares);
+      double* total = totals.data() + 2 * first;
+      for (std::size_t l = 0; l < lanes_per_call; ++l) {
+        total[l] += sums[l];
+        total[lanes_per_call + l] += squares[l];
+      }
+    }
+  }
+  for (std::size_t t = 0; t < thetas; ++t) {
+    if (!valid[t]) continue;
+    const std::size_t first = t / lanes_per_call * lanes_per_call, l = t - first;
+    const double sum = totals[2 * first + l], square = totals[2 * first + lanes_per_call + l];
+    if (sum >= smallest_bounded_sum) {
+      out[t].max = normals[t].log_norm - lowest;
+      out[t].sum_exp = sum;
+      out[t].sum_exp2 = square;
+    } else {
+      out[t] = accumulate_exact<true, true, mixed>(mu, log_p0, count, normals[t]);
+    }
+  }
+}
+
 // The sample loop of a call, picked once (the CPU's features are read once per process, so
 // every thread of a run takes the same path). Without AVX-512 the mixed mode runs the
 // double loops (more accurate than it promises).
@@ -325,10 +371,10 @@ accumulate_group_function pick_accumulate(bool with_log_p0, hyper_likelihood_pre
 #if defined(ISMC_HAVE_AVX512_LOOPS)
   if (detail::avx512::available()) {
     if (precision == hyper_likelihood_precision::mixed) {
-      return with_log_p0 ? accumulate_each<accumulate_with_log_p0_avx512<true>>
+      return with_log_p0 ? accumulate_with_log_p0_group_avx512<true>
                          : accumulate_flat_group_avx512<true>;
     }
-    return with_log_p0 ? accumulate_each<accumulate_with_log_p0_avx512<false>>
+    return with_log_p0 ? accumulate_with_log_p0_group_avx512<false>
                        : accumulate_flat_group_avx512<false>;
   }
 #endif

@@ -245,6 +245,64 @@ ISMC_AVX512_TARGET inline void accumulate_flat_bounded_eight(const double* mu, s
                                           _mm512_add_pd(square[2], square[3])));
 }
 
+/// One step of accumulate_bounded_eight: as flat_lanes_step with the exponent u² + d_n,
+/// d_n = excess[n] ≥ 0 the sample's share of the interim prior (clamped at 1021 as a whole).
+template <exp2_accuracy accuracy, int phases>
+ISMC_AVX512_TARGET __attribute__((always_inline)) inline void lanes_step_with_excess(
+    const double* x, const double* excess, __m512d mean, __m512d scale, const exp2_table& table,
+    __m512d* sum, __m512d* square) {
+  const __m512d shifter = _mm512_set1_pd(sixteenths_shifter);
+  __m512d t[phases], y[phases], f[phases], p[phases];
+  ISMC_UNROLL for (int r = 0; r < phases; ++r) t[r] = _mm512_sub_pd(_mm512_set1_pd(x[r]), mean);
+  ISMC_UNROLL for (int r = 0; r < phases; ++r) t[r] = _mm512_mul_pd(t[r], scale);
+  ISMC_UNROLL for (int r = 0; r < phases; ++r) t[r] =
+      _mm512_fmadd_pd(t[r], t[r], _mm512_set1_pd(excess[r]));
+  ISMC_UNROLL for (int r = 0; r < phases; ++r) t[r] =
+      _mm512_maskz_min_pd(all, t[r], _mm512_set1_pd(1021.0));
+  ISMC_UNROLL for (int r = 0; r < phases; ++r) y[r] = _mm512_sub_pd(shifter, t[r]);
+  ISMC_UNROLL for (int r = 0; r < phases; ++r) f[r] = _mm512_sub_pd(y[r], shifter);
+  // f = −t − k/16 = −(t + k/16), exact.
+  ISMC_UNROLL for (int r = 0; r < phases; ++r) f[r] =
+      _mm512_fnmsub_pd(t[r], _mm512_set1_pd(1.0), f[r]);
+  ISMC_UNROLL for (int r = 0; r < phases; ++r) p[r] = exp2_small<accuracy>(f[r]);
+  ISMC_UNROLL for (int r = 0; r < phases; ++r) {
+    const __m512i bits = _mm512_castpd_si512(y[r]);
+    const __m512d entry = _mm512_permutex2var_pd(table.low, bits, table.high);
+    const __m512i scaled =
+        _mm512_add_epi64(_mm512_castpd_si512(entry), _mm512_maskz_slli_epi64(all, bits, 48));
+    const __m512d e = _mm512_mul_pd(_mm512_castsi512_pd(scaled), p[r]);
+    sum[r] = _mm512_add_pd(sum[r], e);
+    square[r] = _mm512_fmadd_pd(e, e, square[r]);
+  }
+}
+
+/// accumulate_flat_bounded_eight for any interim prior: e_{n,l} = 2^−(u² + excess[n]), where
+/// excess[n] = (ln p0_n − min ln p0)·log₂e ≥ 0, so that the shift log_norm_l − min ln p0
+/// bounds every ln w and e ∈ (0, 1]. The same order of additions.
+template <exp2_accuracy accuracy = exp2_accuracy::full>
+ISMC_AVX512_TARGET inline void accumulate_bounded_eight(const double* mu, const double* excess,
+                                                        std::size_t count, const double* means,
+                                                        const double* scales, double* sums,
+                                                        double* squares) {
+  constexpr int R = 4;
+  const exp2_table table = load_exp2_table();
+  const __m512d mean = _mm512_loadu_pd(means);
+  const __m512d scale = _mm512_loadu_pd(scales);
+  __m512d sum[R], square[R];
+  for (int r = 0; r < R; ++r) sum[r] = square[r] = _mm512_setzero_pd();
+  std::size_t n = 0;
+  for (; n + R <= count; n += R) {
+    lanes_step_with_excess<accuracy, R>(mu + n, excess + n, mean, scale, table, sum, square);
+  }
+  for (; n < count; ++n) {
+    lanes_step_with_excess<accuracy, 1>(mu + n, excess + n, mean, scale, table, sum, square);
+  }
+  _mm512_storeu_pd(sums,
+                   _mm512_add_pd(_mm512_add_pd(sum[0], sum[1]), _mm512_add_pd(sum[2], sum[3])));
+  _mm512_storeu_pd(squares, _mm512_add_pd(_mm512_add_pd(square[0], square[1]),
+                                          _mm512_add_pd(square[2], square[3])));
+}
+
 /// Replaces values[0 … padded) (padded a multiple of 16) by e^−(shift − value): the scaled
 /// weights of a block under its exact shift.
 template <exp2_accuracy accuracy = exp2_accuracy::full>

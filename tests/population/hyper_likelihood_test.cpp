@@ -363,6 +363,36 @@ TEST(HyperLikelihood, MixedPrecisionStaysWithinItsBoundOfTheDoubleResult) {
 #endif
 }
 
+// Interim densities spread over hundreds of e-folds (the bounded shift's prior share then
+// reaches past the floor 2^−1021 for some samples, and for some θ the bounded sums fall
+// below smallest_bounded_sum and the exact shift takes over): still the long-double value.
+TEST(HyperLikelihood, WidelySpreadInterimDensitiesMatchALongDoubleEvaluation) {
+  std::vector<std::size_t> sizes = {1, 2, 5, 33, 700};
+  population_samples samples = ragged_samples(sizes, true, 5);
+  std::mt19937_64 engine(9);
+  std::uniform_real_distribution<double> log_density(-400.0, 400.0);
+  for (double& value : samples.log_p0) value = log_density(engine);
+  const std::vector<double> thetas = {0.0, 1.0, 0.5, 0.02, -3.0, 0.3, 4.0, 2.5, 40.0, 0.7};
+  const std::size_t batch = thetas.size() / 2;
+  for (const auto precision :
+       {hyper_likelihood_precision::double_precision, hyper_likelihood_precision::mixed}) {
+    std::vector<hyper_likelihood_value> values(batch);
+    hyper_log_likelihood(samples, thetas.data(), batch, values.data(), nullptr, {}, precision);
+    const double tolerance =
+        precision == hyper_likelihood_precision::mixed ? 1.2e-9 * sizes.size() : 0.0;
+    for (std::size_t b = 0; b < batch; ++b) {
+      SCOPED_TRACE("theta " + std::to_string(b));
+      const naive_result reference =
+          naive_hyper_likelihood(samples, thetas[2 * b], thetas[2 * b + 1]);
+      const double expected = static_cast<double>(reference.log_likelihood);
+      EXPECT_NEAR(values[b].log_likelihood, expected, tolerance + 1e-12 * std::fabs(expected));
+      const double variance = static_cast<double>(reference.variance);
+      EXPECT_NEAR(values[b].variance, variance,
+                  4.1 * tolerance * (variance + 5.0) + 1e-12 * std::fabs(variance));
+    }
+  }
+}
+
 TEST(HyperLikelihood, ABorrowedViewGivesTheOwnedSamplesValues) {
   const std::vector<std::size_t> sizes = {1, 3, 7, 20, 513, 1100, 2};
   const std::vector<double> thetas = {0.0, 1.0, 0.3, 0.4, -1.0, 3.0, 30.0, 0.5, 2.0, -1.0};
