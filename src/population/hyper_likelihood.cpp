@@ -252,9 +252,6 @@ detail::log_weight_accumulator accumulate_with_log_p0(const double* mu, const do
   return accumulate_exact<true>(mu, log_p0, count, theta);
 }
 
-// On a CPU with AVX-512F (and DQ) the same two loops with the table-driven 2^−t of
-// hyper_likelihood_avx512.hpp (about 25% fewer fused multiply-adds per term); `mixed`
-// evaluates 2^f to 1.2e-9 relative instead of to double precision (the opt-in mixed mode).
 using accumulate_function = detail::log_weight_accumulator (*)(const double*, const double*,
                                                                std::size_t,
                                                                const detail::hyper_normal&);
@@ -275,6 +272,10 @@ void accumulate_each(const double* mu, const double* log_p0, std::size_t count,
   }
 }
 
+// On a CPU with AVX-512F and DQ, the loops of hyper_likelihood_avx512.hpp: eight θ at a
+// time, the table-driven 2^−t (about 25% fewer fused multiply-adds per term than the
+// portable polynomial); `mixed` evaluates 2^f to 1.2e-9 relative instead of to double
+// precision (the opt-in mixed mode).
 #if defined(ISMC_HAVE_AVX512_LOOPS)
 // The flat prior: eight θ at a time in the lanes (accumulate_flat_bounded_eight; an
 // unused lane computes a harmless θ = (0, 1) and is dropped), a θ whose bounded sum falls
