@@ -15,6 +15,10 @@
 #include <thread>
 #include <vector>
 
+#if defined(__unix__)
+#include <pthread.h>
+#endif
+
 #include "ismc/core/test_fault.hpp"
 
 namespace ismc::detail {
@@ -59,9 +63,18 @@ unsigned start_workers(unsigned count, Start&& start) {
 class worker_pool {
  public:
   /// The process's pool (never destroyed: its threads wait until the process ends).
+  /// A child made by fork() gets a fresh, empty pool: it has none of the parent's threads,
+  /// and the parent's pool may have been forked with a mutex held.
   static worker_pool& instance() {
-    static worker_pool* pool = new worker_pool();
-    return *pool;
+    static const bool made = [] {
+      current() = new worker_pool();
+#if defined(__unix__)
+      pthread_atfork(nullptr, nullptr, [] { current() = new worker_pool(); });
+#endif
+      return true;
+    }();
+    (void)made;
+    return *current();
   }
 
   /// The most helpers the pool keeps.
@@ -102,6 +115,11 @@ class worker_pool {
 
  private:
   worker_pool() = default;
+
+  static worker_pool*& current() {
+    static worker_pool* pool = nullptr;
+    return pool;
+  }
 
   static bool& in_worker() {
     static thread_local bool flag = false;

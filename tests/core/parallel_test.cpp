@@ -12,6 +12,9 @@
 #include <system_error>
 #include <vector>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 namespace ismc::detail {
 namespace {
 
@@ -64,6 +67,24 @@ TEST(ParallelFor, KeptThreadsServeRepeatedNestedAndConcurrentCalls) {
   std::vector<int> after(10, 0);  // the pool still serves after a task threw
   parallel_for(after.size(), 2, [&](std::size_t t) { ++after[t]; });
   EXPECT_EQ(after, std::vector<int>(10, 1));
+}
+
+// A child made by fork() after the pool has threads still runs every task (with a fresh
+// pool of its own) and exits normally.
+TEST(ParallelFor, AForkedChildGetsAFreshPool) {
+  std::vector<int> warm(8, 0);
+  parallel_for(warm.size(), 2, [&](std::size_t t) { ++warm[t]; });
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    std::vector<int> runs(100, 0);
+    parallel_for(runs.size(), 2, [&](std::size_t t) { ++runs[t]; });
+    _exit(runs == std::vector<int>(100, 1) ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
 TEST(StartWorkers, ARefusedThreadStopsTheStartingNotTheRun) {
