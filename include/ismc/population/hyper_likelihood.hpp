@@ -27,8 +27,9 @@ struct hyper_likelihood_value {
 /// How the CPU evaluates the hyper-likelihood's exponentials (a study's [likelihood]
 /// precision). `double_precision`, the default: each term e = w / e^shift to about 1.5 ulp.
 /// `mixed` (opt-in): each exponential to a relative error of at most ε = 1.2·10⁻⁹ (better
-/// than single precision, and about 1.25× faster on AVX-512), every sum in double. Since all
-/// terms are positive, each object's Σe, hence L̂_i, moves by a factor within [1 − ε, 1 + ε]:
+/// than single precision; 1.15–1.3× faster on AVX-512 as measured), every sum in double.
+/// Since all terms are positive, each object's Σe, hence L̂_i, moves by a factor within
+/// [1 − ε, 1 + ε]:
 /// |ln L̂_mixed − ln L̂_double| ≤ I·ε (I objects, plus the double path's own rounding), and
 /// ESS_i by a factor within (1 ± ε)²/(1 ∓ ε)², so |Δσ²| ≤ 4.1·ε·Σ_i 1/ESS_i
 /// (docs/performance.md). CPUs without AVX-512 and CUDA devices compute in double for both.
