@@ -3,6 +3,8 @@
 //  - BM_HyperLikelihoodCpu/objects/samples/thetas/threads: the CPU backend (threads = 0: all
 //    hardware threads). 1000 × 4000 × 64 is the figure compared with vectorized numpy
 //    (bench/peers/population_numpy.py, bench/peers/compare_population_numpy.sh).
+//  - BM_HyperLikelihoodCpuMixed/…: the same in the opt-in mixed precision
+//    (hyper_likelihood_precision::mixed: exponentials to 1.2e-9, sums in double).
 //  - BM_HyperLikelihoodCuda/objects/samples/thetas: the device class, timed with CUDA events
 //    around the call (UseManualTime); registered only when a CUDA device is present at run
 //    time.
@@ -79,14 +81,14 @@ void report(benchmark::State& state, std::size_t objects, std::size_t samples, s
   state.SetItemsProcessed(static_cast<std::int64_t>(terms));
 }
 
-void BM_HyperLikelihoodCpu(benchmark::State& state) {
+void hyper_likelihood_cpu(benchmark::State& state, ismc::hyper_likelihood_precision precision) {
   const auto objects = static_cast<std::size_t>(state.range(0));
   const auto samples = static_cast<std::size_t>(state.range(1));
   const auto batch = static_cast<std::size_t>(state.range(2));
   ismc::run_hooks hooks;
   hooks.threads = static_cast<unsigned>(state.range(3));
   const auto density = ismc::make_hyper_likelihood(seed_samples(objects, samples), no_variance_cut,
-                                                   ismc::backend_kind::cpu);
+                                                   ismc::backend_kind::cpu, precision);
   const std::vector<double> thetas = theta_grid(batch);
   std::vector<double> out(batch);
   for (auto _ : state) {
@@ -99,10 +101,23 @@ void BM_HyperLikelihoodCpu(benchmark::State& state) {
   state.counters["threads_used"] =
       static_cast<double>(hooks.threads > 0 ? hooks.threads : ismc::cpu_threads());
 }
+void BM_HyperLikelihoodCpu(benchmark::State& state) {
+  hyper_likelihood_cpu(state, ismc::hyper_likelihood_precision::double_precision);
+}
+void BM_HyperLikelihoodCpuMixed(benchmark::State& state) {
+  hyper_likelihood_cpu(state, ismc::hyper_likelihood_precision::mixed);
+}
 BENCHMARK(BM_HyperLikelihoodCpu)
     ->ArgNames({"objects", "samples", "thetas", "threads"})
     ->Args({100, 400, 8, 0})
     ->Args({100, 400, 8, 1})
+    ->Args({1000, 4000, 64, 0})
+    ->Args({1000, 4000, 64, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_HyperLikelihoodCpuMixed)
+    ->ArgNames({"objects", "samples", "thetas", "threads"})
+    ->Args({100, 400, 8, 0})
     ->Args({1000, 4000, 64, 0})
     ->Args({1000, 4000, 64, 1})
     ->Unit(benchmark::kMillisecond)

@@ -101,8 +101,18 @@ class population_reader : public toml_reader {
                      study.draws = size(n, f, positive);
                    }}});
     read_section(root, "likelihood",
-                 {{"variance_cut", [&](const toml::node& n, const std::string& f) {
+                 {{"variance_cut",
+                   [&](const toml::node& n, const std::string& f) {
                      study.variance_cut = number(n, f);
+                   }},
+                  {"precision", [&](const toml::node& n, const std::string& f) {
+                     const std::vector<std::string> precisions = {"double", "mixed"};
+                     const std::string name = string(n, f, "\"double\" or \"mixed\"");
+                     if (name != "double" && name != "mixed")
+                       fail(n, f, "got \"" + name + "\", " + one_of(precisions, name));
+                     study.precision = name == "mixed"
+                                           ? hyper_likelihood_precision::mixed
+                                           : hyper_likelihood_precision::double_precision;
                    }}});
     check(study);
     return study;

@@ -31,8 +31,9 @@ constexpr double positive_infinity = std::numeric_limits<double>::infinity();
 constexpr std::size_t objects_per_chunk = 16;
 constexpr std::size_t thetas_per_group = 16;
 
-// Threads are started per call (detail::parallel_for), at some tens of microseconds each:
-// a call gets one per this many terms (about 70 µs of one core's work), at least one.
+// A call's helper threads are woken from parallel_for's pool (started once; waking one
+// still costs some microseconds): a call gets one thread per this many terms (about 50 µs
+// of one core's work), at least one.
 constexpr double min_terms_per_thread = 131072.0;
 
 // Samples are processed in blocks of `block_size`: the scaled weights e_n of a block are
@@ -137,7 +138,7 @@ ISMC_SAMPLE_LOOP_INLINE double block_maximum(const double* values, std::size_t p
 
 // Any interim prior, exact shift: per block, ln w and its maximum, then e = exp(ln w − max),
 // and the block is merged into the object's accumulator.
-template <bool with_log_p0, bool avx512_exp = false>
+template <bool with_log_p0, bool avx512_exp = false, bool mixed = false>
 ISMC_SAMPLE_LOOP_INLINE detail::log_weight_accumulator accumulate_exact(
     const double* mu, const double* log_p0, std::size_t count, const detail::hyper_normal& theta) {
   alignas(64) double buffer[block_size];
@@ -161,7 +162,9 @@ ISMC_SAMPLE_LOOP_INLINE detail::log_weight_accumulator accumulate_exact(
 
 #if defined(ISMC_HAVE_AVX512_LOOPS)
     if constexpr (avx512_exp) {
-      detail::avx512::scale_block(buffer, padded, block_max);
+      constexpr auto accuracy =
+          mixed ? detail::avx512::exp2_accuracy::mixed : detail::avx512::exp2_accuracy::full;
+      detail::avx512::scale_block<accuracy>(buffer, padded, block_max);
     } else
 #endif
     {
@@ -197,6 +200,34 @@ ISMC_SAMPLE_LOOP_INLINE detail::log_weight_accumulator accumulate_flat_bounded(
   return total;
 }
 
+// A product of an object chunk's sums Σe_i, as mantissa · 2^exponent, and its logarithm.
+struct chunk_product {
+  double mantissa = 1.0;
+  int exponent = 0;
+
+  // Whether Σe_i joins the product: a finite shift and a sum in [2^−810, 2^810] (the
+  // bounded path keeps Σe ≥ 2^−800, the exact shift Σe ≥ 1), so that with the mantissa in
+  // [2^−200, 2^200] the product stays a normal double.
+  static bool takes(const detail::log_weight_accumulator& weights) {
+    return std::isfinite(weights.max) && weights.sum_exp >= 0x1p-810 && weights.sum_exp <= 0x1p810;
+  }
+  void multiply(double sum_exp) {
+    mantissa *= sum_exp;
+    if (mantissa < 0x1p-200 || mantissa > 0x1p200) {
+      int shift = 0;
+      mantissa = std::frexp(mantissa, &shift);
+      exponent += shift;
+    }
+  }
+  // ln(mantissa · 2^exponent), ln 2 in two parts (fdlibm's: the high part has 21 trailing
+  // zero bits, so its product with any exponent here is exact).
+  double log() const {
+    constexpr double ln2_high = 6.93147180369123816490e-01, ln2_low = 1.90821492927058770002e-10;
+    const double e = static_cast<double>(exponent);
+    return std::log(mantissa) + (e * ln2_high + e * ln2_low);
+  }
+};
+
 // The two entry points of the sample loop (the helpers above are inlined into them). On
 // x86-64 Linux, GCC and Clang compile them for AVX-512, AVX2 and baseline x86-64 and pick
 // one at load time (`target_clones`), so the library runs anywhere and uses the wide
@@ -221,43 +252,142 @@ detail::log_weight_accumulator accumulate_with_log_p0(const double* mu, const do
   return accumulate_exact<true>(mu, log_p0, count, theta);
 }
 
-// On a CPU with AVX-512F the same two loops with the table-driven 2^−t of
-// hyper_likelihood_avx512.hpp (about 25% fewer fused multiply-adds per term).
-#if defined(ISMC_HAVE_AVX512_LOOPS)
-__attribute__((target("avx512f,fma"))) detail::log_weight_accumulator accumulate_flat_avx512(
-    const double* mu, const double* /*log_p0*/, std::size_t count,
-    const detail::hyper_normal& theta) {
-  const detail::log_weight_accumulator bounded =
-      detail::avx512::accumulate_flat_bounded(mu, count, theta);
-  if (bounded.sum_exp >= smallest_bounded_sum) return bounded;
-  return accumulate_exact<false, true>(mu, nullptr, count, theta);
-}
-
-__attribute__((target("avx512f,fma"))) detail::log_weight_accumulator accumulate_with_log_p0_avx512(
-    const double* mu, const double* log_p0, std::size_t count, const detail::hyper_normal& theta) {
-  return accumulate_exact<true, true>(mu, log_p0, count, theta);
-}
-#endif
-
 using accumulate_function = detail::log_weight_accumulator (*)(const double*, const double*,
                                                                std::size_t,
                                                                const detail::hyper_normal&);
 
+// The sums of one object (samples, ln p0 or null, count) under θ t ∈ [0, thetas) where
+// valid[t], into out[t]: what a task asks of the sample loop.
+using accumulate_group_function = void (*)(const double*, const double*, std::size_t,
+                                           const detail::hyper_normal*, const char*, std::size_t,
+                                           detail::log_weight_accumulator*);
+
+// One θ at a time.
+template <accumulate_function accumulate>
+void accumulate_each(const double* mu, const double* log_p0, std::size_t count,
+                     const detail::hyper_normal* normals, const char* valid, std::size_t thetas,
+                     detail::log_weight_accumulator* out) {
+  for (std::size_t t = 0; t < thetas; ++t) {
+    if (valid[t]) out[t] = accumulate(mu, log_p0, count, normals[t]);
+  }
+}
+
+// On a CPU with AVX-512F and DQ, the loops of hyper_likelihood_avx512.hpp: eight θ at a
+// time, the table-driven 2^−t (about 25% fewer fused multiply-adds per term than the
+// portable polynomial); `mixed` evaluates 2^f to 1.2e-9 relative instead of to double
+// precision (the opt-in mixed mode).
+#if defined(ISMC_HAVE_AVX512_LOOPS)
+// The flat prior: eight θ at a time in the lanes (accumulate_flat_bounded_eight; an
+// unused lane computes a harmless θ = (0, 1) and is dropped), a θ whose bounded sum falls
+// below smallest_bounded_sum redone alone with the exact shift.
+template <bool mixed>
+__attribute__((target("avx512f,avx512dq,fma"))) void accumulate_flat_group_avx512(
+    const double* mu, const double* /*log_p0*/, std::size_t count,
+    const detail::hyper_normal* normals, const char* valid, std::size_t thetas,
+    detail::log_weight_accumulator* out) {
+  constexpr auto accuracy =
+      mixed ? detail::avx512::exp2_accuracy::mixed : detail::avx512::exp2_accuracy::full;
+  for (std::size_t first = 0; first < thetas; first += 8) {
+    alignas(64) double means[8], scales[8], sums[8], squares[8];
+    for (std::size_t l = 0; l < 8; ++l) {
+      const std::size_t t = first + l;
+      const bool used = t < thetas && valid[t];
+      means[l] = used ? normals[t].mean : 0.0;
+      scales[l] = used ? normals[t].log2_scale : 1.0;
+    }
+    detail::avx512::accumulate_flat_bounded_eight<accuracy>(mu, count, means, scales, sums,
+                                                            squares);
+    for (std::size_t l = 0; l < 8 && first + l < thetas; ++l) {
+      const std::size_t t = first + l;
+      if (!valid[t]) continue;
+      if (sums[l] >= smallest_bounded_sum) {
+        out[t].max = normals[t].log_norm;
+        out[t].sum_exp = sums[l];
+        out[t].sum_exp2 = squares[l];
+      } else {
+        out[t] = accumulate_exact<false, true, mixed>(mu, nullptr, count, normals[t]);
+      }
+    }
+  }
+}
+#endif
+
+// Any interim prior, the same way: the prior's share of each exponent, (ln p0_n −
+// min ln p0)·log₂e ≥ 0, is computed once per object for all θ of the group (in blocks, on
+// the stack), the shift is log_norm − min ln p0, and a θ whose bounded sum falls below
+// smallest_bounded_sum is redone with the exact shift.
+template <bool mixed>
+__attribute__((target("avx512f,avx512dq,fma"))) void accumulate_with_log_p0_group_avx512(
+    const double* mu, const double* log_p0, std::size_t count, const detail::hyper_normal* normals,
+    const char* valid, std::size_t thetas, detail::log_weight_accumulator* out) {
+  constexpr auto accuracy =
+      mixed ? detail::avx512::exp2_accuracy::mixed : detail::avx512::exp2_accuracy::full;
+  constexpr double log2e = 1.4426950408889634074;
+  double lowest = positive_infinity;
+  for (std::size_t n = 0; n < count; ++n) lowest = std::min(lowest, log_p0[n]);
+  // Per θ lane: Σe and Σe² over the blocks so far (added block by block, in block order).
+  constexpr std::size_t lanes_per_call = 8;
+  std::vector<double> totals(2 * ((thetas + lanes_per_call - 1) / lanes_per_call) * lanes_per_call,
+                             0.0);
+  alignas(64) double excess[block_size];
+  for (std::size_t start = 0; start < count; start += block_size) {
+    const std::size_t size = std::min(block_size, count - start);
+    for (std::size_t n = 0; n < size; ++n) excess[n] = (log_p0[start + n] - lowest) * log2e;
+    for (std::size_t first = 0; first < thetas; first += lanes_per_call) {
+      alignas(64) double means[lanes_per_call], scales[lanes_per_call], sums[lanes_per_call],
+          squares[lanes_per_call];
+      for (std::size_t l = 0; l < lanes_per_call; ++l) {
+        const std::size_t t = first + l;
+        const bool used = t < thetas && valid[t];
+        means[l] = used ? normals[t].mean : 0.0;
+        scales[l] = used ? normals[t].log2_scale : 1.0;
+      }
+      detail::avx512::accumulate_bounded_eight<accuracy>(mu + start, excess, size, means, scales,
+                                                         sums, squares);
+      double* total = totals.data() + 2 * first;
+      for (std::size_t l = 0; l < lanes_per_call; ++l) {
+        total[l] += sums[l];
+        total[lanes_per_call + l] += squares[l];
+      }
+    }
+  }
+  for (std::size_t t = 0; t < thetas; ++t) {
+    if (!valid[t]) continue;
+    const std::size_t first = t / lanes_per_call * lanes_per_call, l = t - first;
+    const double sum = totals[2 * first + l], square = totals[2 * first + lanes_per_call + l];
+    if (sum >= smallest_bounded_sum) {
+      out[t].max = normals[t].log_norm - lowest;
+      out[t].sum_exp = sum;
+      out[t].sum_exp2 = square;
+    } else {
+      out[t] = accumulate_exact<true, true, mixed>(mu, log_p0, count, normals[t]);
+    }
+  }
+}
+
 // The sample loop of a call, picked once (the CPU's features are read once per process, so
-// every thread of a run takes the same path).
-accumulate_function pick_accumulate(bool with_log_p0) {
+// every thread of a run takes the same path). Without AVX-512 the mixed mode runs the
+// double loops (more accurate than it promises).
+accumulate_group_function pick_accumulate(bool with_log_p0, hyper_likelihood_precision precision) {
 #if defined(ISMC_HAVE_AVX512_LOOPS)
   if (detail::avx512::available()) {
-    return with_log_p0 ? accumulate_with_log_p0_avx512 : accumulate_flat_avx512;
+    if (precision == hyper_likelihood_precision::mixed) {
+      return with_log_p0 ? accumulate_with_log_p0_group_avx512<true>
+                         : accumulate_flat_group_avx512<true>;
+    }
+    return with_log_p0 ? accumulate_with_log_p0_group_avx512<false>
+                       : accumulate_flat_group_avx512<false>;
   }
 #endif
-  return with_log_p0 ? accumulate_with_log_p0 : accumulate_flat;
+  (void)precision;
+  return with_log_p0 ? accumulate_each<accumulate_with_log_p0> : accumulate_each<accumulate_flat>;
 }
 
 // ln L̂ and σ² at `batch` θ, samples already validated.
 void evaluate_hyper_likelihood(const population_samples_view& samples, const double* thetas,
                                std::size_t batch, hyper_likelihood_value* out,
-                               std::vector<double>* per_object_ess, const run_hooks& hooks) {
+                               std::vector<double>* per_object_ess, const run_hooks& hooks,
+                               hyper_likelihood_precision precision) {
   const std::size_t objects = samples.objects;
   if (per_object_ess != nullptr) per_object_ess->assign(objects, 0.0);
   if (batch == 0) return;
@@ -273,9 +403,9 @@ void evaluate_hyper_likelihood(const population_samples_view& samples, const dou
   // partial[b · chunks + c]: chunk c's sums of ln L̂_i and σ²_i at θ_b.
   std::vector<double> partial_log(batch * chunks, 0.0), partial_variance(batch * chunks, 0.0);
   const bool with_log_p0 = samples.log_p0 != nullptr;
-  const accumulate_function accumulate = pick_accumulate(with_log_p0);
+  const accumulate_group_function accumulate = pick_accumulate(with_log_p0, precision);
 
-  // A thread is started per call: only for at least min_terms_per_thread terms each.
+  // A thread only for at least min_terms_per_thread terms each.
   const double terms = static_cast<double>(samples.size) * static_cast<double>(batch);
   const auto threads = static_cast<unsigned>(
       std::clamp(terms / min_terms_per_thread, 1.0,
@@ -287,22 +417,53 @@ void evaluate_hyper_likelihood(const population_samples_view& samples, const dou
     const std::size_t last_object = std::min(objects, first_object + objects_per_chunk);
     const std::size_t first_theta = group * thetas_per_group;
     const std::size_t last_theta = std::min(batch, first_theta + thetas_per_group);
-    double log_sum[thetas_per_group] = {}, variance_sum[thetas_per_group] = {};
+    // First every (object, θ) sum of the task, then their logarithms and variance terms,
+    // so that those (divisions, a logarithm) run independently of one another rather than
+    // each waiting behind its sample loop.
+    detail::log_weight_accumulator sums[objects_per_chunk][thetas_per_group];
     for (std::size_t i = first_object; i < last_object; ++i) {
       const std::size_t begin = samples.offsets[i];
       const std::size_t count = samples.offsets[i + 1] - begin;
       const double* mu = samples.values + begin;
       const double* log_p0 = with_log_p0 ? samples.log_p0 + begin : nullptr;
-      const double count_real = static_cast<double>(count);
-      for (std::size_t b = first_theta; b < last_theta; ++b) {
-        if (!valid[b]) continue;
-        const detail::log_weight_accumulator weights = accumulate(mu, log_p0, count, normals[b]);
-        const double ess = weights.ess();
-        log_sum[b - first_theta] += weights.log_mean(count_real);
-        variance_sum[b - first_theta] += detail::log_likelihood_variance_term(ess, count_real);
-        if (b == 0 && per_object_ess != nullptr) (*per_object_ess)[i] = ess;
+      accumulate(mu, log_p0, count, normals.data() + first_theta, valid.data() + first_theta,
+                 last_theta - first_theta, sums[i - first_object]);
+    }
+    // ln L̂_i = max_i + ln Σe_i − ln S_i: the shifts and ln S_i are summed, and the Σe_i of
+    // the chunk multiplied (kept in range by frexp), so that a task takes one logarithm
+    // per θ rather than two per (object, θ); with 100 samples an object the logarithms
+    // would otherwise cost a third of the sample loop. Objects whose weights are all 0 (or
+    // whose sums fall outside the product's range) add their ln L̂_i directly.
+    double counts[objects_per_chunk], log_count[objects_per_chunk],
+        inverse_count[objects_per_chunk];
+    for (std::size_t i = first_object; i < last_object; ++i) {
+      const std::size_t k = i - first_object;
+      counts[k] = static_cast<double>(samples.offsets[i + 1] - samples.offsets[i]);
+      log_count[k] = std::log(counts[k]);
+      inverse_count[k] = 1.0 / counts[k];
+    }
+    double log_sum[thetas_per_group] = {}, variance_sum[thetas_per_group] = {};
+    chunk_product products[thetas_per_group];
+    for (std::size_t b = first_theta; b < last_theta; ++b) {
+      if (!valid[b]) continue;
+      const std::size_t g = b - first_theta;
+      for (std::size_t i = first_object; i < last_object; ++i) {
+        const std::size_t k = i - first_object;
+        const detail::log_weight_accumulator& weights = sums[k][g];
+        if (products[g].takes(weights)) {
+          products[g].multiply(weights.sum_exp);
+          log_sum[g] += weights.max - log_count[k];
+          // 1/ESS_i − 1/S_i with 1/ESS_i = (Σe²/Σe)/Σe (no (Σe)², which can underflow).
+          variance_sum[g] +=
+              weights.sum_exp2 / weights.sum_exp / weights.sum_exp - inverse_count[k];
+        } else {
+          log_sum[g] += weights.log_mean(counts[k]);
+          variance_sum[g] += detail::log_likelihood_variance_term(weights.ess(), counts[k]);
+        }
+        if (b == 0 && per_object_ess != nullptr) (*per_object_ess)[i] = weights.ess();
       }
     }
+    for (std::size_t g = 0; g < thetas_per_group; ++g) log_sum[g] += products[g].log();
     for (std::size_t b = first_theta; b < last_theta; ++b) {
       partial_log[b * chunks + chunk] = log_sum[b - first_theta];
       partial_variance[b * chunks + chunk] = variance_sum[b - first_theta];
@@ -328,35 +489,40 @@ void evaluate_hyper_likelihood(const population_samples_view& samples, const dou
 
 void hyper_log_likelihood(const population_samples& samples, const double* thetas,
                           std::size_t batch, hyper_likelihood_value* out,
-                          std::vector<double>* per_object_ess, const run_hooks& hooks) {
+                          std::vector<double>* per_object_ess, const run_hooks& hooks,
+                          hyper_likelihood_precision precision) {
   validate(samples);
-  evaluate_hyper_likelihood(view_of(samples), thetas, batch, out, per_object_ess, hooks);
+  evaluate_hyper_likelihood(view_of(samples), thetas, batch, out, per_object_ess, hooks, precision);
 }
 
 void hyper_log_likelihood(const population_samples_view& samples, const double* thetas,
                           std::size_t batch, hyper_likelihood_value* out,
-                          std::vector<double>* per_object_ess, const run_hooks& hooks) {
+                          std::vector<double>* per_object_ess, const run_hooks& hooks,
+                          hyper_likelihood_precision precision) {
   validate(samples);
-  evaluate_hyper_likelihood(samples, thetas, batch, out, per_object_ess, hooks);
+  evaluate_hyper_likelihood(samples, thetas, batch, out, per_object_ess, hooks, precision);
 }
 
 void hyper_log_likelihood(validated_t, const population_samples_view& samples, const double* thetas,
                           std::size_t batch, hyper_likelihood_value* out,
-                          std::vector<double>* per_object_ess, const run_hooks& hooks) {
+                          std::vector<double>* per_object_ess, const run_hooks& hooks,
+                          hyper_likelihood_precision precision) {
   assert(detail::passes([&] { validate(samples); }));
-  evaluate_hyper_likelihood(samples, thetas, batch, out, per_object_ess, hooks);
+  evaluate_hyper_likelihood(samples, thetas, batch, out, per_object_ess, hooks, precision);
 }
 
 hyper_likelihood_posterior::hyper_likelihood_posterior(population_samples samples,
-                                                       double variance_cut)
-    : samples_(std::move(samples)), variance_cut_(variance_cut) {
+                                                       double variance_cut,
+                                                       hyper_likelihood_precision precision)
+    : samples_(std::move(samples)), variance_cut_(variance_cut), precision_(precision) {
   validate(samples_);
   detail::check_variance_cut(variance_cut_);
 }
 
 hyper_likelihood_posterior::hyper_likelihood_posterior(validated_t, population_samples samples,
-                                                       double variance_cut)
-    : samples_(std::move(samples)), variance_cut_(variance_cut) {
+                                                       double variance_cut,
+                                                       hyper_likelihood_precision precision)
+    : samples_(std::move(samples)), variance_cut_(variance_cut), precision_(precision) {
   assert(detail::passes([&] {
     validate(samples_);
     detail::check_variance_cut(variance_cut_);
@@ -368,7 +534,8 @@ void hyper_likelihood_posterior::log_density(const double* thetas, std::size_t b
   detail::hyper_posterior_log_density(
       thetas, batch, variance_cut_, out,
       [&](const double* inside, std::size_t count, hyper_likelihood_value* values) {
-        evaluate_hyper_likelihood(view_of(samples_), inside, count, values, nullptr, hooks);
+        evaluate_hyper_likelihood(view_of(samples_), inside, count, values, nullptr, hooks,
+                                  precision_);
       });
 }
 

@@ -30,15 +30,16 @@ namespace detail {
 
 std::unique_ptr<batched_log_density> make_hyper_likelihood(population_samples samples,
                                                            double variance_cut, backend_kind kind,
-                                                           double device_min_terms) {
+                                                           double device_min_terms,
+                                                           hyper_likelihood_precision precision) {
   check(samples, variance_cut);
-  return make_hyper_likelihood_unchecked(std::move(samples), variance_cut, kind, device_min_terms);
+  return make_hyper_likelihood_unchecked(std::move(samples), variance_cut, kind, device_min_terms,
+                                         precision);
 }
 
-std::unique_ptr<batched_log_density> make_hyper_likelihood_unchecked(population_samples samples,
-                                                                     double variance_cut,
-                                                                     backend_kind kind,
-                                                                     double device_min_terms) {
+std::unique_ptr<batched_log_density> make_hyper_likelihood_unchecked(
+    population_samples samples, double variance_cut, backend_kind kind, double device_min_terms,
+    hyper_likelihood_precision precision) {
   assert(detail::passes([&] { check(samples, variance_cut); }));
 #if defined(ISMC_HAVE_CUDA)
   if (detail::use_device(kind, "the hyper-likelihood")) {
@@ -48,22 +49,25 @@ std::unique_ptr<batched_log_density> make_hyper_likelihood_unchecked(population_
     // samples) terms.
     const auto terms_per_theta = static_cast<double>(samples.values.size());
     return std::make_unique<detail::batch_router>(
-        std::make_unique<hyper_likelihood_posterior>(validated, std::move(samples), variance_cut),
+        std::make_unique<hyper_likelihood_posterior>(validated, std::move(samples), variance_cut,
+                                                     precision),
         std::move(device), terms_per_theta, device_min_terms);
   }
 #else
   detail::use_device(kind, "the hyper-likelihood");  // throws for `cuda`
   (void)device_min_terms;
 #endif
-  return std::make_unique<hyper_likelihood_posterior>(validated, std::move(samples), variance_cut);
+  return std::make_unique<hyper_likelihood_posterior>(validated, std::move(samples), variance_cut,
+                                                      precision);
 }
 
 }  // namespace detail
 
 std::unique_ptr<batched_log_density> make_hyper_likelihood(population_samples samples,
-                                                           double variance_cut, backend_kind kind) {
+                                                           double variance_cut, backend_kind kind,
+                                                           hyper_likelihood_precision precision) {
   return detail::make_hyper_likelihood(std::move(samples), variance_cut, kind,
-                                       detail::default_device_min_terms);
+                                       detail::default_device_min_terms, precision);
 }
 
 }  // namespace ismc

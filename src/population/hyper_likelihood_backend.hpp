@@ -7,6 +7,7 @@
 
 #include "ismc/backend/backend_kind.hpp"
 #include "ismc/backend/batched_log_density.hpp"
+#include "ismc/population/hyper_likelihood.hpp"
 #include "ismc/population/samples.hpp"
 
 namespace ismc::detail {
@@ -22,15 +23,14 @@ inline constexpr double default_device_min_terms = 262144.0;
 
 /// `make_hyper_likelihood` with the device threshold given: under `automatic` (with a
 /// usable device) calls of at least `device_min_terms` terms go to the device.
-std::unique_ptr<batched_log_density> make_hyper_likelihood(population_samples samples,
-                                                           double variance_cut, backend_kind kind,
-                                                           double device_min_terms);
+std::unique_ptr<batched_log_density> make_hyper_likelihood(
+    population_samples samples, double variance_cut, backend_kind kind, double device_min_terms,
+    hyper_likelihood_precision precision = hyper_likelihood_precision::double_precision);
 
 /// `make_hyper_likelihood` for samples and a cut that already passed its checks
 /// (`validate`, a cut > 0): they are asserted only.
-std::unique_ptr<batched_log_density> make_hyper_likelihood_unchecked(population_samples samples,
-                                                                     double variance_cut,
-                                                                     backend_kind kind,
-                                                                     double device_min_terms);
+std::unique_ptr<batched_log_density> make_hyper_likelihood_unchecked(
+    population_samples samples, double variance_cut, backend_kind kind, double device_min_terms,
+    hyper_likelihood_precision precision = hyper_likelihood_precision::double_precision);
 
 }  // namespace ismc::detail

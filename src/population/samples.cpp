@@ -63,6 +63,11 @@ void check_values(const population_samples_view& samples) {
   const bool with_log_p0 = samples.log_p0 != nullptr;
   for (std::size_t i = 0; i < samples.objects; ++i) {
     for (std::size_t k = samples.offsets[i]; k < samples.offsets[i + 1]; ++k) {
+      // The message's place is written only on failure (a string per sample would cost
+      // more than a hyper-likelihood call's arithmetic on them).
+      if (std::isfinite(samples.values[k]) && (!with_log_p0 || std::isfinite(samples.log_p0[k]))) {
+        continue;
+      }
       const std::string where = "object " + std::to_string(i) + ", sample " +
                                 std::to_string(k - samples.offsets[i]) + ": ";
       if (!std::isfinite(samples.values[k])) {

@@ -289,8 +289,9 @@ prepared_population_study prepare_population_study(validated_t, const population
   // sampling: a backend that cannot be had fails at once, not after the other methods have
   // run.
   if (study.importance) {
-    prepared.importance_target = detail::make_hyper_likelihood_unchecked(
-        prepared.data.samples, study.variance_cut, backend, detail::default_device_min_terms);
+    prepared.importance_target =
+        detail::make_hyper_likelihood_unchecked(prepared.data.samples, study.variance_cut, backend,
+                                                detail::default_device_min_terms, study.precision);
   }
   if (study.nuts)
     prepared.nuts_model = make_partial_pooling(prepared.data.x, study.setting.alpha, backend);

@@ -12,6 +12,9 @@
 #include <system_error>
 #include <vector>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 namespace ismc::detail {
 namespace {
 
@@ -29,6 +32,59 @@ TEST(ParallelFor, ATasksExceptionIsRethrown) {
                               if (t == 37) throw std::runtime_error("task 37");
                             }),
                std::runtime_error);
+}
+
+// Calls that use the kept threads (two threads) again and again, calls made from inside a
+// task (which start their own), and calls from several threads at once (one gets the
+// pool, the others start their own): every task still runs once.
+TEST(ParallelFor, KeptThreadsServeRepeatedNestedAndConcurrentCalls) {
+  for (int call = 0; call < 200; ++call) {
+    std::vector<int> runs(64, 0);
+    parallel_for(runs.size(), 2, [&](std::size_t t) { ++runs[t]; });
+    ASSERT_EQ(runs, std::vector<int>(64, 1)) << "call " << call;
+  }
+  std::vector<std::atomic<int>> nested(16 * 16);
+  parallel_for(16, 2, [&](std::size_t outer) {
+    parallel_for(16, 2, [&](std::size_t inner) { nested[outer * 16 + inner].fetch_add(1); });
+  });
+  for (const auto& runs : nested) EXPECT_EQ(runs.load(), 1);
+  std::vector<std::atomic<int>> shared(4 * 500);
+  std::vector<std::thread> callers;
+  for (std::size_t c = 0; c < 4; ++c) {
+    callers.emplace_back([&, c] {
+      for (int call = 0; call < 20; ++call) {
+        parallel_for(25, 2, [&](std::size_t t) { shared[c * 500 + call * 25 + t].fetch_add(1); });
+      }
+    });
+  }
+  for (auto& caller : callers) caller.join();
+  for (const auto& runs : shared) EXPECT_EQ(runs.load(), 1);
+  EXPECT_THROW(parallel_for(100, 2,
+                            [](std::size_t t) {
+                              if (t == 3) throw std::runtime_error("task 3");
+                            }),
+               std::runtime_error);
+  std::vector<int> after(10, 0);  // the pool still serves after a task threw
+  parallel_for(after.size(), 2, [&](std::size_t t) { ++after[t]; });
+  EXPECT_EQ(after, std::vector<int>(10, 1));
+}
+
+// A child made by fork() after the pool has threads still runs every task (with a fresh
+// pool of its own) and exits normally.
+TEST(ParallelFor, AForkedChildGetsAFreshPool) {
+  std::vector<int> warm(8, 0);
+  parallel_for(warm.size(), 2, [&](std::size_t t) { ++warm[t]; });
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    std::vector<int> runs(100, 0);
+    parallel_for(runs.size(), 2, [&](std::size_t t) { ++runs[t]; });
+    _exit(runs == std::vector<int>(100, 1) ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
 TEST(StartWorkers, ARefusedThreadStopsTheStartingNotTheRun) {

@@ -46,6 +46,7 @@ TEST(PopulationStudyFile, EmptyFileGetsEveryDefault) {
   EXPECT_EQ(study.warmup, 1000u);
   EXPECT_EQ(study.draws, 1000u);
   EXPECT_TRUE(std::isinf(study.variance_cut));
+  EXPECT_EQ(study.precision, hyper_likelihood_precision::double_precision);
 }
 
 TEST(PopulationStudyFile, EveryKeyIsRead) {
@@ -56,7 +57,7 @@ TEST(PopulationStudyFile, EveryKeyIsRead) {
       "[methods]\npoint = false\nimportance = true\nnuts = false\n"
       "[ensemble]\nwalkers = 10\nsteps = 40\nburn = 7\n"
       "[nuts]\nchains = 3\nwarmup = 0\ndraws = 11\n"
-      "[likelihood]\nvariance_cut = 1.5\n",
+      "[likelihood]\nvariance_cut = 1.5\nprecision = \"mixed\"\n",
       "study.toml");
   EXPECT_TRUE(study.simulate);
   EXPECT_EQ(study.setting.objects, 50u);
@@ -76,6 +77,9 @@ TEST(PopulationStudyFile, EveryKeyIsRead) {
   EXPECT_EQ(study.warmup, 0u);
   EXPECT_EQ(study.draws, 11u);
   EXPECT_EQ(study.variance_cut, 1.5);
+  EXPECT_EQ(study.precision, hyper_likelihood_precision::mixed);
+  EXPECT_EQ(parse_population_study("[likelihood]\nprecision = \"double\"\n", "s.toml").precision,
+            hyper_likelihood_precision::double_precision);
 }
 
 TEST(PopulationStudyFile, ASamplesFileMeansNoSimulation) {
@@ -124,6 +128,10 @@ TEST(PopulationStudyFile, BadFieldsNameTheFieldTheLineAndWhatWasExpected) {
   expect_input_error("[nuts]\ndraws = 0\n", "nuts.draws", 2, "got 0, expected an integer > 0");
   expect_input_error("[likelihood]\nvariance_cut = -1.5\n", "likelihood.variance_cut", 2,
                      "got -1.5, expected a number > 0");
+  expect_input_error("[likelihood]\nprecision = \"single\"\n", "likelihood.precision", 2,
+                     "got \"single\", expected one of double, mixed");
+  expect_input_error("[likelihood]\nprecision = 32\n", "likelihood.precision", 2,
+                     "got 32 (an integer), expected \"double\" or \"mixed\"");
   expect_input_error("[methods]\npoint = false\nimportance = false\nnuts = false\n", "methods", 1,
                      "every method is off");
   // Where the data come from: the line of the setting that asks for a missing field.

@@ -100,14 +100,14 @@ TEST(PopulationMath, ExpMinusIsAccurateToAFewUlps) {
 #if defined(ISMC_HAVE_AVX512_LOOPS)
 // Array wrappers of the AVX-512 loops (vector arguments cannot cross into code compiled
 // without AVX-512).
-__attribute__((target("avx512f,fma"))) void avx512_exp2_minus(const double* t, double* out,
-                                                              std::size_t count) {
+__attribute__((target("avx512f,avx512dq,fma"))) void avx512_exp2_minus(const double* t, double* out,
+                                                                       std::size_t count) {
   for (std::size_t n = 0; n + 8 <= count; n += 8) {
     _mm512_storeu_pd(out + n, detail::avx512::exp2_minus(_mm512_loadu_pd(t + n)));
   }
 }
-__attribute__((target("avx512f,fma"))) void avx512_exp_minus(const double* y, double* out,
-                                                             std::size_t count) {
+__attribute__((target("avx512f,avx512dq,fma"))) void avx512_exp_minus(const double* y, double* out,
+                                                                      std::size_t count) {
   for (std::size_t n = 0; n + 8 <= count; n += 8) {
     _mm512_storeu_pd(out + n, detail::avx512::exp_minus(_mm512_loadu_pd(y + n)));
   }
@@ -116,7 +116,7 @@ __attribute__((target("avx512f,fma"))) void avx512_exp_minus(const double* y, do
 // The table-driven 2^−t of the AVX-512 loops, to the same bounds as exp2_minus, against
 // long double; the floor below 2^−1021 as documented.
 TEST(PopulationMath, Avx512ExpMinusIsAccurateToAFewUlps) {
-  if (!detail::avx512::available()) GTEST_SKIP() << "this CPU has no AVX-512F";
+  if (!detail::avx512::available()) GTEST_SKIP() << "this CPU has no AVX-512F and DQ";
   constexpr std::size_t count = 200008;
   std::vector<double> t(count), y(count), two(count), natural(count);
   for (std::size_t k = 0; k < count; ++k) {
@@ -150,28 +150,40 @@ TEST(PopulationMath, Avx512ExpMinusIsAccurateToAFewUlps) {
   EXPECT_NEAR(floors[7], std::exp2(-1.0 / 16.0), 4e-16);
 }
 
-__attribute__((target("avx512f,fma"))) void avx512_flat_weights(const double* mu, double* out,
-                                                                std::size_t count,
-                                                                const detail::hyper_normal& theta) {
-  const __m512d table_low = _mm512_load_pd(detail::avx512::exp2_sixteenths);
-  const __m512d table_high = _mm512_load_pd(detail::avx512::exp2_sixteenths + 8);
+__attribute__((target("avx512f,avx512dq,fma"))) void avx512_flat_weights(
+    const double* mu, double* out, std::size_t count, const detail::hyper_normal& theta) {
+  const detail::avx512::exp2_table table = detail::avx512::load_exp2_table();
   for (std::size_t n = 0; n + 8 <= count; n += 8) {
-    _mm512_storeu_pd(out + n, detail::avx512::flat_weights(
-                                  _mm512_loadu_pd(mu + n), _mm512_set1_pd(theta.mean),
-                                  _mm512_set1_pd(theta.log2_scale), table_low, table_high));
+    _mm512_storeu_pd(
+        out + n, detail::avx512::flat_weights(_mm512_loadu_pd(mu + n), _mm512_set1_pd(theta.mean),
+                                              _mm512_set1_pd(theta.log2_scale), table));
   }
 }
 
-__attribute__((target("avx512f,fma"))) detail::log_weight_accumulator avx512_flat(
+// The eight-θ flat loop with θ in lane 3 and other θ in the other lanes (which must not
+// matter): that lane's sums.
+__attribute__((target("avx512f,avx512dq,fma"))) detail::log_weight_accumulator avx512_flat(
     const double* mu, std::size_t count, const detail::hyper_normal& theta) {
-  return detail::avx512::accumulate_flat_bounded(mu, count, theta);
+  alignas(64) double means[8], scales[8], sums[8], squares[8];
+  for (int l = 0; l < 8; ++l) {
+    means[l] = 0.25 * l;
+    scales[l] = 0.5 + 0.1 * l;
+  }
+  means[3] = theta.mean;
+  scales[3] = theta.log2_scale;
+  detail::avx512::accumulate_flat_bounded_eight(mu, count, means, scales, sums, squares);
+  detail::log_weight_accumulator result;
+  result.max = theta.log_norm;
+  result.sum_exp = sums[3];
+  result.sum_exp2 = squares[3];
+  return result;
 }
 
 // The fused flat-prior loop (every count of samples, so every tail) against the same sums
 // in long double from the same u = (μ − θ_μ)·scale as the loop rounds it: what is left is
 // the table-driven 2^−u² (about 1.5 ulp a term) and the order of the additions.
 TEST(PopulationMath, Avx512FlatLoopMatchesLongDoubleSums) {
-  if (!detail::avx512::available()) GTEST_SKIP() << "this CPU has no AVX-512F";
+  if (!detail::avx512::available()) GTEST_SKIP() << "this CPU has no AVX-512F and DQ";
   std::mt19937_64 engine(11);
   std::normal_distribution<double> normal(0.3, 1.5);
   std::vector<double> mu(4003);
@@ -215,6 +227,37 @@ TEST(PopulationMath, Avx512FlatLoopMatchesLongDoubleSums) {
           << "theta_sigma " << theta_sigma << " count " << count;
     }
   }
+}
+
+__attribute__((target("avx512f,avx512dq,fma"))) void avx512_mixed_exp2_minus(const double* t,
+                                                                             double* out,
+                                                                             std::size_t count) {
+  const detail::avx512::exp2_table table = detail::avx512::load_exp2_table();
+  for (std::size_t n = 0; n + 8 <= count; n += 8) {
+    _mm512_storeu_pd(out + n, detail::avx512::exp2_minus<detail::avx512::exp2_accuracy::mixed>(
+                                  _mm512_loadu_pd(t + n), table));
+  }
+}
+
+// The mixed mode's 2^−t, term by term against long double: within the stated bound
+// (mixed_term_relative_error, what the bound on ln L̂ is built on) over the whole range,
+// and no better than about single precision (it is the short polynomial that runs).
+TEST(PopulationMath, Avx512MixedExpMinusIsWithinItsStatedBound) {
+  if (!detail::avx512::available()) GTEST_SKIP() << "this CPU has no AVX-512F and DQ";
+  constexpr std::size_t count = 400000;
+  std::vector<double> t(count), two(count);
+  for (std::size_t k = 0; k < count; ++k) {
+    t[k] = 1020.0 * static_cast<double>(k) / static_cast<double>(count) +
+           1e-7 * static_cast<double>(k % 13);
+  }
+  avx512_mixed_exp2_minus(t.data(), two.data(), count);
+  double worst = 0.0;
+  for (std::size_t k = 0; k < count; ++k) {
+    const long double reference = std::exp2(-static_cast<long double>(t[k]));
+    worst = std::max(worst, static_cast<double>(std::fabs(two[k] - reference) / reference));
+  }
+  EXPECT_LE(worst, detail::avx512::mixed_term_relative_error);
+  EXPECT_GT(worst, 1e-10);
 }
 #endif
 
@@ -268,6 +311,84 @@ TEST(HyperLikelihood, MatchesALongDoubleEvaluationOnRaggedSamples) {
           expect_relative(ess[i], reference.ess[i], 1e-12, "ESS " + std::to_string(i));
         }
       }
+    }
+  }
+}
+
+// The opt-in mixed precision against the double result, to the bound that
+// hyper_likelihood_precision states: |Δ ln L̂| ≤ I·ε and |Δσ²| ≤ 4.1·ε·Σ_i 1/ESS_i, with
+// ε = 1.2e-9 a term (plus the double path's own rounding, 1e-12 relative here); through
+// the free function and through make_hyper_likelihood's posterior, flat and not, with θ
+// near the samples and far (the exact shift's loop).
+TEST(HyperLikelihood, MixedPrecisionStaysWithinItsBoundOfTheDoubleResult) {
+  constexpr double term_error = 1.2e-9;
+  std::vector<std::size_t> sizes = {1, 3, 7, 20, 513, 1100, 2};
+  for (std::size_t i = 0; i < 60; ++i) sizes.push_back(40 + 37 * i);
+  const std::vector<double> thetas = {0.0,  1.0,  0.3, 0.4,   -1.0, 3.0,  30.0, 0.5,
+                                      -4.0, 0.05, 2.0, 0.001, 1.5,  0.15, -0.3, 1.9};
+  const std::size_t batch = thetas.size() / 2;
+  const double objects = static_cast<double>(sizes.size());
+  bool any_difference = false;
+  for (bool with_log_p0 : {false, true}) {
+    SCOPED_TRACE(with_log_p0 ? "with log_p0" : "flat p0");
+    const population_samples samples = ragged_samples(sizes, with_log_p0, 23);
+    double inverse_samples = 0.0;
+    for (std::size_t size : sizes) inverse_samples += 1.0 / static_cast<double>(size);
+    std::vector<hyper_likelihood_value> full(batch), mixed(batch);
+    hyper_log_likelihood(samples, thetas.data(), batch, full.data());
+    hyper_log_likelihood(samples, thetas.data(), batch, mixed.data(), nullptr, {},
+                         hyper_likelihood_precision::mixed);
+    const auto posterior = make_hyper_likelihood(samples, infinity, backend_kind::cpu,
+                                                 hyper_likelihood_precision::mixed);
+    for (std::size_t b = 0; b < batch; ++b) {
+      SCOPED_TRACE("theta " + std::to_string(b));
+      ASSERT_TRUE(std::isfinite(full[b].log_likelihood));
+      const double log_bound = objects * term_error + 1e-12 * std::fabs(full[b].log_likelihood);
+      EXPECT_NEAR(mixed[b].log_likelihood, full[b].log_likelihood, log_bound);
+      // Σ_i 1/ESS_i = σ² + Σ_i 1/S_i.
+      const double variance_bound =
+          4.1 * term_error * (full[b].variance + inverse_samples) + 1e-12 * full[b].variance;
+      EXPECT_NEAR(mixed[b].variance, full[b].variance, variance_bound);
+      any_difference = any_difference || mixed[b].log_likelihood != full[b].log_likelihood;
+      double density = 0.0;
+      posterior->log_density(thetas.data() + 2 * b, 1, &density);
+      if (thetas[2 * b] > -5.0 && thetas[2 * b] < 5.0 && thetas[2 * b + 1] < 2.0) {
+        EXPECT_EQ(density, mixed[b].log_likelihood);  // the same loops, one θ at a time
+      }
+    }
+  }
+#if defined(ISMC_HAVE_AVX512_LOOPS)
+  // Where the mixed loops exist, they are what ran (else both modes are the double loops).
+  if (detail::avx512::available()) EXPECT_TRUE(any_difference);
+#endif
+}
+
+// Interim densities spread over hundreds of e-folds (the bounded shift's prior share then
+// reaches past the floor 2^−1021 for some samples, and for some θ the bounded sums fall
+// below smallest_bounded_sum and the exact shift takes over): still the long-double value.
+TEST(HyperLikelihood, WidelySpreadInterimDensitiesMatchALongDoubleEvaluation) {
+  std::vector<std::size_t> sizes = {1, 2, 5, 33, 700};
+  population_samples samples = ragged_samples(sizes, true, 5);
+  std::mt19937_64 engine(9);
+  std::uniform_real_distribution<double> log_density(-400.0, 400.0);
+  for (double& value : samples.log_p0) value = log_density(engine);
+  const std::vector<double> thetas = {0.0, 1.0, 0.5, 0.02, -3.0, 0.3, 4.0, 2.5, 40.0, 0.7};
+  const std::size_t batch = thetas.size() / 2;
+  for (const auto precision :
+       {hyper_likelihood_precision::double_precision, hyper_likelihood_precision::mixed}) {
+    std::vector<hyper_likelihood_value> values(batch);
+    hyper_log_likelihood(samples, thetas.data(), batch, values.data(), nullptr, {}, precision);
+    const double tolerance =
+        precision == hyper_likelihood_precision::mixed ? 1.2e-9 * sizes.size() : 0.0;
+    for (std::size_t b = 0; b < batch; ++b) {
+      SCOPED_TRACE("theta " + std::to_string(b));
+      const naive_result reference =
+          naive_hyper_likelihood(samples, thetas[2 * b], thetas[2 * b + 1]);
+      const double expected = static_cast<double>(reference.log_likelihood);
+      EXPECT_NEAR(values[b].log_likelihood, expected, tolerance + 1e-12 * std::fabs(expected));
+      const double variance = static_cast<double>(reference.variance);
+      EXPECT_NEAR(values[b].variance, variance,
+                  4.1 * tolerance * (variance + 5.0) + 1e-12 * std::fabs(variance));
     }
   }
 }

@@ -32,6 +32,8 @@
 ///     draws = 1000
 ///     [likelihood]
 ///     variance_cut = 1.0         # optional: ln L̂ = −∞ where its variance σ² exceeds this
+///     precision = "double"       # or "mixed": exponentials to 1.2e-9 relative, sums in
+///                                # double (|Δ ln L̂| ≤ 1.2e-9 per object), faster on AVX-512
 ///
 /// Rules: only these sections and keys exist; any other (a typo) is an error. `samples`
 /// goes with simulate = false (or no simulate); the keys of the simulated setting

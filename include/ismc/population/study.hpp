@@ -22,6 +22,7 @@
 #include "ismc/core/progress.hpp"
 #include "ismc/models/posterior.hpp"
 #include "ismc/population/exact_posterior.hpp"
+#include "ismc/population/hyper_likelihood.hpp"
 #include "ismc/population/samples.hpp"
 #include "ismc/samplers/diagnostics.hpp"
 #include "ismc/samplers/ensemble.hpp"
@@ -48,6 +49,9 @@ struct population_study {
   std::size_t draws = 1000;    ///< [nuts] draws: iterations per chain
   /// [likelihood] variance_cut: ln L̂ = −∞ where its variance σ² exceeds this (> 0)
   double variance_cut = std::numeric_limits<double>::infinity();
+  /// [likelihood] precision: "double" (the default) or "mixed", the CPU's exponentials of L̂
+  /// (`hyper_likelihood_precision`: mixed is faster, |Δ ln L̂| ≤ 1.2e-9 per object)
+  hyper_likelihood_precision precision = hyper_likelihood_precision::double_precision;
 };
 
 /// Checks that a study is consistent: simulated data (objects ≥ 2, samples_per_object ≥ 1,
