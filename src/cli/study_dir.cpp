@@ -1039,6 +1039,8 @@ int run_status_command(const std::string& dir) {
     }
     ::close(descriptor);
   }
+  // While a run holds the lock, a journal is its transaction in flight, not a leftover.
+  const bool running = lock_state.rfind("held", 0) == 0;
   std::cout << "study directory  " << dir << "\n"
             << "study            " << paths.study() << " (hash " << log.fact("study_hash")
             << ", method " << to_string(study.run.method) << ", seed " << study.run.seed << ")\n"
@@ -1053,8 +1055,9 @@ int run_status_command(const std::string& dir) {
     std::cout << "pilot            " << (log.plan() ? "done (in the log)" : "not yet") << "\n";
   }
   std::cout << "log              "
-            << (hot_journal ? "an interrupted transaction is pending (rolled back on resume)"
-                            : "consistent")
+            << (running       ? "being written by the run that holds the lock"
+                : hot_journal ? "an interrupted transaction is pending (rolled back on resume)"
+                              : "consistent")
             << "\n"
             << "lock             " << lock_state << "\n"
             << "outputs          "
