@@ -100,8 +100,11 @@ shard_spec parse_shard(const std::string& text) {
 std::map<std::string, std::string> study_facts(const rates_study& study, const std::string& toml,
                                                const std::string& backend_name,
                                                const std::string& shard) {
-  const std::uint64_t n_targets =
-      grid_targets(study.grid, study.model.dim).size() / study.model.dim;
+  std::uint64_t n_targets = study.grid.thetas.size();
+  if (study.grid.thetas.empty()) {  // counted, not built: the caller holds the targets already
+    n_targets = 1;
+    for (std::size_t points : study.grid.points) n_targets *= points;
+  }
   const std::uint64_t chunks = (n_targets + study.run.chunk_targets - 1) / study.run.chunk_targets;
   return {{"study_toml", toml},
           {"study_hash", text_hash(toml)},

@@ -335,26 +335,24 @@ std::vector<double> grid_targets(const grid_spec& grid, std::size_t dim) {
   }
 
   // The values of each coordinate, as numpy.linspace computes them (lower + k·step, the
-  // last one exactly upper), so grids match the seed's to the bit.
-  std::vector<std::vector<double>> axes(dim);
+  // last one exactly upper), so grids match the seed's to the bit; computed where used, not
+  // kept per axis (a one-dimensional grid of 1e8 points would hold a second copy, 800 MB).
+  std::vector<double> steps(dim, 0.0);
   for (std::size_t n = 0; n < dim; ++n) {
     const std::size_t points = grid.points[n];
-    axes[n].resize(points);
-    if (points == 1) {
-      axes[n][0] = grid.lower[n];
-      continue;
+    if (points > 1) {
+      steps[n] = (grid.upper[n] - grid.lower[n]) / static_cast<double>(points - 1);
     }
-    const double step = (grid.upper[n] - grid.lower[n]) / static_cast<double>(points - 1);
-    for (std::size_t k = 0; k + 1 < points; ++k) {
-      axes[n][k] = grid.lower[n] + static_cast<double>(k) * step;
-    }
-    axes[n][points - 1] = grid.upper[n];
   }
+  const auto axis_value = [&](std::size_t n, std::size_t k) {
+    if (k + 1 == grid.points[n]) return grid.points[n] == 1 ? grid.lower[n] : grid.upper[n];
+    return grid.lower[n] + static_cast<double>(k) * steps[n];
+  };
 
   std::vector<double> targets(count * dim);
   std::vector<std::size_t> index(dim, 0);  // odometer: the last coordinate turns fastest
   for (std::size_t j = 0; j < count; ++j) {
-    for (std::size_t n = 0; n < dim; ++n) targets[j * dim + n] = axes[n][index[n]];
+    for (std::size_t n = 0; n < dim; ++n) targets[j * dim + n] = axis_value(n, index[n]);
     for (std::size_t n = dim; n-- > 0;) {
       if (++index[n] < grid.points[n]) break;
       index[n] = 0;
