@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # mpiexec scaling of a study directory (issue 18): one process against mpiexec -n 1, 2 and 3
-# (rank 0 hands out chunks and logs them; ranks 1..N-1 compute, one thread each), wall
-# seconds, best of REPEATS. Writes bench/results/cpu_mpi_scaling.json with the load average:
-# on a 2-core machine shared with other work, -n 3 (two computing ranks) can show at most 2x
-# over -n 2, and less while other processes take the cores.
+# (rank 0 hands out chunks and logs them from its main thread and computes chunks on a
+# thread of its own; ranks 1..N-1 compute; one computing thread each), wall seconds, best of
+# REPEATS. Writes bench/results/cpu_mpi_scaling.json with the load average: on a 2-core
+# machine shared with other work, -n 2 (two computing ranks) can show at most 2x over -n 1,
+# -n 3 (three computing threads on two cores) nothing more, and less while other processes
+# take the cores.
 # Usage: bench/mpi_scaling.sh ISMC [REPEATS]
 set -eu
 ismc=$(realpath "$1")
@@ -37,7 +39,7 @@ best_of() {  # best_of COMMAND...: least wall seconds of $repeats runs
     start=$(date +%s.%N)
     "$@" > /dev/null 2>&1
     end=$(date +%s.%N)
-    t=$(echo "$end - $start" | bc -l)
+    t=$(printf "%.6f" "$(echo "$end - $start" | bc -l)")  # 0.04, not bc's .04 (JSON)
     if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then best=$t; fi
   done
   echo "$best"
@@ -52,7 +54,7 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 mkdir -p "$root/bench/results"
 cat > "$root/bench/results/cpu_mpi_scaling.json" <<JSON
 {
-  "what": "ismc rates --out-dir, 20000 targets x 20000 plain sims (4e8 sims), chunks of 500; wall seconds, best of $repeats; mpiexec -n N: rank 0 dispatches and logs, N-1 ranks compute with 1 thread each",
+  "what": "ismc rates --out-dir, 20000 targets x 20000 plain sims (4e8 sims), chunks of 500; wall seconds, best of $repeats; mpiexec -n N: rank 0 dispatches and logs and computes on a thread of its own, N ranks compute with 1 thread each",
   "machine": "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')",
   "load_average_before": "$load_before",
   "load_average_after": "$load_after",

@@ -46,7 +46,7 @@ best_of() {
     fi
     end=$(date +%s.%N)
     local t
-    t=$(echo "$end - $start" | bc -l)
+    t=$(printf "%.6f" "$(echo "$end - $start" | bc -l)")  # 0.04, not bc's .04 (JSON)
     if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then best=$t; fi
   done
   echo "$best"

@@ -3,7 +3,11 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <deque>
+#include <exception>
+#include <filesystem>
 #include <iostream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -134,18 +138,69 @@ mpi_setup mpi_world::share_setup(const mpi_setup& setup) {
 }
 
 void mpi_world::dispatch(const std::vector<std::uint64_t>& pending,
-                         const std::function<void(logged_chunk&&)>& record) {
+                         const std::function<logged_chunk(std::uint64_t)>& compute,
+                         const std::function<void(logged_chunk&&, bool here)>& record) {
 #ifdef ISMC_WITH_MPI
-  std::size_t next = 0;
+  // Shared with rank 0's compute thread.
+  std::mutex mutex;
+  std::size_t next = 0;               // the next chunk of `pending` to hand out
+  std::deque<logged_chunk> computed;  // rank 0's chunks, not yet recorded
+  bool local_done = false;
+  std::exception_ptr local_failure;
+  const auto take = [&]() -> long long {
+    const std::lock_guard<std::mutex> lock(mutex);
+    return next < pending.size() ? static_cast<long long>(pending[next++]) : -1;
+  };
+  std::thread local([&] {
+    try {
+      for (long long c; (c = take()) >= 0;) {
+        logged_chunk chunk = compute(static_cast<std::uint64_t>(c));
+        const std::lock_guard<std::mutex> lock(mutex);
+        computed.push_back(std::move(chunk));
+      }
+    } catch (...) {
+      const std::lock_guard<std::mutex> lock(mutex);
+      local_failure = std::current_exception();
+    }
+    const std::lock_guard<std::mutex> lock(mutex);
+    local_done = true;
+  });
+  // However the loop ends, rank 0's thread takes no further chunk and is joined.
+  struct joiner {
+    std::thread& thread;
+    std::mutex& mutex;
+    std::size_t& next;
+    std::size_t end;
+    ~joiner() {
+      {
+        const std::lock_guard<std::mutex> lock(mutex);
+        next = end;
+      }
+      if (thread.joinable()) thread.join();
+    }
+  } stop_local{local, mutex, next, pending.size()};
+
   int stopped = 0;
-  while (stopped < size_ - 1) {
+  for (;;) {
+    std::deque<logged_chunk> ready;
+    bool finished = false;
+    std::exception_ptr failure;
+    {
+      const std::lock_guard<std::mutex> lock(mutex);
+      ready.swap(computed);
+      finished = local_done;
+      failure = local_failure;
+    }
+    for (logged_chunk& chunk : ready) record(std::move(chunk), true);
+    if (failure) std::rethrow_exception(failure);
+    if (finished && stopped == size_ - 1) break;
     // Poll, sleeping between polls: on a machine with as many cores as ranks, a blocking
-    // receive would spin and take a core from a worker.
+    // receive would spin and take a core from a worker (or from rank 0's thread).
     int arrived = 0;
     MPI_Status status;
     MPI_Iprobe(MPI_ANY_SOURCE, tag_result, MPI_COMM_WORLD, &arrived, &status);
     if (!arrived) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      if (ready.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(2));
       continue;
     }
     int source = 0;
@@ -154,15 +209,15 @@ void mpi_world::dispatch(const std::vector<std::uint64_t>& pending,
       // The dimension travels with the rows: the first line says it.
       const std::size_t end = text.find('\n');
       const std::size_t dim = std::stoull(text.substr(0, end));
-      record(decode(text.substr(end + 1), dim));
+      record(decode(text.substr(end + 1), dim), false);
     }
-    long long assignment = -1;
-    if (next < pending.size()) assignment = static_cast<long long>(pending[next++]);
+    const long long assignment = take();
     if (assignment < 0) ++stopped;
     MPI_Send(&assignment, 1, MPI_LONG_LONG, source, tag_assign, MPI_COMM_WORLD);
   }
 #else
   (void)pending;
+  (void)compute;
   (void)record;
 #endif
 }
@@ -189,24 +244,47 @@ void mpi_world::serve(const std::function<logged_chunk(std::uint64_t)>& compute)
 #endif
 }
 
+std::optional<std::string> rank_visible_devices(int local_rank, const char* visible,
+                                                std::size_t node_devices) {
+  const auto place = [&](std::size_t count) {
+    return static_cast<std::size_t>(local_rank < 0 ? 0 : local_rank) % count;
+  };
+  if (visible != nullptr) {
+    std::vector<std::string> devices;
+    std::stringstream list(visible);
+    for (std::string device; std::getline(list, device, ',');) {
+      if (!device.empty()) devices.push_back(device);
+    }
+    if (devices.size() <= 1) return std::nullopt;
+    return devices[place(devices.size())];
+  }
+  if (node_devices <= 1) return std::nullopt;
+  return std::to_string(place(node_devices));
+}
+
+std::size_t node_gpu_count() {
+  std::error_code ignored;
+  std::size_t count = 0;
+  for (std::filesystem::directory_iterator entry("/proc/driver/nvidia/gpus", ignored), end;
+       !ignored && entry != end; entry.increment(ignored)) {
+    ++count;
+  }
+  return count;
+}
+
 void choose_rank_device(const mpi_world& world) {
 #ifdef ISMC_WITH_MPI
   if (world.size() <= 1) return;
-  const char* visible = std::getenv("CUDA_VISIBLE_DEVICES");
-  if (visible == nullptr) return;
-  std::vector<std::string> devices;
-  std::stringstream list(visible);
-  for (std::string device; std::getline(list, device, ',');) {
-    if (!device.empty()) devices.push_back(device);
-  }
-  if (devices.size() <= 1) return;
   MPI_Comm node;
   MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, world.rank(), MPI_INFO_NULL, &node);
   int local_rank = 0;
   MPI_Comm_rank(node, &local_rank);
   MPI_Comm_free(&node);
-  ::setenv("CUDA_VISIBLE_DEVICES",
-           devices[static_cast<std::size_t>(local_rank) % devices.size()].c_str(), 1);
+  const char* visible = std::getenv("CUDA_VISIBLE_DEVICES");
+  if (const std::optional<std::string> device =
+          rank_visible_devices(local_rank, visible, visible == nullptr ? node_gpu_count() : 0)) {
+    ::setenv("CUDA_VISIBLE_DEVICES", device->c_str(), 1);
+  }
 #else
   (void)world;
 #endif

@@ -2,13 +2,15 @@
 /// @file mpi_rates.hpp
 /// @brief `mpiexec -n N ismc rates STUDY.toml --out-dir DIR`: rank 0 holds the directory
 /// (lock, log, outputs), computes the importance plan once and hands out chunks one at a
-/// time to ranks 1..N−1 as they ask (a rank that finishes early takes the next chunk); the
+/// time to ranks 1..N−1 as they ask and to a compute thread of its own (a rank that
+/// finishes early takes the next chunk); the
 /// rows come back packed bit for bit, so the CSV equals one process's for any N. Built with
 /// MPI when `ISMC_ENABLE_MPI` is on; without it, a run launched as several ranks is refused.
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,10 +43,15 @@ class mpi_world {
   /// Rank 0: sends `setup` to every other rank. Other ranks: receives it.
   mpi_setup share_setup(const mpi_setup& setup);
 
-  /// Rank 0: hands the chunks `pending` out to the other ranks as they ask and gives each
-  /// result to `record` (in the order they arrive), until all are recorded.
+  /// Rank 0: computes chunks of `pending` itself, with `compute` on a thread of its own
+  /// (which makes no MPI call), and hands the others out to the other ranks as they ask (a
+  /// rank that finishes early takes the next chunk, rank 0's thread included); gives each
+  /// result to `record` on the calling thread, in the order they arrive, with whether it was
+  /// computed here, until all are recorded. An exception from `compute` or `record` is
+  /// rethrown once rank 0's thread has stopped (the caller then ends every rank).
   void dispatch(const std::vector<std::uint64_t>& pending,
-                const std::function<void(logged_chunk&&)>& record);
+                const std::function<logged_chunk(std::uint64_t)>& compute,
+                const std::function<void(logged_chunk&&, bool here)>& record);
 
   /// Ranks above 0: asks for chunks and returns each one's rows, computed by `compute`,
   /// until rank 0 has none left.
@@ -59,8 +66,23 @@ class mpi_world {
   bool initialised_ = false;
 };
 
-/// For a rank of a multi-rank run, the GPU it should use: when `CUDA_VISIBLE_DEVICES` lists
-/// several devices, narrows it to the one at (node-local rank mod their number).
+/// The `CUDA_VISIBLE_DEVICES` the rank of node-local rank `local_rank` (>= 0) sets so that
+/// it uses GPU (local rank mod devices): with `visible` (the variable's value, or null when
+/// unset) listing several devices, the one at that place in the list; with the variable
+/// unset and the node's driver listing `node_devices` > 1 GPUs, that ordinal. Nothing when
+/// there is no choice to make (one device or none, or an empty list).
+std::optional<std::string> rank_visible_devices(int local_rank, const char* visible,
+                                                std::size_t node_devices);
+
+/// The GPUs the node's NVIDIA driver lists (entries of /proc/driver/nvidia/gpus), counted
+/// without starting the CUDA runtime: the runtime reads `CUDA_VISIBLE_DEVICES` once, when it
+/// starts, so a rank must choose before anything asks CUDA (list_cuda_devices would start
+/// it). 0 where there is no driver.
+std::size_t node_gpu_count();
+
+/// For a rank of a multi-rank run, the GPU it should use (rank_visible_devices, from the
+/// rank's node-local rank, `CUDA_VISIBLE_DEVICES` and node_gpu_count), set in
+/// `CUDA_VISIBLE_DEVICES` before the CUDA runtime starts.
 void choose_rank_device(const mpi_world& world);
 
 }  // namespace ismc::cli

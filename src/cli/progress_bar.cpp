@@ -58,6 +58,7 @@ void progress_bar::begin(const std::string& stage, std::uint64_t total) {
   drawn_ = false;
   last_width_ = 0;
   done_.store(0);
+  before_.store(0);
   total_.store(total);
   const std::int64_t now = now_ns();
   begin_ns_.store(now);
@@ -79,6 +80,11 @@ void progress_bar::advance(std::uint64_t done) {
   draw(now, false);
 }
 
+void progress_bar::already_done(std::uint64_t done) {
+  before_.fetch_add(done);
+  done_.fetch_add(done);
+}
+
 void progress_bar::end() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (!active_.exchange(false)) return;
@@ -91,7 +97,8 @@ void progress_bar::draw(std::int64_t now, bool final) {
   const std::uint64_t done = std::min(done_.load(), total);
   const double elapsed = static_cast<double>(now - begin_ns_.load()) / ns_per_second;
   const double fraction = total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 1.0;
-  const double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0.0;
+  const std::uint64_t now_done = done - std::min(before_.load(), done);  // in this run
+  const double rate = elapsed > 0 ? static_cast<double>(now_done) / elapsed : 0.0;
 
   const int filled = static_cast<int>(fraction * bar_width);
   std::string bar(static_cast<std::size_t>(filled), '#');

@@ -39,6 +39,11 @@ class progress_bar : public progress_sink {
   void advance(std::uint64_t done) override;
   void end() override;
 
+  /// Counts `done` units of the current stage as finished before it began (the chunks a
+  /// resumed study logged earlier): they fill the bar but are left out of the rate and the
+  /// time left. Call after `begin`.
+  void already_done(std::uint64_t done);
+
  private:
   using clock = std::chrono::steady_clock;
 
@@ -51,6 +56,7 @@ class progress_bar : public progress_sink {
   std::int64_t interval_ns_;  // at most one redraw per interval
 
   std::atomic<std::uint64_t> done_{0};
+  std::atomic<std::uint64_t> before_{0};  // of done_: finished before the stage began
   std::atomic<std::uint64_t> total_{0};
   std::atomic<std::int64_t> begin_ns_{0};
   std::atomic<std::int64_t> last_draw_ns_{0};

@@ -24,6 +24,7 @@
 #include "cli/atomic_file.hpp"
 #include "cli/error_context.hpp"
 #include "cli/mpi_rates.hpp"
+#include "cli/progress_bar.hpp"
 #include "cli/rates_output.hpp"
 #include "cli/run_context.hpp"
 #include "ismc/backend/backend_kind.hpp"
@@ -99,8 +100,11 @@ shard_spec parse_shard(const std::string& text) {
 std::map<std::string, std::string> study_facts(const rates_study& study, const std::string& toml,
                                                const std::string& backend_name,
                                                const std::string& shard) {
-  const std::uint64_t n_targets =
-      grid_targets(study.grid, study.model.dim).size() / study.model.dim;
+  std::uint64_t n_targets = study.grid.thetas.size();
+  if (study.grid.thetas.empty()) {  // counted, not built: the caller holds the targets already
+    n_targets = 1;
+    for (std::size_t points : study.grid.points) n_targets *= points;
+  }
   const std::uint64_t chunks = (n_targets + study.run.chunk_targets - 1) / study.run.chunk_targets;
   return {{"study_toml", toml},
           {"study_hash", text_hash(toml)},
@@ -333,7 +337,7 @@ rates_study logged_study(const results_log& log, const study_dir_paths& paths) {
         log.path(), 0, "meta.study_hash",
         got_expected(log.fact("study_hash"), "the hash of its study, " + text_hash(toml)));
   }
-  return io::parse_study(toml, paths.study());
+  return io::parse_study(toml, paths.study(), memory_scope::chunked);
 }
 
 results_log open_existing_log(const study_dir_paths& paths, const std::string& flag) {
@@ -348,33 +352,90 @@ results_log open_existing_log(const study_dir_paths& paths, const std::string& f
   return results_log::open(paths.log(), false);
 }
 
-// Refuses to resume with a study, version or method other than the directory's.
+// The first field where two resolved studies (resolved_study_toml) differ, with its value
+// in each ("(none)" where one lacks it).
+struct study_difference {
+  std::string field, logged, given;
+};
+
+std::vector<std::pair<std::string, std::string>> resolved_fields(const std::string& toml) {
+  std::vector<std::pair<std::string, std::string>> fields;
+  std::istringstream lines(toml);
+  std::string section;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    if (line[0] == '[') {
+      section = line.substr(1, line.find(']') - 1);
+      continue;
+    }
+    const std::size_t equals = line.find(" = ");
+    if (equals == std::string::npos) continue;
+    fields.emplace_back(section + "." + line.substr(0, equals), line.substr(equals + 3));
+  }
+  return fields;
+}
+
+std::optional<study_difference> first_difference(const std::string& logged,
+                                                 const std::string& given) {
+  const auto logged_fields = resolved_fields(logged);
+  const auto given_fields = resolved_fields(given);
+  const auto value_in = [](const std::vector<std::pair<std::string, std::string>>& fields,
+                           const std::string& field) {
+    for (const auto& [name, value] : fields) {
+      if (name == field) return value;
+    }
+    return std::string("(none)");
+  };
+  for (const auto& [field, value] : logged_fields) {
+    const std::string other = value_in(given_fields, field);
+    if (other != value) return study_difference{field, value, other};
+  }
+  for (const auto& [field, value] : given_fields) {
+    if (value_in(logged_fields, field) == "(none)") return study_difference{field, "(none)", value};
+  }
+  return std::nullopt;
+}
+
+// Refuses to resume with a study, version or method other than the directory's, naming
+// the field that differs, its logged value and the given one.
 void check_same_study(const results_log& log, const rates_options& options,
                       const rates_study& logged) {
   const std::string& version = log.fact("ismc_version");
   if (version != ismc::version) {
-    throw usage_error(bad_value("--resume", log.path(),
-                                "a log of ismc " + std::string(ismc::version) +
-                                    " (it was written by ismc " + version +
-                                    "; a resumed study must be byte-identical)"));
+    throw usage_error("--resume: '" + options.resume_dir + "' was written by another binary: " +
+                      bad_value("ismc_version", std::string(ismc::version) + " (this binary)",
+                                version + ", the version logged in '" + log.path() +
+                                    "' (a resumed study must be byte-identical)"));
   }
   if (options.study_path.empty() && !options.seed) return;
-  rates_study given = options.study_path.empty() ? logged : io::load_study(options.study_path);
+  rates_study given = options.study_path.empty()
+                          ? logged
+                          : io::load_study(options.study_path, memory_scope::chunked);
   if (options.seed) given.run.seed = *options.seed;
   if (given.run.method != logged.run.method) {
-    throw usage_error(
-        bad_value("run.method", to_string(given.run.method),
-                  to_string(logged.run.method) + ", the method of '" + options.resume_dir + "'"));
+    throw usage_error(bad_value("run.method", to_string(given.run.method),
+                                to_string(logged.run.method) + ", the method of '" +
+                                    options.resume_dir + "' (logged in its study.toml)"));
   }
-  const std::string hash = text_hash(resolved_study_toml(given));
+  const std::string given_toml = resolved_study_toml(given);
+  const std::string hash = text_hash(given_toml);
   if (hash != log.fact("study_hash")) {
-    throw usage_error(bad_value(
-        "--resume",
-        (options.study_path.empty() ? std::string("--seed ") + std::to_string(given.run.seed)
-                                    : options.study_path) +
-            " (study hash " + hash + ")",
-        "the study of '" + options.resume_dir + "' (study hash " + log.fact("study_hash") +
-            ", its study.toml)"));
+    const std::string seed =
+        options.seed ? "--seed " + std::to_string(given.run.seed) : std::string();
+    const std::string source =
+        options.study_path.empty()
+            ? seed
+            : "'" + options.study_path + "'" + (options.seed ? " with " + seed : std::string());
+    const std::string logged_in = "logged in '" + options.resume_dir +
+                                  "' (its study.toml; study hash " + log.fact("study_hash") +
+                                  ", given " + hash + ")";
+    if (const std::optional<study_difference> differs =
+            first_difference(log.fact("study_toml"), given_toml)) {
+      throw usage_error(
+          "--resume: " + source + " is another study: " +
+          bad_value(differs->field, differs->given, differs->logged + ", the value " + logged_in));
+    }
+    throw usage_error(bad_value("--resume", source, "the study " + logged_in));
   }
 }
 
@@ -421,7 +482,10 @@ dir_lock::dir_lock(const study_dir_paths& paths, const std::string& flag, bool n
     throw usage_error(flag + ": cannot write '" + paths.lock() + "': " + std::strerror(errno) +
                       " (checked before any work)");
   }
-  if (::flock(descriptor_, LOCK_EX | LOCK_NB) == 0) return;
+  const bool locked = test_fault_strikes(test_fault::lock)
+                          ? (errno = ENOLCK, false)  // a filesystem without working locks
+                          : ::flock(descriptor_, LOCK_EX | LOCK_NB) == 0;
+  if (locked) return;
   const int reason = errno;
   if (reason == EWOULDBLOCK) {
     ::close(descriptor_);
@@ -588,12 +652,56 @@ logged_chunk compute_chunk(const model& model, const std::vector<double>& target
   return chunk;
 }
 
+// The simulations of chunk c, as its stage reports them to the progress bar: plain, sims
+// per target; importance, sims_per_proposal per weight entry of its targets (the mixture
+// stage, rates/mixture.cpp); none for the plain fallback (the pilot's counts are its rows).
+std::uint64_t chunk_units(const rates_study& study, const importance_plan* plan,
+                          std::uint64_t n_targets, std::uint64_t c) {
+  const std::uint64_t first = c * study.run.chunk_targets;
+  const std::uint64_t count = std::min(study.run.chunk_targets, n_targets - first);
+  if (study.run.method == rate_method::plain) return count * study.plain.sims;
+  if (plan == nullptr || plan->plain_fallback) return 0;
+  const std::vector<std::size_t>& offsets = plan->details.weights.offsets;
+  return (offsets[first + count] - offsets[first]) * study.importance.sims_per_proposal;
+}
+
+// One progress bar for the chunks of a run: a stage begun once for all of them, into which
+// each chunk's own stage (begin, advance, end) is folded.
+class study_progress : public progress_sink {
+ public:
+  explicit study_progress(progress_sink* bar) : bar_(bar) {}
+  void start(const std::string& stage, std::uint64_t total, std::uint64_t before) {
+    if (bar_ == nullptr) return;
+    bar_->begin(stage, total);
+    started_ = true;
+    if (auto* drawn = dynamic_cast<progress_bar*>(bar_)) {
+      drawn->already_done(before);
+    } else {
+      bar_->advance(before);
+    }
+  }
+  void begin(const std::string&, std::uint64_t) override {}
+  void advance(std::uint64_t done) override {
+    if (bar_ != nullptr) bar_->advance(done);
+  }
+  void end() override {}
+  void finish() {
+    if (started_) bar_->end();
+    started_ = false;
+  }
+
+ private:
+  progress_sink* bar_;
+  bool started_ = false;
+};
+
 // A rank above 0: computes the chunks rank 0 hands out.
 int run_rank_worker(mpi_world& world) {
   const mpi_setup setup = world.share_setup({});
   if (setup.status != 0) return setup.status;  // rank 0 said why
   try {
-    const rates_study study = io::parse_study(setup.study_toml, "study.toml");
+    const rates_study study =
+        io::parse_study(setup.study_toml, "study.toml", memory_scope::chunked);
     const std::size_t dim = study.model.dim;
     const std::vector<double> targets = grid_targets(study.grid, dim);
     const std::unique_ptr<model> model = make_model(study.model, study.test);
@@ -646,7 +754,7 @@ int run_in_dir(const rates_options& options, mpi_world* world, bool* setup_share
     if (!logged_shard.empty()) shard = parse_shard(logged_shard);
     backend_name = log->fact("backend");
   } else {
-    study = io::load_study(options.study_path);
+    study = io::load_study(options.study_path, memory_scope::chunked);
     if (options.seed) study.run.seed = *options.seed;
     if (study.run.method == rate_method::validate || study.run.method == rate_method::calibrate) {
       // The log keeps the rows of plain and importance runs; tile bounds and calibration
@@ -800,8 +908,28 @@ int run_in_dir(const rates_options& options, mpi_world* world, bool* setup_share
       done[chunk.index] = true;
       ++logged_now;
     };
+    // One progress bar for all the chunks of this run (not one per chunk): their
+    // simulations, those of chunks logged before counted as done.
+    const importance_plan* plan = run.plan ? &*run.plan : nullptr;
+    study_progress progress(context.hooks().progress);
+    run_hooks chunk_hooks = context.hooks();
+    chunk_hooks.progress = &progress;
+    if (work_left) {
+      std::uint64_t total = 0, before = 0;
+      for (std::uint64_t c = 0; c < n_chunks; ++c) {
+        if (!mine(c)) continue;
+        const std::uint64_t units = chunk_units(study, plan, n_targets, c);
+        total += units;
+        before += done[c] ? units : 0;
+      }
+      progress.start(to_string(study.run.method), total, before);
+    }
+    const auto compute = [&](std::uint64_t c) {
+      return compute_chunk(*model, targets, study, plan, *machine, chunk_hooks, c);
+    };
     if (world != nullptr && world->size() > 1) {
-      // Rank 0 holds the directory; the other ranks compute the chunks.
+      // Rank 0 holds the directory and computes chunks on a thread of its own beside the
+      // other ranks.
       mpi_setup setup;
       setup.study_toml = log->fact("study_toml");
       setup.backend = backend_name;
@@ -813,17 +941,18 @@ int run_in_dir(const rates_options& options, mpi_world* world, bool* setup_share
       for (std::uint64_t c = 0; c < n_chunks; ++c) {
         if (mine(c) && !done[c]) pending.push_back(c);
       }
-      world->dispatch(pending, [&](logged_chunk&& chunk) {
+      world->dispatch(pending, compute, [&](logged_chunk&& chunk, bool here) {
         if (test_fault_strikes(test_fault::kill_after_chunk)) std::raise(SIGKILL);
+        if (!here) progress.advance(chunk_units(study, plan, n_targets, chunk.index));
         record(std::move(chunk));
       });
     }
     for (std::uint64_t c = 0; c < n_chunks && work_left; ++c) {
       if (!mine(c) || done[c]) continue;
       if (test_fault_strikes(test_fault::kill_after_chunk)) std::raise(SIGKILL);
-      record(compute_chunk(*model, targets, study, run.plan ? &*run.plan : nullptr, *machine,
-                           context.hooks(), c));
+      record(compute(c));
     }
+    progress.finish();
     context.finish();
   } catch (const interrupted&) {
     std::uint64_t total = 0;
@@ -831,6 +960,8 @@ int run_in_dir(const rates_options& options, mpi_world* world, bool* setup_share
     std::cerr << "ismc: interrupted: " << total << " of " << n_chunks << " chunks are in '"
               << paths.log() << "'; continue with: ismc rates --resume " << paths.dir << "\n";
     take_error_context();
+    // Under MPI the other ranks may be computing or waiting for a chunk: end them all.
+    if (world != nullptr && world->size() > 1 && *setup_shared) world->abort(130);
     return 130;
   }
   run.wall_seconds =
@@ -911,6 +1042,8 @@ int run_status_command(const std::string& dir) {
     }
     ::close(descriptor);
   }
+  // While a run holds the lock, a journal is its transaction in flight, not a leftover.
+  const bool running = lock_state.rfind("held", 0) == 0;
   std::cout << "study directory  " << dir << "\n"
             << "study            " << paths.study() << " (hash " << log.fact("study_hash")
             << ", method " << to_string(study.run.method) << ", seed " << study.run.seed << ")\n"
@@ -925,8 +1058,9 @@ int run_status_command(const std::string& dir) {
     std::cout << "pilot            " << (log.plan() ? "done (in the log)" : "not yet") << "\n";
   }
   std::cout << "log              "
-            << (hot_journal ? "an interrupted transaction is pending (rolled back on resume)"
-                            : "consistent")
+            << (running       ? "being written by the run that holds the lock"
+                : hot_journal ? "an interrupted transaction is pending (rolled back on resume)"
+                              : "consistent")
             << "\n"
             << "lock             " << lock_state << "\n"
             << "outputs          "

@@ -21,14 +21,15 @@ fault_setting parse_setting() {
   if (text == nullptr || *text == '\0') return {};
   const std::string value(text);
   const std::string expected =
-      "thread_create, write, rename, disk_full, kill_after_chunk, kill_in_transaction or "
-      "kill_in_csv, optionally :N";
+      "thread_create, write, rename, disk_full, kill_after_chunk, kill_in_transaction, "
+      "kill_in_csv or lock, optionally :N";
   const std::size_t colon = value.find(':');
   const std::string name = value.substr(0, colon);
   fault_setting setting;
   for (test_fault kind :
        {test_fault::thread_create, test_fault::write, test_fault::rename, test_fault::disk_full,
-        test_fault::kill_after_chunk, test_fault::kill_in_transaction, test_fault::kill_in_csv}) {
+        test_fault::kill_after_chunk, test_fault::kill_in_transaction, test_fault::kill_in_csv,
+        test_fault::lock}) {
     if (name == to_string(kind)) setting.kind = kind;
   }
   if (!setting.kind) throw usage_error(bad_value("ISMC_TEST_FAULT", value, expected));
@@ -68,6 +69,8 @@ std::string to_string(test_fault kind) {
       return "kill_in_transaction";
     case test_fault::kill_in_csv:
       return "kill_in_csv";
+    case test_fault::lock:
+      return "lock";
   }
   return "unknown";
 }

@@ -17,7 +17,7 @@ class study_reader : public toml_reader {
  public:
   using toml_reader::toml_reader;
 
-  rates_study read(const toml::table& root) {
+  rates_study read(const toml::table& root, memory_scope scope) {
     check_sections(root, {"model", "test", "grid", "run", "plain", "importance", "tiles", "null",
                           "validate", "calibrate"});
 
@@ -32,7 +32,7 @@ class study_reader : public toml_reader {
     read_region(root, study);
 
     try {
-      validate(study);
+      validate(study, scope);
     } catch (const input_error& e) {
       if (!e.file().empty()) throw;
       // Re-attach the file and the line where the field was written.
@@ -303,12 +303,13 @@ class study_reader : public toml_reader {
 
 }  // namespace
 
-rates_study parse_study(const std::string& text, const std::string& source_name) {
-  return study_reader(source_name).read(parse_toml(text, source_name));
+rates_study parse_study(const std::string& text, const std::string& source_name,
+                        memory_scope scope) {
+  return study_reader(source_name).read(parse_toml(text, source_name), scope);
 }
 
-rates_study load_study(const std::string& path) {
-  return parse_study(read_text_file(path, "study file (TOML)"), path);
+rates_study load_study(const std::string& path, memory_scope scope) {
+  return parse_study(read_text_file(path, "study file (TOML)"), path, scope);
 }
 
 }  // namespace ismc::io

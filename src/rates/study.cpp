@@ -1,6 +1,7 @@
 #include "ismc/rates/study.hpp"
 #include "ismc/core/number_text.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -203,11 +204,44 @@ void validate_grid(const grid_spec& grid, const model_spec& model) {
   }
   // lower <= upper holds, so the lower corner is the smallest σ.
   check_family_target(model, "grid.lower", grid.lower);
-  // Per target: θ in the target and proposal lists, a row (with its θ), the counts and the
-  // weights, and the row's text in the table and the CSV: about 400 + 48·dim bytes.
-  const std::string shortfall = memory_shortfall(count * (400.0 + 48.0 * static_cast<double>(dim)));
+}
+
+// The memory of a Cartesian grid's targets and rows (an explicit list of targets is in
+// memory already). Per target held with its row: θ in the target and proposal lists, a row
+// (with its θ), the counts and the weights, and the row's text in the table and the CSV:
+// about 400 + 48·dim bytes. In a study directory (memory_scope::chunked) only a chunk's
+// rows are held; every target keeps its θ (8·dim bytes) and, for importance sampling, its
+// part of the plan: its proposal (8·dim), pilot count, weight offset and 1 + C weights
+// (index and value), also as the plan's JSON text and parsed form, about 16·dim + 70 +
+// 80·(1 + C) bytes in all.
+void check_grid_memory(const rates_study& study, memory_scope scope) {
+  const grid_spec& grid = study.grid;
+  if (!grid.thetas.empty()) return;
+  double count = 1.0;
+  for (std::size_t points : grid.points) count *= static_cast<double>(points);
+  const double dim = static_cast<double>(study.model.dim);
+  const double row = 400.0 + 48.0 * dim;
+  if (scope == memory_scope::whole) {
+    const std::string shortfall = memory_shortfall(count * row);
+    if (!shortfall.empty()) {
+      fail("grid.points", "the grid has " + number_text(count) + " targets, expected " + shortfall);
+    }
+    return;
+  }
+  const double chunk = std::min(count, static_cast<double>(study.run.chunk_targets));
+  const double held =
+      study.run.method == rate_method::importance
+          ? 16.0 * dim + 70.0 + 80.0 * (1.0 + static_cast<double>(study.importance.clusters))
+          : 8.0 * dim + 8.0;
+  const std::string shortfall = memory_shortfall(count * held + chunk * row);
   if (!shortfall.empty()) {
-    fail("grid.points", "the grid has " + number_text(count) + " targets, expected " + shortfall);
+    fail("grid.points",
+         "the grid has " + number_text(count) +
+             " targets in a study directory (every target's parameters" +
+             (study.run.method == rate_method::importance ? std::string(" and importance plan")
+                                                          : std::string()) +
+             " held, the rows of a chunk of " + number_text(chunk) + " targets), expected " +
+             shortfall);
   }
 }
 
@@ -216,15 +250,22 @@ void validate_grid(const grid_spec& grid, const model_spec& model) {
 // backend's sims_per_task), and for importance sampling every rejected draw of the shared
 // (cluster) proposals, at worst all of them. sims = 2^63 asked for 2^47 slots per target:
 // std::bad_alloc after the pilot.
-void check_simulation_memory(const rates_study& study) {
-  const double targets = study.grid.thetas.empty()
-                             ? [&] {
-                                 double count = 1.0;
-                                 for (std::size_t points : study.grid.points)
-                                   count *= static_cast<double>(points);
-                                 return count;
-                               }()
-                             : static_cast<double>(study.grid.thetas.size());
+//
+// In a study directory (memory_scope::chunked) the counts are held for a chunk's targets,
+// and an importance study's pilot, over all targets at once, one slot per task of its
+// simulations for each target.
+void check_simulation_memory(const rates_study& study, memory_scope scope) {
+  const double all_targets = study.grid.thetas.empty()
+                                 ? [&] {
+                                     double count = 1.0;
+                                     for (std::size_t points : study.grid.points)
+                                       count *= static_cast<double>(points);
+                                     return count;
+                                   }()
+                                 : static_cast<double>(study.grid.thetas.size());
+  const double targets = scope == memory_scope::whole
+                             ? all_targets
+                             : std::min(all_targets, static_cast<double>(study.run.chunk_targets));
   const auto slots = [](double sims) {
     return std::ceil(sims / 65536.0) * 8.0;
   };
@@ -243,6 +284,9 @@ void check_simulation_memory(const rates_study& study) {
     field = "importance.sims_per_proposal";
     value = std::to_string(importance.sims_per_proposal);
     bytes = (targets + clusters) * slots(sims) + clusters * sims * (dim + 1.0) * 8.0;
+    if (scope == memory_scope::chunked) {
+      bytes += all_targets * slots(static_cast<double>(importance.pilot_sims));
+    }
   }
   const std::string shortfall = memory_shortfall(bytes);
   if (!shortfall.empty()) {
@@ -291,26 +335,24 @@ std::vector<double> grid_targets(const grid_spec& grid, std::size_t dim) {
   }
 
   // The values of each coordinate, as numpy.linspace computes them (lower + k·step, the
-  // last one exactly upper), so grids match the seed's to the bit.
-  std::vector<std::vector<double>> axes(dim);
+  // last one exactly upper), so grids match the seed's to the bit; computed where used, not
+  // kept per axis (a one-dimensional grid of 1e8 points would hold a second copy, 800 MB).
+  std::vector<double> steps(dim, 0.0);
   for (std::size_t n = 0; n < dim; ++n) {
     const std::size_t points = grid.points[n];
-    axes[n].resize(points);
-    if (points == 1) {
-      axes[n][0] = grid.lower[n];
-      continue;
+    if (points > 1) {
+      steps[n] = (grid.upper[n] - grid.lower[n]) / static_cast<double>(points - 1);
     }
-    const double step = (grid.upper[n] - grid.lower[n]) / static_cast<double>(points - 1);
-    for (std::size_t k = 0; k + 1 < points; ++k) {
-      axes[n][k] = grid.lower[n] + static_cast<double>(k) * step;
-    }
-    axes[n][points - 1] = grid.upper[n];
   }
+  const auto axis_value = [&](std::size_t n, std::size_t k) {
+    if (k + 1 == grid.points[n]) return grid.points[n] == 1 ? grid.lower[n] : grid.upper[n];
+    return grid.lower[n] + static_cast<double>(k) * steps[n];
+  };
 
   std::vector<double> targets(count * dim);
   std::vector<std::size_t> index(dim, 0);  // odometer: the last coordinate turns fastest
   for (std::size_t j = 0; j < count; ++j) {
-    for (std::size_t n = 0; n < dim; ++n) targets[j * dim + n] = axes[n][index[n]];
+    for (std::size_t n = 0; n < dim; ++n) targets[j * dim + n] = axis_value(n, index[n]);
     for (std::size_t n = dim; n-- > 0;) {
       if (++index[n] < grid.points[n]) break;
       index[n] = 0;
@@ -319,9 +361,10 @@ std::vector<double> grid_targets(const grid_spec& grid, std::size_t dim) {
   return targets;
 }
 
-void validate(const rates_study& study) {
+void validate(const rates_study& study, memory_scope scope) {
   validate_model(study.model, study.test);
   validate_grid(study.grid, study.model);
+  check_grid_memory(study, scope);
 
   const double confidence = study.run.confidence;
   if (!(confidence > 0.0 && confidence < 1.0)) {
@@ -341,6 +384,21 @@ void validate(const rates_study& study) {
     // One proposal per cluster, each with its own random stream (core/streams.hpp).
     fail("importance.clusters",
          got_expected(importance.clusters, "at most " + std::to_string(streams::max_proposals)));
+  }
+  {
+    // Importance proposal k draws from stream 2^31 + k (core/streams.hpp): the targets' own
+    // proposals, then the clusters', at most max_proposals in all.
+    double targets = 1.0;
+    for (std::size_t points : study.grid.points) targets *= static_cast<double>(points);
+    if (!study.grid.thetas.empty()) targets = static_cast<double>(study.grid.thetas.size());
+    const double room = static_cast<double>(streams::max_proposals) - targets;
+    if (static_cast<double>(importance.clusters) > room) {
+      fail("importance.clusters",
+           got_expected(importance.clusters,
+                        "at most " + number_text(room) + " = 2^31 - " + number_text(targets) +
+                            " targets (the random-stream layout gives each proposal, the "
+                            "targets' own and the clusters', its own stream)"));
+    }
   }
   if (!(importance.self_weight > 0.0 && importance.self_weight <= 1.0)) {
     fail("importance.self_weight", got_expected(importance.self_weight, "a number in (0, 1]"));
@@ -371,7 +429,7 @@ void validate(const rates_study& study) {
     fail("importance.max_pilot_doublings",
          got_expected(doublings, "pilot_sims * 2^max_pilot_doublings < 2^63"));
   }
-  check_simulation_memory(study);
+  check_simulation_memory(study, scope);
   validate_region(study);
 }
 

@@ -63,6 +63,21 @@ TEST(ProgressBar, DrawsStagePercentRateAndEnd) {
   EXPECT_EQ(all.back(), '\n');
 }
 
+// A resumed study's earlier chunks fill the bar but are not this run's rate.
+TEST(ProgressBar, AlreadyDoneFillsTheBarButNotTheRate) {
+  captured_file out;
+  progress_bar bar(out.get(), false, std::chrono::nanoseconds(0), std::chrono::nanoseconds(0));
+  bar.begin("plain", 1000);
+  bar.already_done(900);
+  bar.advance(0);
+  const std::string first = out.text();
+  EXPECT_NE(first.find(" 90.0%  0 sims/s"), std::string::npos) << first;
+  bar.advance(100);
+  bar.end();
+  const std::string all = out.text();
+  EXPECT_NE(all.substr(all.rfind("plain [")).find("100.0%"), std::string::npos) << all;
+}
+
 TEST(ProgressBar, TerminalRedrawsInPlace) {
   captured_file out;
   progress_bar bar(out.get(), true, std::chrono::nanoseconds(0), std::chrono::nanoseconds(0));

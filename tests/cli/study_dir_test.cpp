@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/mpi_rates.hpp"
 #include "cli/results_log.hpp"
 #include "cli/study_dir.hpp"
 #include "ismc/core/error.hpp"
@@ -137,6 +138,25 @@ TEST(StudyDir, LogKeepsChunksAndRefusesOtherFiles) {
   testing::write_text(dir.file("other"), std::string(4096, 'x'));
   EXPECT_THROW(results_log::open(dir.file("other"), false), input_error);
   EXPECT_THROW(results_log::create(path, {}), runtime_failure);  // never over a log
+}
+
+// Rank r of a node uses GPU (node-local rank mod devices): from CUDA_VISIBLE_DEVICES's list
+// when it is set, else from the devices the driver lists; no choice with one device or none.
+TEST(StudyDir, RankDeviceIsLocalRankModDevices) {
+  // Unset: the driver's ordinals.
+  EXPECT_EQ(rank_visible_devices(0, nullptr, 4), "0");
+  EXPECT_EQ(rank_visible_devices(3, nullptr, 4), "3");
+  EXPECT_EQ(rank_visible_devices(5, nullptr, 4), "1");
+  EXPECT_EQ(rank_visible_devices(2, nullptr, 2), "0");
+  EXPECT_EQ(rank_visible_devices(2, nullptr, 1), std::nullopt);
+  EXPECT_EQ(rank_visible_devices(2, nullptr, 0), std::nullopt);
+  // Set: its entries (ordinals or UUIDs), in its order, whatever the driver lists.
+  EXPECT_EQ(rank_visible_devices(0, "2,3", 8), "2");
+  EXPECT_EQ(rank_visible_devices(1, "2,3", 8), "3");
+  EXPECT_EQ(rank_visible_devices(2, "2,3", 8), "2");
+  EXPECT_EQ(rank_visible_devices(4, "GPU-a,GPU-b,GPU-c", 0), "GPU-b");
+  EXPECT_EQ(rank_visible_devices(1, "5", 8), std::nullopt);  // one device: all ranks share it
+  EXPECT_EQ(rank_visible_devices(1, "", 8), std::nullopt);   // none visible: CPU
 }
 
 }  // namespace

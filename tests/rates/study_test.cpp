@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <string>
 #include <vector>
@@ -155,6 +156,19 @@ TEST(Study, ValidateNamesTheField) {
   study.run.method = rate_method::importance;
   study.importance.sims_per_proposal = 9223372036854775807ull;
   expect_invalid(study, "importance.sims_per_proposal", "a size that fits in memory");
+  // Counts beyond the random-stream layout (core/streams.hpp) are refused with that reason.
+  study = valid_study();
+  study.importance.clusters = 2147483648ull + 1;
+  expect_invalid(study, "importance.clusters", "got 2147483649, expected at most 2147483648");
+  study = valid_study();  // 6 targets: their own proposals and the clusters' share 2^31 streams
+  study.importance.clusters = 2147483648ull - 5;
+  study.importance.kmeans_subsample = study.importance.clusters;
+  expect_invalid(study, "importance.clusters",
+                 "expected at most 2147483642 = 2^31 - 6 targets (the random-stream layout");
+  study = valid_study();
+  study.importance.kmeans_restarts = 4294967296ull;
+  expect_invalid(study, "importance.kmeans_restarts",
+                 "got 4294967296, expected at most 4294967295 (one random stream each)");
   study = valid_study();
   study.importance.kmeans_max_iterations = 0;
   expect_invalid(study, "importance.kmeans_max_iterations", "expected an integer > 0");
@@ -174,6 +188,55 @@ TEST(Study, MakeModel) {
   // Σx/√3 ~ N(0, 1) at θ = 0: the rate is 1 − Φ(1.5).
   EXPECT_NEAR(*model->exact_rate(theta), 0.5 * std::erfc(1.5 / std::sqrt(2.0)), 1e-15);
   EXPECT_THROW(make_model(model_spec{"poisson", 1}, test_spec{}), input_error);
+}
+
+// The memory limit in a study directory (memory_scope::chunked) counts the rows of one
+// chunk and what every target keeps (its θ, an importance study's plan), not every row.
+TEST(Study, StudyDirectoryChecksMemoryPerChunk) {
+  const char* before = std::getenv("ISMC_MEMORY_LIMIT");
+  const std::string saved = before != nullptr ? before : "";
+  ::setenv("ISMC_MEMORY_LIMIT", "8G", 1);
+  rates_study study;
+  study.model.dim = 1;
+  study.grid.lower = {-3.0};
+  study.grid.upper = {3.0};
+  study.grid.points = {100000000};
+  study.plain.sims = 100;
+  // 1e8 rows of 448 bytes: 41.7 GiB held whole, refused (today's --out).
+  expect_invalid(study, "grid.points", "this needs 41.7 GiB, over the limit of 8 GiB");
+  // Chunked: 16 bytes a target (763 MiB) and 10^4 rows; runs.
+  EXPECT_NO_THROW(validate(study, memory_scope::chunked));
+  // A chunk of every target holds every row again.
+  study.run.chunk_targets = 100000000;
+  try {
+    validate(study, memory_scope::chunked);
+    ADD_FAILURE() << "no error for a chunk of 1e8 targets";
+  } catch (const input_error& e) {
+    EXPECT_EQ(e.field(), "grid.points");
+    EXPECT_NE(std::string(e.what()).find("in a study directory (every target's parameters held, "
+                                         "the rows of a chunk of 1e+08 targets), expected a size "
+                                         "that fits in memory: this needs 43.2 GiB"),
+              std::string::npos)
+        << e.what();
+  }
+  // Importance keeps every target's plan: 16 + 70 + 80 * 6 = 566 bytes a target, 52.7 GiB.
+  study.run.chunk_targets = 10000;
+  study.run.method = rate_method::importance;
+  try {
+    validate(study, memory_scope::chunked);
+    ADD_FAILURE() << "no error for an importance study of 1e8 targets";
+  } catch (const input_error& e) {
+    EXPECT_EQ(e.field(), "grid.points");
+    EXPECT_NE(std::string(e.what()).find("parameters and importance plan held"), std::string::npos)
+        << e.what();
+  }
+  study.grid.points = {10000000};  // 1e7: 5.3 GiB of plan, under 8 GiB
+  EXPECT_NO_THROW(validate(study, memory_scope::chunked));
+  if (saved.empty()) {
+    ::unsetenv("ISMC_MEMORY_LIMIT");
+  } else {
+    ::setenv("ISMC_MEMORY_LIMIT", saved.c_str(), 1);
+  }
 }
 
 }  // namespace

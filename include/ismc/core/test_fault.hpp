@@ -15,7 +15,9 @@
 ///   been logged by it, before the next one starts;
 /// - `kill_in_transaction`: SIGKILL inside the log's transaction of the run's (N+1)th chunk,
 ///   its row written, before COMMIT;
-/// - `kill_in_csv`: SIGKILL while the CSV is written from the log, after N chunks of it.
+/// - `kill_in_csv`: SIGKILL while the CSV is written from the log, after N chunks of it;
+/// - `lock`: taking a study directory's lock fails with ENOLCK (a filesystem without working
+///   locks) after N locks have been taken.
 /// N defaults to 0.
 
 #include <cstdint>
@@ -32,7 +34,8 @@ enum class test_fault {
   disk_full,
   kill_after_chunk,
   kill_in_transaction,
-  kill_in_csv
+  kill_in_csv,
+  lock
 };
 
 /// Whether `kind` strikes at this occasion (one thread start, one output open, one rename):

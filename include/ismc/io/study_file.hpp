@@ -67,13 +67,15 @@
 
 namespace ismc::io {
 
-/// Reads and validates the study file at `path`.
+/// Reads and validates the study file at `path`; its memory is checked as `scope` holds the
+/// study (`ismc::validate`).
 /// @throws ismc::input_error when the file cannot be read, is not valid TOML, or
 ///         describes an invalid study (the message names file, line and field).
-rates_study load_study(const std::string& path);
+rates_study load_study(const std::string& path, memory_scope scope = memory_scope::whole);
 
 /// Parses and validates study text; `source_name` names it in error messages (a path).
 /// @throws ismc::input_error as `load_study`.
-rates_study parse_study(const std::string& text, const std::string& source_name);
+rates_study parse_study(const std::string& text, const std::string& source_name,
+                        memory_scope scope = memory_scope::whole);
 
 }  // namespace ismc::io

@@ -94,8 +94,17 @@ struct rates_study {
 /// varies fastest. Explicit `thetas` are returned as listed.
 std::vector<double> grid_targets(const grid_spec& grid, std::size_t dim);
 
-/// Checks every field of a study; throws `input_error` naming the field otherwise.
-void validate(const rates_study& study);
+/// What the memory limit (core/memory.hpp) is checked against. `whole`: every row of the
+/// study is held until the end (`estimate_rates`, `ismc rates --out`). `chunked`: the study
+/// runs in a study directory (`ismc rates --out-dir`): the targets' parameters and the
+/// importance plan are held for the whole study, the rows and the simulations' counts one
+/// chunk (`run.chunk_targets` targets) at a time.
+enum class memory_scope { whole, chunked };
+
+/// Checks every field of a study; throws `input_error` naming the field otherwise. The size
+/// of the grid and of the simulations is checked against the memory limit as `scope` holds
+/// them.
+void validate(const rates_study& study, memory_scope scope = memory_scope::whole);
 
 /// Builds the model a study describes.
 std::unique_ptr<model> make_model(const model_spec& model, const test_spec& test);

@@ -3,7 +3,8 @@
 # gives a final CSV byte-identical (cmp) to an uninterrupted run's, which is itself the
 # CSV of a plain `--out` run of the same study. Deterministic kills through
 # ISMC_TEST_FAULT (after chunk K, inside a chunk's transaction, while the CSV is written),
-# one SIGKILL at a fixed delay, a finished study resumed, shards 0/3, 1/3, 2/3 merged.
+# one SIGKILL at a fixed delay, a finished study resumed, shards 0/3, 1/3, 2/3 merged; the
+# table and the JSON report of large studies.
 # Usage: faults.sh ISMC
 set -u
 ismc=$1
@@ -61,7 +62,8 @@ TOML
 
 for study in plain importance; do
   "$ismc" rates $study.toml --out $study.ref.csv -q > /dev/null 2>&1 || fail "$study: --out run"
-  "$ismc" rates $study.toml --out-dir $study.whole -q > /dev/null 2>&1 || fail "$study: --out-dir run"
+  "$ismc" rates $study.toml --out-dir $study.whole -q > $study.table 2> /dev/null ||
+    fail "$study: --out-dir run"
   same $study.ref.csv $study.whole/rates.csv "$study: chunked --out-dir CSV equals --out CSV"
 
   for fault in kill_after_chunk:0 kill_after_chunk:5 kill_in_transaction:0 kill_in_transaction:3 \
@@ -76,6 +78,26 @@ for study in plain importance; do
     ls $dir | grep -q '\.tmp\.' && fail "$study $fault: a temporary is left in $dir"
   done
 done
+
+# Above 100 targets the table shows the first and last five rows and a summary (the heading,
+# the column names, 5 rows, the elision, 5 rows, the summary).
+[ "$(wc -l < plain.table)" -eq 14 ] || fail "table of 2001 targets: $(wc -l < plain.table) lines"
+grep -q '^  \.\.\. 1991 more targets (every row is in the CSV) \.\.\.$' plain.table ||
+  fail "table of 2001 targets: no elision line"
+tail -n 1 plain.table | grep -q '^# 2001 targets: estimate from .* largest std_error ' ||
+  fail "table of 2001 targets: no summary"
+# The JSON report lists the rows up to 10^5 targets, beyond that it names the CSV.
+for points in 100000 100001; do
+  sed -e "s/points = \[2001\]/points = [$points]/" -e 's/chunk_targets = 100/chunk_targets = 50000/' \
+      -e 's/sims = 2000/sims = 10/' plain.toml > rows$points.toml
+  "$ismc" rates rows$points.toml --out-dir rows$points -q > /dev/null 2>&1 || fail "$points targets"
+done
+grep -q '"rows": \[' rows100000/report.json && ! grep -q '"rows_csv"' rows100000/report.json ||
+  fail "10^5 targets: the JSON does not list the rows"
+[ "$(grep -c '"theta"' rows100000/report.json)" -eq 100000 ] || fail "10^5 targets: not 10^5 rows"
+grep -q '"rows_csv": "rates.csv"' rows100001/report.json && ! grep -q '"rows": ' rows100001/report.json ||
+  fail "10^5 + 1 targets: the JSON does not point to the CSV"
+[ "$(wc -l < rows100001/rates.csv)" -eq 100002 ] || fail "10^5 + 1 targets: CSV rows"
 
 # A kill at a fixed delay, wherever the run is (a slower study: 60 chunks of 50 targets).
 sed -e 's/points = \[2001\]/points = [3000]/' -e 's/chunk_targets = 100/chunk_targets = 50/' \
