@@ -177,13 +177,47 @@ results_log results_log::create(const std::string& path,
   return log;
 }
 
-results_log results_log::open(const std::string& path, bool writable) {
+namespace {
+
+sqlite3* open_database(const std::string& path, bool writable) {
   sqlite3* db = nullptr;
   const int flags = writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
   if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
     const std::string reason = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
     throw input_error(path, 0, "", got_expected(reason, "a study directory's log"));
+  }
+  return db;
+}
+
+// True when a read-only connection cannot read the log because a process was killed inside
+// a transaction after SQLite had written some of its pages into the file (a cache spill or
+// a commit under way): the hot journal must be played back first, which needs a writer.
+bool needs_rollback(sqlite3* db) {
+  const int status =
+      sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr);
+  return (status & 0xff) == SQLITE_READONLY;
+}
+
+}  // namespace
+
+results_log results_log::open(const std::string& path, bool writable) {
+  sqlite3* db = open_database(path, writable);
+  if (!writable && needs_rollback(db)) {
+    // SQLite's own locks tell a live writer's journal from a dead one's, so rolling back
+    // here is what the next writer would do, and restores the last committed chunk.
+    sqlite3_close(db);
+    db = open_database(path, true);
+    sqlite3_busy_timeout(db, 10000);
+    if (needs_rollback(db) || sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", nullptr,
+                                           nullptr, nullptr) != SQLITE_OK) {
+      const std::string reason = sqlite3_errmsg(db);
+      sqlite3_close(db);
+      throw input_error(path, 0, "",
+                        got_expected(reason,
+                                     "a log whose interrupted transaction can be rolled back "
+                                     "(its folder writable)"));
+    }
   }
   results_log log(path, db);
   if (writable) configure(db, path);

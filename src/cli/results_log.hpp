@@ -44,7 +44,10 @@ class results_log {
                             const std::map<std::string, std::string>& meta);
 
   /// Opens an existing log; `writable` false opens it read-only (checks that change
-  /// nothing). A file that is not a log (not SQLite, or without its tables) is refused.
+  /// nothing), except that a transaction left by a killed process after SQLite wrote part
+  /// of it into the file is rolled back first (what any writer would do; the log then holds
+  /// its last committed chunk). A file that is not a log (not SQLite, or without its
+  /// tables) is refused.
   /// @throws ismc::input_error naming the file and what is wrong with it.
   static results_log open(const std::string& path, bool writable);
 

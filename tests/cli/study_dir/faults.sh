@@ -112,6 +112,28 @@ wait $runner 2> /dev/null
 "$ismc" rates --resume slow.killed -q > /dev/null 2>&1 || fail "slow: resume after the delayed kill"
 same slow.ref.csv slow.killed/rates.csv "SIGKILL after 0.5 s, resumed"
 
+# A process killed inside a transaction after SQLite had written some of its pages into the
+# log (a spilled cache, or a commit under way) leaves a journal that must be played back
+# before the log can be read: status and --resume roll it back to the last committed chunk.
+ISMC_TEST_FAULT=kill_after_chunk:5 "$ismc" rates plain.toml --out-dir plain.spilled -q \
+  > /dev/null 2>&1
+committed=$("$ismc" status plain.spilled | sed -n 's/^chunks done *//p')
+python3 - plain.spilled/results.sqlite <<'PY' || fail "spilled: making the journal"
+import os, sqlite3, sys
+log = sqlite3.connect(sys.argv[1], isolation_level=None)
+log.execute("PRAGMA journal_mode=TRUNCATE")
+log.execute("PRAGMA cache_size=2")  # spill the transaction's pages into the file
+log.execute("BEGIN")
+for chunk in range(1000, 1300):
+    log.execute("INSERT INTO chunks VALUES (?, 0, 1, 0, 0, 0, ?)", (chunk, os.urandom(3000)))
+os._exit(0)  # killed: no commit, no rollback
+PY
+[ -s plain.spilled/results.sqlite-journal ] || fail "spilled: no journal left"
+[ "$("$ismc" status plain.spilled | sed -n 's/^chunks done *//p')" = "$committed" ] ||
+  fail "spilled: status after a spilled transaction (expected $committed chunks done)"
+"$ismc" rates --resume plain.spilled -q > /dev/null 2>&1 || fail "spilled: resume"
+same plain.ref.csv plain.spilled/rates.csv "a transaction spilled into the log, killed, resumed"
+
 # A finished study resumed: its outputs written again, exit 0.
 rm plain.whole/rates.csv
 "$ismc" rates --resume plain.whole -q > /dev/null 2>&1 || fail "finished study: resume exit"
