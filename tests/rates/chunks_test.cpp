@@ -286,7 +286,8 @@ TEST(Chunks, PilotPassesOverConsecutiveRangesEqualOnePass) {
 
 // plan_importance spread over 2 and 3 parts (one of them empty) gives plan_importance's
 // plan bit for bit: a pilot that finds rejections at once, one that doubles first, and one
-// that falls back to plain Monte Carlo.
+// that falls back to plain Monte Carlo; with a small k-means subsample, so that the keep
+// fractions (sized by the whole study's counts) and the second collecting pass matter.
 TEST(Chunks, ThePilotSpreadOverPartsEqualsPlanImportance) {
   std::vector<double> targets;
   for (double a : grid(4, -1.0, 1.5))
@@ -299,10 +300,12 @@ TEST(Chunks, ThePilotSpreadOverPartsEqualsPlanImportance) {
     std::size_t max_doublings;
     bool doubles;
     bool falls_back;
+    std::size_t subsample;
   };
-  for (const setting& set : {setting{"at once", 2.5, 500, 10, false, false},
-                             setting{"doubling", 4.2, 20, 10, true, false},
-                             setting{"plain fallback", 9.0, 20, 1, false, true}}) {
+  for (const setting& set : {setting{"at once", 2.5, 500, 10, false, false, 200},
+                             setting{"doubling", 4.2, 20, 10, true, false, 200},
+                             setting{"plain fallback", 9.0, 20, 1, false, true, 200},
+                             setting{"first pool kept", 0.8, 1000, 10, false, false, 5000}}) {
     SCOPED_TRACE(set.name);
     const gaussian_test_model model(2, test_kind::two_sided, set.critical);
     run_spec run;
@@ -313,6 +316,7 @@ TEST(Chunks, ThePilotSpreadOverPartsEqualsPlanImportance) {
     spec.clusters = 3;
     spec.sims_per_proposal = 400;
     spec.max_pilot_doublings = set.max_doublings;
+    spec.kmeans_subsample = set.subsample;
     const importance_plan whole = plan_importance(model, targets, run, spec, *cpu);
     EXPECT_EQ(whole.plain_fallback, set.falls_back);
     EXPECT_EQ(whole.details.pilot_sims > set.pilot_sims, set.doubles || set.falls_back);
