@@ -144,37 +144,41 @@ class cuda_backend final : public backend {
   // (kernels/importance.cu); any other model runs them on the host (the CPU reference), so
   // a study with a custom model still runs under `--backend cuda`, and the study's
   // `stages` record and warning say where.
+  using backend::collect_rejections;
+  using backend::count_nearest_centre;
   void collect_rejections(const model& model, const double* params, std::size_t n_params,
-                          std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
-                          double keep_fraction, std::vector<double>& samples, std::uint64_t* counts,
+                          std::size_t first_target, std::uint64_t sims, std::uint64_t seed,
+                          bool common_random_numbers, double keep_fraction,
+                          std::vector<double>& samples, std::uint64_t* counts,
                           const run_hooks& hooks) override {
     if (backend* own = own_device_stages(model, rates_stage::pilot)) {
-      return own->collect_rejections(model, params, n_params, sims, seed, common_random_numbers,
-                                     keep_fraction, samples, counts, hooks);
+      return own->collect_rejections(model, params, n_params, first_target, sims, seed,
+                                     common_random_numbers, keep_fraction, samples, counts, hooks);
     }
     const bool ran = run_on_device(model, rates_stage::pilot, [&](const auto& of_family) {
-      cuda_collect_rejections(of_family, params, n_params, sims, seed, common_random_numbers,
-                              keep_fraction, samples, counts, hooks);
+      cuda_collect_rejections(of_family, params, n_params, first_target, sims, seed,
+                              common_random_numbers, keep_fraction, samples, counts, hooks);
     });
     if (ran) return;
-    host_.collect_rejections(model, params, n_params, sims, seed, common_random_numbers,
-                             keep_fraction, samples, counts, hooks);
+    host_.collect_rejections(model, params, n_params, first_target, sims, seed,
+                             common_random_numbers, keep_fraction, samples, counts, hooks);
   }
   void count_nearest_centre(const model& model, const double* params, std::size_t n_params,
-                            std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
-                            const double* centres, std::size_t n_centres, std::uint64_t* counts,
+                            std::size_t first_target, std::uint64_t sims, std::uint64_t seed,
+                            bool common_random_numbers, const double* centres,
+                            std::size_t n_centres, std::uint64_t* counts,
                             const run_hooks& hooks) override {
     if (backend* own = own_device_stages(model, rates_stage::labelling)) {
-      return own->count_nearest_centre(model, params, n_params, sims, seed, common_random_numbers,
-                                       centres, n_centres, counts, hooks);
+      return own->count_nearest_centre(model, params, n_params, first_target, sims, seed,
+                                       common_random_numbers, centres, n_centres, counts, hooks);
     }
     const bool ran = run_on_device(model, rates_stage::labelling, [&](const auto& of_family) {
-      cuda_count_nearest_centre(of_family, params, n_params, sims, seed, common_random_numbers,
-                                centres, n_centres, counts, hooks);
+      cuda_count_nearest_centre(of_family, params, n_params, first_target, sims, seed,
+                                common_random_numbers, centres, n_centres, counts, hooks);
     });
     if (ran) return;
-    host_.count_nearest_centre(model, params, n_params, sims, seed, common_random_numbers, centres,
-                               n_centres, counts, hooks);
+    host_.count_nearest_centre(model, params, n_params, first_target, sims, seed,
+                               common_random_numbers, centres, n_centres, counts, hooks);
   }
   void mixture_accumulate(const model& model, const mixture_problem& problem, double* sum,
                           double* sum_squares, const run_hooks& hooks) override {

@@ -28,14 +28,14 @@ static_assert(compiled_for_device<binomial_pairwise_test>::value);
 }  // namespace
 
 // The kernels for every family in device_families.
-#define ISMC_RATES_DEVICE_FAMILY(Family)                                                           \
-  template void cuda_collect_rejections(const family_model<Family>&, const double*, std::size_t,   \
-                                        std::uint64_t, std::uint64_t, bool, double,                \
-                                        std::vector<double>&, std::uint64_t*, const run_hooks&);   \
-  template void cuda_count_nearest_centre(const family_model<Family>&, const double*, std::size_t, \
-                                          std::uint64_t, std::uint64_t, bool, const double*,       \
-                                          std::size_t, std::uint64_t*, const run_hooks&);          \
-  template void cuda_mixture_accumulate(const family_model<Family>&, const mixture_problem&,       \
+#define ISMC_RATES_DEVICE_FAMILY(Family)                                                         \
+  template void cuda_collect_rejections(const family_model<Family>&, const double*, std::size_t, \
+                                        std::size_t, std::uint64_t, std::uint64_t, bool, double, \
+                                        std::vector<double>&, std::uint64_t*, const run_hooks&); \
+  template void cuda_count_nearest_centre(                                                       \
+      const family_model<Family>&, const double*, std::size_t, std::size_t, std::uint64_t,       \
+      std::uint64_t, bool, const double*, std::size_t, std::uint64_t*, const run_hooks&);        \
+  template void cuda_mixture_accumulate(const family_model<Family>&, const mixture_problem&,     \
                                         double*, double*, const run_hooks&);
 ISMC_RATES_DEVICE_FAMILY(gaussian_location_test)
 ISMC_RATES_DEVICE_FAMILY(normal_t_test)

@@ -1,6 +1,7 @@
 // Study directories across MPI ranks (cli/mpi_rates.hpp).
 #include "cli/mpi_rates.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <deque>
@@ -8,6 +9,7 @@
 #include <filesystem>
 #include <iostream>
 #include <mutex>
+#include <numeric>
 #include <sstream>
 #include <thread>
 
@@ -37,6 +39,78 @@ int launched_size() {
 constexpr int tag_setup = 1;
 constexpr int tag_result = 2;  // a worker's chunk (or, first, none): it is ready for more
 constexpr int tag_assign = 3;  // rank 0's answer: a chunk index, or -1: stop
+constexpr int tag_pilot = 4;   // the spread pilot's steps and the plan (rank 0 <-> each rank)
+
+// Bytes per message of send_bytes (MPI counts are int).
+constexpr std::size_t bytes_per_message = std::size_t{1} << 30;
+
+// Waits for `request`, sleeping between tests: a blocking call would spin.
+void wait_politely(MPI_Request& request) {
+  for (int done = 0;;) {
+    MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+    if (done) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+// `bytes` bytes at `data` to rank `to` on tag_pilot: their size, then the bytes in pieces.
+void send_bytes(const void* data, std::size_t bytes, int to) {
+  auto size = static_cast<long long>(bytes);
+  MPI_Request request;
+  MPI_Isend(&size, 1, MPI_LONG_LONG, to, tag_pilot, MPI_COMM_WORLD, &request);
+  wait_politely(request);
+  const char* at = static_cast<const char*>(data);
+  for (std::size_t done = 0; done < bytes; done += bytes_per_message) {
+    const std::size_t piece = std::min(bytes_per_message, bytes - done);
+    MPI_Isend(at + done, static_cast<int>(piece), MPI_BYTE, to, tag_pilot, MPI_COMM_WORLD,
+              &request);
+    wait_politely(request);
+  }
+}
+
+// What send_bytes sent from rank `from`, appended to `out` (a vector of T).
+template <class T>
+void receive_bytes(int from, std::vector<T>& out) {
+  long long size = 0;
+  MPI_Request request;
+  MPI_Irecv(&size, 1, MPI_LONG_LONG, from, tag_pilot, MPI_COMM_WORLD, &request);
+  wait_politely(request);
+  const auto bytes = static_cast<std::size_t>(size);
+  const std::size_t base = out.size();
+  out.resize(base + bytes / sizeof(T));
+  char* at = reinterpret_cast<char*>(out.data() + base);
+  for (std::size_t done = 0; done < bytes; done += bytes_per_message) {
+    const std::size_t piece = std::min(bytes_per_message, bytes - done);
+    MPI_Irecv(at + done, static_cast<int>(piece), MPI_BYTE, from, tag_pilot, MPI_COMM_WORLD,
+              &request);
+    wait_politely(request);
+  }
+}
+
+// On rank 0: every rank's `values` in rank order; elsewhere: sends them, returns empty.
+template <class T>
+std::vector<T> gather_values(const mpi_world& world, const std::vector<T>& values) {
+  if (world.rank() != 0) {
+    send_bytes(values.data(), values.size() * sizeof(T), 0);
+    return {};
+  }
+  std::vector<T> all(values);
+  for (int from = 1; from < world.size(); ++from) receive_bytes(from, all);
+  return all;
+}
+
+// Rank 0's `values` on every rank.
+template <class T>
+void broadcast_values(const mpi_world& world, std::vector<T>& values) {
+  if (world.rank() == 0) {
+    for (int to = 1; to < world.size(); ++to) {
+      send_bytes(values.data(), values.size() * sizeof(T), to);
+    }
+    return;
+  }
+  values.clear();
+  receive_bytes(0, values);
+}
 
 void send_text(const std::string& text, int to, int tag) {
   const auto size = static_cast<long long>(text.size());
@@ -117,7 +191,7 @@ mpi_setup mpi_world::share_setup(const mpi_setup& setup) {
   if (rank_ == 0) {
     for (int to = 1; to < size_; ++to) {
       std::ostringstream numbers;
-      numbers << setup.status << ' ' << setup.threads;
+      numbers << setup.status << ' ' << setup.threads << ' ' << setup.spread_pilot;
       send_text(numbers.str(), to, tag_setup);
       send_text(setup.study_toml, to, tag_setup);
       send_text(setup.backend, to, tag_setup);
@@ -127,7 +201,7 @@ mpi_setup mpi_world::share_setup(const mpi_setup& setup) {
   }
   mpi_setup received;
   std::istringstream numbers(receive_text(0, tag_setup));
-  numbers >> received.status >> received.threads;
+  numbers >> received.status >> received.threads >> received.spread_pilot;
   received.study_toml = receive_text(0, tag_setup);
   received.backend = receive_text(0, tag_setup);
   received.plan = receive_text(0, tag_setup);
@@ -135,6 +209,62 @@ mpi_setup mpi_world::share_setup(const mpi_setup& setup) {
 #else
   return setup;
 #endif
+}
+
+std::string mpi_world::share_text(const std::string& text) {
+#ifdef ISMC_WITH_MPI
+  if (size_ <= 1) return text;
+  std::vector<char> bytes(text.begin(), text.end());
+  broadcast_values(*this, bytes);
+  return std::string(bytes.begin(), bytes.end());
+#else
+  return text;
+#endif
+}
+
+std::uint64_t mpi_pilot_exchange::sum(std::uint64_t value) {
+#ifdef ISMC_WITH_MPI
+  if (world_.size() <= 1) return value;
+  std::vector<std::uint64_t> total = gather_values(world_, std::vector<std::uint64_t>{value});
+  if (root()) total = {std::accumulate(total.begin(), total.end(), std::uint64_t{0})};
+  broadcast_values(world_, total);
+  return total.at(0);
+#else
+  return value;
+#endif
+}
+
+std::vector<double> mpi_pilot_exchange::gather(const std::vector<double>& values) {
+#ifdef ISMC_WITH_MPI
+  if (world_.size() > 1) return gather_values(world_, values);
+#endif
+  return values;
+}
+
+std::vector<std::uint64_t> mpi_pilot_exchange::gather(const std::vector<std::uint64_t>& values) {
+#ifdef ISMC_WITH_MPI
+  if (world_.size() > 1) return gather_values(world_, values);
+#endif
+  return values;
+}
+
+void mpi_pilot_exchange::broadcast(std::vector<double>& values) {
+#ifdef ISMC_WITH_MPI
+  if (world_.size() > 1) broadcast_values(world_, values);
+#else
+  (void)values;
+#endif
+}
+
+std::pair<std::size_t, std::size_t> rank_targets(std::size_t n_targets, int rank, int size) {
+  const auto at = [&](int r) {
+    // n · r / size without overflow: n < 2^64 / size is not assumed.
+    const std::size_t n = n_targets, s = static_cast<std::size_t>(size);
+    const auto r_ = static_cast<std::size_t>(r);
+    return (n / s) * r_ + (n % s) * r_ / s;
+  };
+  const std::size_t first = at(rank);
+  return {first, at(rank + 1) - first};
 }
 
 void mpi_world::dispatch(const std::vector<std::uint64_t>& pending,

@@ -1,9 +1,11 @@
 #pragma once
 /// @file mpi_rates.hpp
 /// @brief `mpiexec -n N ismc rates STUDY.toml --out-dir DIR`: rank 0 holds the directory
-/// (lock, log, outputs), computes the importance plan once and hands out chunks one at a
-/// time to ranks 1..N−1 as they ask and to a compute thread of its own (a rank that
-/// finishes early takes the next chunk); the
+/// (lock, log, outputs); a new importance study's pilot runs on every rank, each over its
+/// contiguous range of targets (mpi_pilot_exchange: the pools gathered in target order,
+/// k-means once on rank 0), and rank 0 makes the plan and shares it; rank 0 then hands out
+/// chunks one at a time to ranks 1..N−1 as they ask and to a compute thread of its own (a
+/// rank that finishes early takes the next chunk); the
 /// rows come back packed bit for bit, so the CSV equals one process's for any N. Built with
 /// MPI when `ISMC_ENABLE_MPI` is on; without it, a run launched as several ranks is refused.
 
@@ -12,9 +14,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cli/results_log.hpp"
+#include "ismc/rates/chunks.hpp"
 
 namespace ismc::cli {
 
@@ -25,6 +29,9 @@ struct mpi_setup {
   std::string backend;     ///< `cpu` or `cuda`
   std::string plan;        ///< the importance plan (cli/study_dir.hpp's plan_json), or empty
   unsigned threads = 0;    ///< --threads
+  /// The pilot is to run on every rank (mpi_pilot_exchange), then rank 0 sends the plan
+  /// (`share_text`); `plan` is empty.
+  bool spread_pilot = false;
 };
 
 /// The MPI world of this process: initialised (`MPI_Init_thread`, funneled: only the main
@@ -60,11 +67,37 @@ class mpi_world {
   /// Any rank: ends every rank at once (a failure during the distributed work).
   [[noreturn]] void abort(int code);
 
+  /// Rank 0: sends `text` to every other rank and returns it. Other ranks: receives rank 0's
+  /// (`text` unused). Waits without spinning.
+  std::string share_text(const std::string& text);
+
  private:
   int rank_ = 0;
   int size_ = 1;
   bool initialised_ = false;
 };
+
+/// The pilot's collective steps (rates/chunks.hpp's pilot_exchange) across the ranks of
+/// `world`, rank 0 the root: point-to-point messages through rank 0, in rank order, each
+/// waited for without spinning (a blocking MPI call spins and, with as many ranks as cores,
+/// takes a core from a rank still computing). Only the calling thread makes MPI calls.
+class mpi_pilot_exchange final : public pilot_exchange {
+ public:
+  explicit mpi_pilot_exchange(mpi_world& world) : world_(world) {}
+  bool root() const override { return world_.rank() == 0; }
+  std::uint64_t sum(std::uint64_t value) override;
+  std::vector<double> gather(const std::vector<double>& values) override;
+  std::vector<std::uint64_t> gather(const std::vector<std::uint64_t>& values) override;
+  void broadcast(std::vector<double>& values) override;
+
+ private:
+  mpi_world& world_;
+};
+
+/// The contiguous range of `n_targets` targets rank `rank` of `size` runs the pilot on:
+/// [n·rank/size, n·(rank+1)/size), as {first, count}; the ranges cover the targets in rank
+/// order.
+std::pair<std::size_t, std::size_t> rank_targets(std::size_t n_targets, int rank, int size);
 
 /// The `CUDA_VISIBLE_DEVICES` the rank of node-local rank `local_rank` (>= 0) sets so that
 /// it uses GPU (local rank mod devices): with `visible` (the variable's value, or null when

@@ -707,10 +707,19 @@ int run_rank_worker(mpi_world& world) {
     const std::unique_ptr<model> model = make_model(study.model, study.test);
     const std::unique_ptr<backend> machine =
         make_backend(parse_backend_kind("backend", setup.backend));
-    std::optional<importance_plan> plan;
-    if (!setup.plan.empty()) plan = plan_from_json(setup.plan, targets, dim, "rank 0's plan");
     run_hooks hooks;
     hooks.threads = setup.threads;
+    std::optional<importance_plan> plan;
+    std::string plan_text = setup.plan;
+    if (setup.spread_pilot) {
+      // This rank's part of the pilot (rank 0 makes the plan), then the plan.
+      mpi_pilot_exchange exchange(world);
+      const auto [first, count] = rank_targets(targets.size() / dim, world.rank(), world.size());
+      plan_importance_part(*model, targets, first, count, study.run, study.importance, *machine,
+                           exchange, hooks);
+      plan_text = world.share_text({});
+    }
+    if (!plan_text.empty()) plan = plan_from_json(plan_text, targets, dim, "rank 0's plan");
     world.serve([&](std::uint64_t c) {
       return compute_chunk(*model, targets, study, plan ? &*plan : nullptr, *machine, hooks, c);
     });
@@ -895,10 +904,29 @@ int run_in_dir(const rates_options& options, mpi_world* world, bool* setup_share
     if (study.run.method == rate_method::importance) {
       if (const std::optional<std::string> json = log->plan()) {
         run.plan = plan_from_json(*json, targets, dim, paths.log());
+      } else if (pilot_plan) {
+        run.plan = std::move(*pilot_plan);
+        log->write_plan(plan_json(*run.plan, dim));
+      } else if (world != nullptr && world->size() > 1) {
+        // The pilot on every rank, each over its range of targets; the plan made here,
+        // logged, then sent to the others.
+        mpi_setup setup;
+        setup.study_toml = log->fact("study_toml");
+        setup.backend = backend_name;
+        setup.threads = options.threads;
+        setup.spread_pilot = true;
+        world->share_setup(setup);
+        *setup_shared = true;
+        mpi_pilot_exchange exchange(*world);
+        const auto [first, count] = rank_targets(n_targets, 0, world->size());
+        run.plan = plan_importance_part(*model, targets, first, count, study.run, study.importance,
+                                        *machine, exchange, context.hooks());
+        const std::string plan_text = plan_json(*run.plan, dim);
+        log->write_plan(plan_text);
+        world->share_text(plan_text);
       } else {
-        run.plan = pilot_plan ? std::move(*pilot_plan)
-                              : plan_importance(*model, targets, study.run, study.importance,
-                                                *machine, context.hooks());
+        run.plan = plan_importance(*model, targets, study.run, study.importance, *machine,
+                                   context.hooks());
         log->write_plan(plan_json(*run.plan, dim));
       }
       run.warnings.insert(run.warnings.end(), run.plan->warnings.begin(), run.plan->warnings.end());
@@ -930,13 +958,15 @@ int run_in_dir(const rates_options& options, mpi_world* world, bool* setup_share
     if (world != nullptr && world->size() > 1) {
       // Rank 0 holds the directory and computes chunks on a thread of its own beside the
       // other ranks.
-      mpi_setup setup;
-      setup.study_toml = log->fact("study_toml");
-      setup.backend = backend_name;
-      if (run.plan) setup.plan = plan_json(*run.plan, dim);
-      setup.threads = options.threads;
-      world->share_setup(setup);
-      *setup_shared = true;
+      if (!*setup_shared) {  // else shared before the spread pilot, with the plan after it
+        mpi_setup setup;
+        setup.study_toml = log->fact("study_toml");
+        setup.backend = backend_name;
+        if (run.plan) setup.plan = plan_json(*run.plan, dim);
+        setup.threads = options.threads;
+        world->share_setup(setup);
+        *setup_shared = true;
+      }
       std::vector<std::uint64_t> pending;
       for (std::uint64_t c = 0; c < n_chunks; ++c) {
         if (mine(c) && !done[c]) pending.push_back(c);

@@ -77,7 +77,8 @@ void resimulate_kept_samples(const model& model, const double* params, std::uint
     for (std::size_t row = task * per_task; row < row_end; ++row) {
       const std::size_t j = kept.first_param + kept.flat_indices[row] / kept.span;
       const std::uint64_t i = kept.sim_begin + kept.flat_indices[row] % kept.span;
-      const random_stream stream{seed, streams::target(j, common_random_numbers)};
+      const random_stream stream{seed,
+                                 streams::target(kept.first_target + j, common_random_numbers)};
       model.simulate(params + j * dim, stream, i, x.data());
       model.cluster_point(x.data(), samples.data() + base + row * cluster_size);
     }

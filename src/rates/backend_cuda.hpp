@@ -46,17 +46,17 @@ std::unique_ptr<backend> make_cuda_backend();
 /// is bit for bit the CPU's (host and device libm may differ in the last bits of a normal).
 template <class Family>
 void cuda_collect_rejections(const family_model<Family>& model, const double* params,
-                             std::size_t n_params, std::uint64_t sims, std::uint64_t seed,
-                             bool common_random_numbers, double keep_fraction,
+                             std::size_t n_params, std::size_t first_target, std::uint64_t sims,
+                             std::uint64_t seed, bool common_random_numbers, double keep_fraction,
                              std::vector<double>& samples, std::uint64_t* counts,
                              const run_hooks& hooks);
 
 /// backend::count_nearest_centre on the device (`nearest_centre` of rates/mixture_math.hpp).
 template <class Family>
 void cuda_count_nearest_centre(const family_model<Family>& model, const double* params,
-                               std::size_t n_params, std::uint64_t sims, std::uint64_t seed,
-                               bool common_random_numbers, const double* centres,
-                               std::size_t n_centres, std::uint64_t* counts,
+                               std::size_t n_params, std::size_t first_target, std::uint64_t sims,
+                               std::uint64_t seed, bool common_random_numbers,
+                               const double* centres, std::size_t n_centres, std::uint64_t* counts,
                                const run_hooks& hooks);
 
 /// backend::mixture_accumulate on the device (`mixture_term` of rates/mixture_math.hpp), fused and

@@ -82,10 +82,10 @@ void cpu_backend::count_rejections(const model& model, const double* targets, st
 }
 
 void cpu_backend::collect_rejections(const model& model, const double* params, std::size_t n_params,
-                                     std::uint64_t sims, std::uint64_t seed,
-                                     bool common_random_numbers, double keep_fraction,
-                                     std::vector<double>& samples, std::uint64_t* counts,
-                                     const run_hooks& hooks) {
+                                     std::size_t first_target, std::uint64_t sims,
+                                     std::uint64_t seed, bool common_random_numbers,
+                                     double keep_fraction, std::vector<double>& samples,
+                                     std::uint64_t* counts, const run_hooks& hooks) {
   const std::size_t dim = model.dim();
   const std::size_t sample_size = model.sample_size();
   const std::size_t cluster_size = model.cluster_size();
@@ -96,8 +96,8 @@ void cpu_backend::collect_rejections(const model& model, const double* params, s
     hooks.check_interrupt();
     const std::size_t j = tasks.param(task);
     const std::uint64_t begin = tasks.begin(task), end = tasks.end(task, sims);
-    const random_stream stream{seed, streams::target(j, common_random_numbers)};
-    const random_stream keep_stream{seed, streams::subsample(j)};
+    const random_stream stream{seed, streams::target(first_target + j, common_random_numbers)};
+    const random_stream keep_stream{seed, streams::subsample(first_target + j)};
     const std::size_t block = simulate_block_size(sample_size);
     std::vector<double> xs(block * sample_size), point(cluster_size);
     for (std::uint64_t first = begin; first < end; first += block) {
@@ -121,7 +121,8 @@ void cpu_backend::collect_rejections(const model& model, const double* params, s
 }
 
 void cpu_backend::count_nearest_centre(const model& model, const double* params,
-                                       std::size_t n_params, std::uint64_t sims, std::uint64_t seed,
+                                       std::size_t n_params, std::size_t first_target,
+                                       std::uint64_t sims, std::uint64_t seed,
                                        bool common_random_numbers, const double* centres,
                                        std::size_t n_centres, std::uint64_t* counts,
                                        const run_hooks& hooks) {
@@ -141,7 +142,7 @@ void cpu_backend::count_nearest_centre(const model& model, const double* params,
     hooks.check_interrupt();
     const std::size_t j = tasks.param(task);
     const std::uint64_t begin = tasks.begin(task), end = tasks.end(task, sims);
-    const random_stream stream{seed, streams::target(j, common_random_numbers)};
+    const random_stream stream{seed, streams::target(first_target + j, common_random_numbers)};
     const std::size_t block = simulate_block_size(sample_size);
     std::vector<double> xs(block * sample_size), point(cluster_size);
     std::uint64_t* mine = task_counts.data() + task * n_centres;

@@ -226,14 +226,69 @@ std::string without_spread_warning(std::size_t targets, const importance_spec& s
          number_text(1.0 / spec.self_weight) + "], not the normal approximation";
 }
 
+namespace {
+
+// One process: the only part, its values already the totals.
+class single_part final : public pilot_exchange {
+ public:
+  bool root() const override { return true; }
+  std::uint64_t sum(std::uint64_t value) override { return value; }
+  std::vector<double> gather(const std::vector<double>& values) override { return values; }
+  std::vector<std::uint64_t> gather(const std::vector<std::uint64_t>& values) override {
+    return values;
+  }
+  void broadcast(std::vector<double>&) override {}
+};
+
+// The pilot's collecting pass at this part's targets [first, first + count), appending the
+// kept samples to `pool` and writing the counts.
+void collect_part(const model& model, const std::vector<double>& targets, std::size_t first,
+                  std::size_t count, const run_spec& run, std::uint64_t pilot, double keep_fraction,
+                  backend& backend, std::vector<double>& pool, std::uint64_t* counts,
+                  const run_hooks& hooks) {
+  if (count == 0) return;
+  backend.collect_rejections(model, targets.data() + first * model.dim(), count, first, pilot,
+                             run.seed, run.common_random_numbers, keep_fraction, pool, counts,
+                             hooks);
+}
+
+}  // namespace
+
 importance_plan detail::plan_importance_unchecked(const model& model,
                                                   const std::vector<double>& targets,
                                                   const run_spec& run, const importance_spec& spec,
                                                   backend& backend, const run_hooks& hooks) {
+  single_part one;
+  return plan_importance_part_unchecked(model, targets, 0, targets.size() / model.dim(), run, spec,
+                                        backend, one, hooks);
+}
+
+importance_plan plan_importance_part(const model& model, const std::vector<double>& targets,
+                                     std::size_t first, std::size_t count, const run_spec& run,
+                                     const importance_spec& spec, backend& backend,
+                                     pilot_exchange& exchange, const run_hooks& hooks) {
+  check(model, targets, spec);
+  const std::size_t n_targets = targets.size() / model.dim();
+  if (first > n_targets || count > n_targets - first) {
+    throw usage_error(
+        bad_value("importance pilot: targets",
+                  "[" + std::to_string(first) + ", " + std::to_string(first) + " + " +
+                      std::to_string(count) + ")",
+                  "a range within the study's " + std::to_string(n_targets) + " targets"));
+  }
+  return detail::plan_importance_part_unchecked(model, targets, first, count, run, spec, backend,
+                                                exchange, hooks);
+}
+
+importance_plan detail::plan_importance_part_unchecked(
+    const model& model, const std::vector<double>& targets, std::size_t first, std::size_t count,
+    const run_spec& run, const importance_spec& spec, backend& backend, pilot_exchange& exchange,
+    const run_hooks& hooks) {
   const std::size_t dim = model.dim();
   // k-means sees each rejection as its cluster point (model::cluster_point).
   const std::size_t cluster_size = model.cluster_size();
   const std::size_t n_targets = targets.size() / dim;
+  const bool root = exchange.root();
   importance_plan plan;
   std::vector<std::string>& warnings = plan.warnings;
   importance_details& details = plan.details;
@@ -241,9 +296,10 @@ importance_plan detail::plan_importance_unchecked(const model& model,
   // 1–2. Pilot at every target, counting rejections and keeping a counter-based subsample
   // of them for k-means in the same pass: a fraction sized as if every pilot simulation
   // were rejected, so the pool never exceeds about `kmeans_subsample` points. The pilot
-  // doubles while nothing at all is rejected.
+  // doubles while nothing at all is rejected. Each part runs its own targets; the
+  // decisions follow the totals over all parts.
   std::uint64_t pilot = spec.pilot_sims;
-  std::vector<std::uint64_t> pilot_rejections(n_targets, 0);
+  std::vector<std::uint64_t> pilot_rejections(count, 0);
   std::vector<double> pool;
   const double subsample = static_cast<double>(spec.kmeans_subsample);
   std::uint64_t total_rejections = 0;
@@ -251,13 +307,12 @@ importance_plan detail::plan_importance_unchecked(const model& model,
     pool.clear();
     const double keep_fraction =
         std::min(1.0, subsample / (static_cast<double>(pilot) * static_cast<double>(n_targets)));
-    hooks.begin("pilot", pilot * n_targets);
-    backend.collect_rejections(model, targets.data(), n_targets, pilot, run.seed,
-                               run.common_random_numbers, keep_fraction, pool,
-                               pilot_rejections.data(), hooks);
+    hooks.begin("pilot", pilot * count);
+    collect_part(model, targets, first, count, run, pilot, keep_fraction, backend, pool,
+                 pilot_rejections.data(), hooks);
     hooks.end();
-    total_rejections =
-        std::accumulate(pilot_rejections.begin(), pilot_rejections.end(), std::uint64_t{0});
+    total_rejections = exchange.sum(
+        std::accumulate(pilot_rejections.begin(), pilot_rejections.end(), std::uint64_t{0}));
     if (total_rejections > 0) {
       if (doublings > 0) {
         warnings.push_back("the pilot of " + std::to_string(spec.pilot_sims) +
@@ -272,9 +327,10 @@ importance_plan detail::plan_importance_unchecked(const model& model,
           std::to_string(doublings) +
           " doublings: fell back to plain Monte Carlo on the pilot (method = plain in the rows)");
       details.pilot_sims = pilot;
-      details.pilot_rejections = pilot_rejections;
+      details.pilot_rejections = exchange.gather(pilot_rejections);
       details.sims_per_target = static_cast<double>(pilot);
       plan.plain_fallback = true;
+      if (!root) return {};
       return plan;
     }
     pilot *= 2;
@@ -284,52 +340,70 @@ importance_plan detail::plan_importance_unchecked(const model& model,
   // fraction the actual count calls for.
   const double wanted = std::min({static_cast<double>(total_rejections), subsample,
                                   1000.0 * static_cast<double>(spec.clusters)});
-  if (static_cast<double>(pool.size() / cluster_size) < wanted) {
+  const auto pool_points = [&] {
+    return exchange.sum(pool.size() / cluster_size);
+  };
+  std::uint64_t points = pool_points();
+  if (static_cast<double>(points) < wanted) {
     pool.clear();
-    std::vector<std::uint64_t> recount(n_targets, 0);
-    hooks.begin("pilot rejections", pilot * n_targets);
-    backend.collect_rejections(model, targets.data(), n_targets, pilot, run.seed,
-                               run.common_random_numbers,
-                               std::min(1.0, subsample / static_cast<double>(total_rejections)),
-                               pool, recount.data(), hooks);
+    std::vector<std::uint64_t> recount(count, 0);
+    hooks.begin("pilot rejections", pilot * count);
+    collect_part(model, targets, first, count, run, pilot,
+                 std::min(1.0, subsample / static_cast<double>(total_rejections)), backend, pool,
+                 recount.data(), hooks);
     hooks.end();
+    points = pool_points();
   }
-  if (pool.empty()) {  // a subsample that drew nothing: take every rejection instead
-    std::vector<std::uint64_t> recount(n_targets, 0);
-    backend.collect_rejections(model, targets.data(), n_targets, pilot, run.seed,
-                               run.common_random_numbers, 1.0, pool, recount.data(), hooks);
+  if (points == 0) {  // a subsample that drew nothing: take every rejection instead
+    std::vector<std::uint64_t> recount(count, 0);
+    collect_part(model, targets, first, count, run, pilot, 1.0, backend, pool, recount.data(),
+                 hooks);
   }
+  // The pool and the counts of every part, in target order, on the root.
+  pool = exchange.gather(pool);
+  std::vector<std::uint64_t> all_rejections = exchange.gather(pilot_rejections);
 
-  // k-means on the pooled (subsampled) rejections.
-  kmeans_options clustering;
-  clustering.clusters = spec.clusters;
-  clustering.restarts = spec.kmeans_restarts;
-  clustering.max_iterations = spec.kmeans_max_iterations;
-  clustering.subsample = spec.kmeans_subsample;
-  clustering.seed = run.seed ^ kmeans_key;
-  clustering.threads = hooks.threads;
-  const kmeans_result clusters = kmeans(pool, cluster_size, clustering);
-  const std::size_t n_clusters = clusters.clusters;
-  if (n_clusters < spec.clusters) {
-    warnings.push_back("only " + std::to_string(n_clusters) + " distinct pilot rejections: using " +
-                       std::to_string(n_clusters) + " clusters instead of " +
-                       std::to_string(spec.clusters));
+  // k-means on the pooled (subsampled) rejections, once, on the root; its centres to every
+  // part.
+  std::vector<double> centres;
+  if (root) {
+    kmeans_options clustering;
+    clustering.clusters = spec.clusters;
+    clustering.restarts = spec.kmeans_restarts;
+    clustering.max_iterations = spec.kmeans_max_iterations;
+    clustering.subsample = spec.kmeans_subsample;
+    clustering.seed = run.seed ^ kmeans_key;
+    clustering.threads = hooks.threads;
+    kmeans_result clusters = kmeans(pool, cluster_size, clustering);
+    if (clusters.clusters < spec.clusters) {
+      warnings.push_back("only " + std::to_string(clusters.clusters) +
+                         " distinct pilot rejections: using " + std::to_string(clusters.clusters) +
+                         " clusters instead of " + std::to_string(spec.clusters));
+    }
+    centres = std::move(clusters.centres);
+    assert(centres.size() == clusters.clusters * cluster_size);
   }
+  exchange.broadcast(centres);
+  const std::size_t n_clusters = centres.size() / cluster_size;
 
   // n_jc: every pilot rejection of target j labelled by its nearest centre.
-  std::vector<std::uint64_t> in_cluster(n_targets * n_clusters, 0);
-  hooks.begin("pilot labels", pilot * n_targets);
-  backend.count_nearest_centre(model, targets.data(), n_targets, pilot, run.seed,
-                               run.common_random_numbers, clusters.centres.data(), n_clusters,
-                               in_cluster.data(), hooks);
+  std::vector<std::uint64_t> part_in_cluster(count * n_clusters, 0);
+  hooks.begin("pilot labels", pilot * count);
+  if (count > 0) {
+    backend.count_nearest_centre(model, targets.data() + first * dim, count, first, pilot, run.seed,
+                                 run.common_random_numbers, centres.data(), n_clusters,
+                                 part_in_cluster.data(), hooks);
+  }
   hooks.end();
+  const std::vector<std::uint64_t> in_cluster = exchange.gather(part_in_cluster);
+  if (!root) return {};
 
   // 3. Proposals: every target's own parameter, then each cluster's.
   const std::size_t n_proposals = n_targets + n_clusters;
   std::vector<double> proposals(targets);
   proposals.resize(n_proposals * dim);
   for (std::size_t c = 0; c < n_clusters; ++c) {
-    model.proposal_from_mean(clusters.centres.data() + c * cluster_size,
+    model.proposal_from_mean(centres.data() + c * cluster_size,
                              proposals.data() + (n_targets + c) * dim);
   }
   details.cluster_sizes.assign(n_clusters, 0);
@@ -354,10 +428,10 @@ importance_plan detail::plan_importance_unchecked(const model& model,
     const double rest = 1.0 - spec.self_weight;
     if (rest > 0.0) {
       for (std::size_t c = 0; c < n_clusters; ++c) {
-        const std::uint64_t count = in_cluster[from * n_clusters + c];
-        if (count == 0) continue;
+        const std::uint64_t n_jc = in_cluster[from * n_clusters + c];
+        if (n_jc == 0) continue;
         weights.proposal.push_back(static_cast<std::uint32_t>(n_targets + c));
-        weights.weight.push_back(rest * static_cast<double>(count) /
+        weights.weight.push_back(rest * static_cast<double>(n_jc) /
                                  static_cast<double>(rejections_in_clusters[from]));
       }
     }
@@ -378,9 +452,9 @@ importance_plan detail::plan_importance_unchecked(const model& model,
                                  static_cast<double>(n_targets);
 
   details.pilot_sims = pilot;
-  details.pilot_rejections = std::move(pilot_rejections);
+  details.pilot_rejections = std::move(all_rejections);
   details.clusters = n_clusters;
-  details.cluster_centres = clusters.centres;
+  details.cluster_centres = std::move(centres);
   details.proposals = std::move(proposals);
   details.weights = std::move(weights);
   details.weight_source = source;

@@ -30,6 +30,14 @@ importance_plan plan_importance_unchecked(const model& model, const std::vector<
                                           const run_spec& run, const importance_spec& importance,
                                           backend& backend, const run_hooks& hooks);
 
+/// `plan_importance_part` for valid arguments.
+importance_plan plan_importance_part_unchecked(const model& model,
+                                               const std::vector<double>& targets,
+                                               std::size_t first, std::size_t count,
+                                               const run_spec& run,
+                                               const importance_spec& importance, backend& backend,
+                                               pilot_exchange& exchange, const run_hooks& hooks);
+
 /// `importance_chunk` for valid arguments.
 chunk_rows importance_chunk_unchecked(const model& model, const std::vector<double>& targets,
                                       std::size_t first, std::size_t count, const run_spec& run,

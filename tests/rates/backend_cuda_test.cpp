@@ -150,6 +150,41 @@ TEST(CudaBackend, CollectRejectionsIsEquivalentToCpu) {
   expect_same_collection(*cpu, *cuda, null_test, {0.0}, (1u << 24) + 1000, 0.01, true);
 }
 
+// A range of parameters given its first target's study index draws that target's streams
+// on the device as on the CPU (the pilot spread over MPI ranks, rates/chunks.hpp's
+// plan_importance_part; the CPU's ranges equal one call over all, tests/rates/chunks_test).
+TEST(CudaBackend, PilotRangesDrawTheirTargetsStreamsAsTheCpu) {
+  ISMC_REQUIRE_DEVICE();
+  auto cpu = make_cpu_backend();
+  auto cuda = make_backend(backend_kind::cuda);
+  const gaussian_test_model max_test(2, test_kind::max, 2.0);
+  const std::vector<double> params = grid_of_25();
+  const std::size_t split = 11, n = 25 - split;
+  const double* range = params.data() + split * max_test.dim();
+  const std::vector<double> centres = {-1.0, 0.0, 1.0, 1.0, 0.0, 2.5};
+  for (bool crn : {true, false}) {
+    SCOPED_TRACE(crn ? "common random numbers" : "own streams");
+    std::vector<double> pool_cpu, pool_gpu;
+    std::vector<std::uint64_t> counts_cpu(n, 99), counts_gpu(n, 99);
+    cpu->collect_rejections(max_test, range, n, split, 20000, 5, crn, 0.3, pool_cpu,
+                            counts_cpu.data(), {});
+    cuda->collect_rejections(max_test, range, n, split, 20000, 5, crn, 0.3, pool_gpu,
+                             counts_gpu.data(), {});
+    EXPECT_EQ(counts_gpu, counts_cpu);
+    ASSERT_GT(pool_cpu.size(), 0u);
+    ASSERT_EQ(pool_gpu.size(), pool_cpu.size());
+    for (std::size_t k = 0; k < pool_cpu.size(); ++k) {
+      ASSERT_EQ(pool_gpu[k], pool_cpu[k]) << "pool value " << k;
+    }
+    std::vector<std::uint64_t> labels_cpu(n * 3, 99), labels_gpu(n * 3, 99);
+    cpu->count_nearest_centre(max_test, range, n, split, 20000, 9, crn, centres.data(), 3,
+                              labels_cpu.data(), {});
+    cuda->count_nearest_centre(max_test, range, n, split, 20000, 9, crn, centres.data(), 3,
+                               labels_gpu.data(), {});
+    EXPECT_EQ(labels_gpu, labels_cpu);
+  }
+}
+
 void expect_same_labels(backend& cpu, backend& cuda, const model& model,
                         const std::vector<double>& params, std::uint64_t sims,
                         const std::vector<double>& centres, bool crn) {

@@ -213,8 +213,8 @@ __global__ void __launch_bounds__(rates_threads_per_block)
 
 template <class Family>
 void cuda_collect_rejections(const family_model<Family>& model, const double* params,
-                             std::size_t n_params, std::uint64_t sims, std::uint64_t seed,
-                             bool common_random_numbers, double keep_fraction,
+                             std::size_t n_params, std::size_t first_target, std::uint64_t sims,
+                             std::uint64_t seed, bool common_random_numbers, double keep_fraction,
                              std::vector<double>& samples, std::uint64_t* counts,
                              const run_hooks& hooks) {
   const device_family<Family> on_device(model.family());  // its tables uploaded, if any
@@ -222,10 +222,12 @@ void cuda_collect_rejections(const family_model<Family>& model, const double* pa
   std::fill(counts, counts + n_params, 0);
   if (n_params == 0 || sims == 0) return;
 
-  const std::vector<std::uint32_t> h_sim_streams = stream_table(
-      n_params, [&](std::size_t j) { return streams::target(j, common_random_numbers); });
+  // Parameter j is the study's target first_target + j: the streams are its.
+  const std::vector<std::uint32_t> h_sim_streams = stream_table(n_params, [&](std::size_t j) {
+    return streams::target(first_target + j, common_random_numbers);
+  });
   const std::vector<std::uint32_t> h_keep_streams =
-      stream_table(n_params, [](std::size_t j) { return streams::subsample(j); });
+      stream_table(n_params, [&](std::size_t j) { return streams::subsample(first_target + j); });
   device_buffer<double> d_params(n_params * dim);
   device_buffer<std::uint32_t> d_sim_streams(n_params), d_keep_streams(n_params);
   device_buffer<unsigned long long> d_counts(n_params);
@@ -277,7 +279,8 @@ void cuda_collect_rejections(const family_model<Family>& model, const double* pa
       copy_to_host(h_selected.data(), d_selected.get(), h_selected.size());
 
       // The kept samples, simulated again by the host's own code: the CPU's pool bit for bit.
-      const kept_samples kept{h_selected.data(), h_selected.size(), first, begin, span};
+      const kept_samples kept{h_selected.data(), h_selected.size(), first, begin, span,
+                              first_target};
       resimulate_kept_samples(model, params, seed, common_random_numbers, kept, hooks.threads,
                               samples);
       hooks.advance(span * tile);
@@ -346,9 +349,9 @@ __global__ void __launch_bounds__(rates_threads_per_block)
 
 template <class Family>
 void cuda_count_nearest_centre(const family_model<Family>& model, const double* params,
-                               std::size_t n_params, std::uint64_t sims, std::uint64_t seed,
-                               bool common_random_numbers, const double* centres,
-                               std::size_t n_centres, std::uint64_t* counts,
+                               std::size_t n_params, std::size_t first_target, std::uint64_t sims,
+                               std::uint64_t seed, bool common_random_numbers,
+                               const double* centres, std::size_t n_centres, std::uint64_t* counts,
                                const run_hooks& hooks) {
   const device_family<Family> on_device(model.family());  // its tables uploaded, if any
   const std::size_t dim = model.dim();
@@ -361,8 +364,9 @@ void cuda_count_nearest_centre(const family_model<Family>& model, const double* 
                       std::to_string(static_cast<std::size_t>(INT_MAX) / sample_size));
   }
 
-  const std::vector<std::uint32_t> h_sim_streams = stream_table(
-      n_params, [&](std::size_t j) { return streams::target(j, common_random_numbers); });
+  const std::vector<std::uint32_t> h_sim_streams = stream_table(n_params, [&](std::size_t j) {
+    return streams::target(first_target + j, common_random_numbers);
+  });
   device_buffer<double> d_params(n_params * dim);
   device_buffer<std::uint32_t> d_sim_streams(n_params);
   device_buffer<double> d_centres(n_centres * sample_size);
@@ -630,18 +634,22 @@ class family_cuda_backend final : public backend {
     detail::cuda_count_rejections(of_family(model).family(), targets, n_targets, first_target, sims,
                                   seed, common_random_numbers, counts, hooks);
   }
+  using backend::collect_rejections;
+  using backend::count_nearest_centre;
   void collect_rejections(const model& model, const double* params, std::size_t n_params,
-                          std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
-                          double keep_fraction, std::vector<double>& samples, std::uint64_t* counts,
+                          std::size_t first_target, std::uint64_t sims, std::uint64_t seed,
+                          bool common_random_numbers, double keep_fraction,
+                          std::vector<double>& samples, std::uint64_t* counts,
                           const run_hooks& hooks) override {
-    detail::cuda_collect_rejections(of_family(model), params, n_params, sims, seed,
+    detail::cuda_collect_rejections(of_family(model), params, n_params, first_target, sims, seed,
                                     common_random_numbers, keep_fraction, samples, counts, hooks);
   }
   void count_nearest_centre(const model& model, const double* params, std::size_t n_params,
-                            std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
-                            const double* centres, std::size_t n_centres, std::uint64_t* counts,
+                            std::size_t first_target, std::uint64_t sims, std::uint64_t seed,
+                            bool common_random_numbers, const double* centres,
+                            std::size_t n_centres, std::uint64_t* counts,
                             const run_hooks& hooks) override {
-    detail::cuda_count_nearest_centre(of_family(model), params, n_params, sims, seed,
+    detail::cuda_count_nearest_centre(of_family(model), params, n_params, first_target, sims, seed,
                                       common_random_numbers, centres, n_centres, counts, hooks);
   }
   void mixture_accumulate(const model& model, const mixture_problem& problem, double* sum,

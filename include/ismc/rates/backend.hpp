@@ -82,23 +82,46 @@ class backend {
   /// Pilot, collecting: counts the rejections among simulations [0, sims) at each
   /// parameter into `counts` (as `count_rejections` does) and keeps each rejected sample
   /// with probability `keep_fraction`, by an independent counter-based draw
-  /// (`streams::subsample`). Appends the kept samples' cluster points
-  /// (`model.cluster_point`, model.cluster_size() values each) to `samples` in parameter
-  /// order, then simulation order.
+  /// (`streams::subsample`). Parameter j is the study's target `first_target + j` and uses
+  /// its streams, `streams::target(first_target + j, common_random_numbers)` and
+  /// `streams::subsample(first_target + j)` of `seed`. Appends the kept samples' cluster
+  /// points (`model.cluster_point`, model.cluster_size() values each) to `samples` in
+  /// parameter order, then simulation order: the pools of consecutive ranges of targets,
+  /// concatenated, are the pool of one call over all of them.
   virtual void collect_rejections(const model& model, const double* params, std::size_t n_params,
-                                  std::uint64_t sims, std::uint64_t seed,
+                                  std::size_t first_target, std::uint64_t sims, std::uint64_t seed,
                                   bool common_random_numbers, double keep_fraction,
                                   std::vector<double>& samples, std::uint64_t* counts,
                                   const run_hooks& hooks) = 0;
 
+  /// `collect_rejections` of a whole study (`first_target` = 0).
+  void collect_rejections(const model& model, const double* params, std::size_t n_params,
+                          std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
+                          double keep_fraction, std::vector<double>& samples, std::uint64_t* counts,
+                          const run_hooks& hooks) {
+    collect_rejections(model, params, n_params, 0, sims, seed, common_random_numbers, keep_fraction,
+                       samples, counts, hooks);
+  }
+
   /// Pilot, labelling: `counts[j * n_centres + c]` = rejected samples among simulations
   /// [0, sims) at parameter j whose nearest centre (squared Euclidean distance on the
   /// sample's cluster point, `model.cluster_point`; ties to the lower index) is c.
+  /// Parameter j is the study's target `first_target + j` and uses its stream, as in
+  /// `collect_rejections`.
   virtual void count_nearest_centre(const model& model, const double* params, std::size_t n_params,
-                                    std::uint64_t sims, std::uint64_t seed,
-                                    bool common_random_numbers, const double* centres,
-                                    std::size_t n_centres, std::uint64_t* counts,
-                                    const run_hooks& hooks) = 0;
+                                    std::size_t first_target, std::uint64_t sims,
+                                    std::uint64_t seed, bool common_random_numbers,
+                                    const double* centres, std::size_t n_centres,
+                                    std::uint64_t* counts, const run_hooks& hooks) = 0;
+
+  /// `count_nearest_centre` of a whole study (`first_target` = 0).
+  void count_nearest_centre(const model& model, const double* params, std::size_t n_params,
+                            std::uint64_t sims, std::uint64_t seed, bool common_random_numbers,
+                            const double* centres, std::size_t n_centres, std::uint64_t* counts,
+                            const run_hooks& hooks) {
+    count_nearest_centre(model, params, n_params, 0, sims, seed, common_random_numbers, centres,
+                         n_centres, counts, hooks);
+  }
 
   /// Importance stage: for every weight entry e = (j, k) of the problem, the sum and the
   /// sum of squares over i < N of φ(x_ik) p_j(x_ik) / q_j(x_ik). See mixture.hpp.
@@ -116,17 +139,19 @@ std::unique_ptr<backend> make_cpu_backend();
 namespace detail {
 
 /// The pilot's kept samples of one slice of a device `collect_rejections`: flat indices
-/// f = y · span + (i − sim_begin) of parameter first_param + y, simulation i.
+/// f = y · span + (i − sim_begin) of parameter first_param + y, simulation i; parameter j
+/// is the study's target first_target + j.
 struct kept_samples {
   const std::uint32_t* flat_indices;  ///< the kept samples, in (parameter, simulation) order
   std::size_t count;                  ///< how many
   std::size_t first_param;            ///< the slice's first parameter
   std::uint64_t sim_begin;            ///< the slice's first simulation
   std::uint64_t span;                 ///< simulations per parameter in the slice
+  std::size_t first_target = 0;       ///< the study's index of parameter 0 (its streams)
 };
 
 /// The device pilot's host half (ismc/kernels/family_kernels.cuh): simulates the kept
-/// samples again with `model.simulate` on target streams `streams::target(j,
+/// samples again with `model.simulate` on target streams `streams::target(first_target + j,
 /// common_random_numbers)` of `seed` and appends their `model.cluster_point`s to `samples`
 /// in order, over `threads` threads (0: all), so that the pool is the CPU's bit for bit.
 void resimulate_kept_samples(const model& model, const double* params, std::uint64_t seed,

@@ -9,6 +9,7 @@
 /// (pilot, clusters, proposals, weights) is computed once for the whole study.
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,6 +52,39 @@ struct chunk_rows {
 importance_plan plan_importance(const model& model, const std::vector<double>& targets,
                                 const run_spec& run, const importance_spec& importance,
                                 backend& backend, const run_hooks& hooks = {});
+
+/// How the parts of a distributed `plan_importance_part` (MPI ranks, each with a contiguous
+/// range of targets, the ranges in part order and in target order) combine what they found.
+/// Every call is collective: every part makes the same calls in the same order. The root
+/// part computes the plan.
+class pilot_exchange {
+ public:
+  virtual ~pilot_exchange() = default;
+  /// Whether this part is the root (it receives the gathered values and makes the plan).
+  virtual bool root() const = 0;
+  /// The sum of `value` over the parts, on every part.
+  virtual std::uint64_t sum(std::uint64_t value) = 0;
+  /// On the root: every part's `values` concatenated in part order; elsewhere: empty.
+  virtual std::vector<double> gather(const std::vector<double>& values) = 0;
+  /// As `gather`, for counts.
+  virtual std::vector<std::uint64_t> gather(const std::vector<std::uint64_t>& values) = 0;
+  /// The root's `values` (its size included) on every part.
+  virtual void broadcast(std::vector<double>& values) = 0;
+};
+
+/// `plan_importance` spread over parts: this part runs the pilot (and its labelling pass)
+/// at the study's targets [first, first + count) of `targets` (all the study's targets,
+/// row-major) with their global random streams, the decisions between passes (doubling,
+/// collecting again) follow the totals over all parts, the root runs k-means once on the
+/// pool gathered in target order and sends the centres to every part. On the root, the plan
+/// `plan_importance` gives, bit for bit, when the parts' ranges cover the targets in order;
+/// elsewhere an empty plan. A part may have no target (count = 0).
+/// @throws usage_error as `plan_importance`, or naming the range when it is beyond the
+///         targets.
+importance_plan plan_importance_part(const model& model, const std::vector<double>& targets,
+                                     std::size_t first, std::size_t count, const run_spec& run,
+                                     const importance_spec& importance, backend& backend,
+                                     pilot_exchange& exchange, const run_hooks& hooks = {});
 
 /// Plain Monte Carlo at the study's targets [first, first + count) of `targets` (all the
 /// study's targets, row-major): the rows `estimate_plain` gives them.
