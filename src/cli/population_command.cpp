@@ -68,6 +68,15 @@ std::vector<std::string> notes_of(const population_method_result& method, std::s
                 method.acceptance_fraction);
   notes.push_back(note);
   for (const autocorrelation_time* tau : {&method.tau_mu, &method.tau_sigma}) {
+    if (!std::isfinite(tau->tau)) {
+      // A walker whose kept steps are all one value (one step kept, or no move accepted):
+      // its autocorrelation is 0 / 0, as in emcee.
+      notes.push_back(name +
+                      ": the autocorrelation time cannot be estimated (a walker's kept steps "
+                      "are all equal: too few steps after burn); run more steps before "
+                      "trusting it");
+      break;
+    }
     if (!tau->reliable) {
       std::snprintf(note, sizeof note,
                     "%s: the chain is shorter than 50 autocorrelation times (tau = %.1f steps); "

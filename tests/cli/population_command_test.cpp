@@ -53,6 +53,22 @@ TEST(PopulationCommand, WritesTheSummaryObservationsAndDraws) {
   EXPECT_NE(summary_run.out.find("theta_sigma"), std::string::npos);
 }
 
+// A chain too short to estimate its autocorrelation time (one step kept after burn) is
+// said so in words, not as "tau = -nan".
+TEST(PopulationCommand, AChainTooShortForItsAutocorrelationTimeIsSaidInWords) {
+  testing::temp_dir dir;
+  testing::write_text(dir.file("study.toml"),
+                      "[data]\nsimulate = true\nobjects = 60\nsamples_per_object = 200\n"
+                      "[methods]\npoint = false\nnuts = false\n"
+                      "[ensemble]\nwalkers = 8\nsteps = 2\nburn = 1\n");
+  const cli_result result =
+      run({"population", dir.file("study.toml"), "--out-dir", dir.file("out"), "--quiet"});
+  ASSERT_EQ(result.code, 0) << result.err;
+  EXPECT_EQ(result.err.find("nan"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("the autocorrelation time cannot be estimated"), std::string::npos)
+      << result.err;
+}
+
 TEST(PopulationCommand, ReadsUserSamplesAndObservations) {
   testing::temp_dir dir;
   std::string samples = "object,value\n";
