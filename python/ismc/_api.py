@@ -323,6 +323,9 @@ class HyperLikelihood(_ismc.HyperLikelihood):
         variance_cut: where σ² exceeds it, ln L̂ is −∞ (Talbot & Golomb 2023); None: no cut.
         backend: "auto" or "cpu" (the CPU; the device path is ismc.population's).
         threads: CPU threads for large calls; None or 0: all.
+        precision: "double" (the default), or "mixed": exponentials to 1.2e-9 relative with
+            every sum in double, so |Δ ln L̂| ≤ 1.2e-9 per object (faster on AVX-512; the
+            same as "double" elsewhere; docs/performance.md).
 
     Calling it on an (m, 2) float64 array of rows (θ_μ, θ_σ) returns (ln L̂, σ²), two
     arrays of m; on one θ of shape (2,), two floats. θ_σ ≤ 0 gives (−∞, +∞). The GIL is
@@ -331,7 +334,7 @@ class HyperLikelihood(_ismc.HyperLikelihood):
     """
 
     def __init__(self, samples, log_p0=None, *, object_index=None, variance_cut=None,
-                 backend="auto", threads=None):
+                 backend="auto", threads=None, precision="double"):
         values = np.ascontiguousarray(samples, dtype=np.float64)
         if object_index is None:
             if values.ndim != 2:
@@ -365,7 +368,7 @@ class HyperLikelihood(_ismc.HyperLikelihood):
         # The extension's __call__ is this class's: no Python frame per call.
         super().__init__(values.reshape(-1), offsets, flat_log_p0,
                          None if variance_cut is None else float(variance_cut), str(backend),
-                         _count("threads", threads))
+                         _count("threads", threads), str(precision))
 
     @property
     def samples(self):

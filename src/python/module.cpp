@@ -396,8 +396,15 @@ class hyper_likelihood {
  public:
   hyper_likelihood(values_array values, offsets_array offsets, std::optional<values_array> log_p0,
                    std::optional<double> variance_cut, const std::string& backend_name,
-                   unsigned threads)
+                   unsigned threads, const std::string& precision)
       : values_(std::move(values)), offsets_(std::move(offsets)), log_p0_(std::move(log_p0)) {
+    if (precision == "double") {
+      precision_ = hyper_likelihood_precision::double_precision;
+    } else if (precision == "mixed") {
+      precision_ = hyper_likelihood_precision::mixed;
+    } else {
+      throw usage_error(bad_value("precision", precision, "\"double\" or \"mixed\""));
+    }
     static_assert(sizeof(std::uint64_t) == sizeof(std::size_t));
     if (offsets_.shape(0) < 1) {
       throw usage_error(bad_value("object_index", "no objects", "at least one object"));
@@ -443,7 +450,8 @@ class hyper_likelihood {
     auto* values = reinterpret_cast<hyper_likelihood_value*>(buffer);
     {
       nb::gil_scoped_release release;
-      hyper_log_likelihood(validated, view_, thetas.data(), batch, values, nullptr, hooks_);
+      hyper_log_likelihood(validated, view_, thetas.data(), batch, values, nullptr, hooks_,
+                           precision_);
     }
     double* log_likelihood = buffer + 2 * batch;
     double* variance = buffer + 3 * batch;
@@ -469,6 +477,7 @@ class hyper_likelihood {
   population_samples_view view_;
   double variance_cut_ = 0.0;
   run_hooks hooks_;
+  hyper_likelihood_precision precision_ = hyper_likelihood_precision::double_precision;
 };
 
 }  // namespace
@@ -512,9 +521,9 @@ NB_MODULE(_ismc, m) {
   nb::class_<hyper_likelihood>(m, "HyperLikelihood",
                                "L̂(θ) over borrowed samples (values, offsets, log_p0).")
       .def(nb::init<values_array, offsets_array, std::optional<values_array>, std::optional<double>,
-                    const std::string&, unsigned>(),
+                    const std::string&, unsigned, const std::string&>(),
            "values"_a.noconvert(), "offsets"_a.noconvert(), "log_p0"_a.noconvert().none(),
-           "variance_cut"_a.none(), "backend"_a, "threads"_a)
+           "variance_cut"_a.none(), "backend"_a, "threads"_a, "precision"_a)
       .def("__call__", &hyper_likelihood::call, "theta"_a.noconvert(),
            "(ln L̂, σ²) at every row (θ_μ, θ_σ) of theta.")
       .def(

@@ -90,6 +90,28 @@ def test_variance_cut(samples):
     np.testing.assert_array_equal(cut_log_l, np.where(variance > cut, -np.inf, log_l))
 
 
+def _has_avx512dq():
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            return any(line.startswith("flags") and "avx512dq" in line.split()
+                       for line in cpuinfo)
+    except OSError:
+        return False
+
+
+def test_mixed_precision_stays_within_its_bound_of_double(samples):
+    # 16 θ: two full groups of eight lanes for the AVX-512 loops.
+    rng = np.random.default_rng(11)
+    thetas = np.column_stack([rng.uniform(-1.0, 1.0, 16), rng.uniform(0.5, 2.0, 16)])
+    exact, _ = ismc.HyperLikelihood(samples)(thetas)
+    mixed, _ = ismc.HyperLikelihood(samples, precision="mixed")(thetas)
+    # The stated bound: |Δ ln L̂| ≤ 1.2e-9 per object (hyper_likelihood.hpp).
+    bound = 1.2e-9 * samples.shape[0]
+    assert np.all(np.abs(mixed - exact) <= bound), np.max(np.abs(mixed - exact))
+    if _has_avx512dq():  # elsewhere "mixed" computes in double
+        assert np.any(mixed != exact), "precision='mixed' was not used"
+
+
 def test_bad_input():
     good = np.zeros((3, 4))
     bad = good.copy()
@@ -107,6 +129,8 @@ def test_bad_input():
         ismc.HyperLikelihood(np.zeros(4), object_index=[0, 1, 0, 1])
     with pytest.raises(ValueError, match=r"object 1: got no samples"):
         ismc.HyperLikelihood(np.zeros(4), object_index=[0, 0, 2, 2])
+    with pytest.raises(ValueError, match=r'precision: got single, expected "double" or "mixed"'):
+        ismc.HyperLikelihood(np.ones((2, 3)), precision="single")
     with pytest.raises(ValueError, match=r"backend: got 'gpu'"):
         ismc.HyperLikelihood(good, backend="gpu")
     with pytest.raises(ValueError, match=r"theta: got shape \(2, 3\), expected \(m, 2\)"):
