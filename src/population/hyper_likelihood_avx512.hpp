@@ -133,11 +133,10 @@ ISMC_AVX512_TARGET inline __m512d exp2_small(__m512d f) {
   }
 }
 
-/// 2^x from the rounded y = shifter + x (rounded to sixteenths) and f = x − (y − shifter)
-/// ∈ [−1/32, 1/32], for x ∈ [−1021, 0].
-template <exp2_accuracy accuracy = exp2_accuracy::full>
-ISMC_AVX512_TARGET inline __m512d exp2_from_reduced(__m512d y, __m512d f, const exp2_table& table) {
-  const __m512d p = exp2_small<accuracy>(f);
+/// p · 2^(y − shifter) for the rounded y = shifter + x (x ∈ [−1021, 0] rounded to
+/// sixteenths): the table's entry times the power of two, p being 2^f for the rest f.
+ISMC_AVX512_TARGET __attribute__((always_inline)) inline __m512d times_exp2_rounded(
+    __m512d y, __m512d p, const exp2_table& table) {
   // k = 16x sits in the low bits of y as 2⁵¹ + k: its low 4 bits pick the table entry
   // (2^((k mod 16)/16)), and its low 16 bits shifted up by 48 are (k mod 16)·2⁴⁸, which
   // the table's entries have subtracted, plus ⌊k/16⌋ mod 2¹² in the exponent field (mod
@@ -148,6 +147,13 @@ ISMC_AVX512_TARGET inline __m512d exp2_from_reduced(__m512d y, __m512d f, const 
   const __m512d scaled_entry =
       _mm512_castsi512_pd(_mm512_add_epi64(_mm512_castpd_si512(entry), scale));
   return _mm512_mul_pd(scaled_entry, p);
+}
+
+/// 2^x from the rounded y = shifter + x (rounded to sixteenths) and f = x − (y − shifter)
+/// ∈ [−1/32, 1/32], for x ∈ [−1021, 0].
+template <exp2_accuracy accuracy = exp2_accuracy::full>
+ISMC_AVX512_TARGET inline __m512d exp2_from_reduced(__m512d y, __m512d f, const exp2_table& table) {
+  return times_exp2_rounded(y, exp2_small<accuracy>(f), table);
 }
 
 /// 2^−t for t ≥ 0 (or +∞), eight at a time; t > 1021 gives 2^−1021.
@@ -188,6 +194,16 @@ ISMC_AVX512_TARGET inline __m512d flat_weights(__m512d samples, __m512d mean, __
   return exp2_from_reduced<accuracy>(y, f, table);
 }
 
+/// The end of a lanes' step: e = p · 2^(y − shifter) added to `sum`, e² to `square`.
+ISMC_AVX512_TARGET __attribute__((always_inline)) inline void add_term(__m512d y, __m512d p,
+                                                                       const exp2_table& table,
+                                                                       __m512d* sum,
+                                                                       __m512d* square) {
+  const __m512d e = times_exp2_rounded(y, p, table);
+  *sum = _mm512_add_pd(*sum, e);
+  *square = _mm512_fmadd_pd(e, e, *square);
+}
+
 /// One step of accumulate_flat_bounded_eight: `phases` samples x[0 …) broadcast, their
 /// weights added to sum[r] and square[r], r < phases (written stage by stage, so that the
 /// phases' independent chains overlap).
@@ -205,15 +221,7 @@ ISMC_AVX512_TARGET __attribute__((always_inline)) inline void flat_lanes_step(
   ISMC_UNROLL for (int r = 0; r < phases; ++r) f[r] = _mm512_sub_pd(y[r], shifter);
   ISMC_UNROLL for (int r = 0; r < phases; ++r) f[r] = _mm512_fnmsub_pd(a[r], a[r], f[r]);
   ISMC_UNROLL for (int r = 0; r < phases; ++r) p[r] = exp2_small<accuracy>(f[r]);
-  ISMC_UNROLL for (int r = 0; r < phases; ++r) {
-    const __m512i bits = _mm512_castpd_si512(y[r]);
-    const __m512d entry = _mm512_permutex2var_pd(table.low, bits, table.high);
-    const __m512i scaled =
-        _mm512_add_epi64(_mm512_castpd_si512(entry), _mm512_maskz_slli_epi64(all, bits, 48));
-    const __m512d e = _mm512_mul_pd(_mm512_castsi512_pd(scaled), p[r]);
-    sum[r] = _mm512_add_pd(sum[r], e);
-    square[r] = _mm512_fmadd_pd(e, e, square[r]);
-  }
+  ISMC_UNROLL for (int r = 0; r < phases; ++r) add_term(y[r], p[r], table, &sum[r], &square[r]);
 }
 
 /// The flat-prior sums of one object under eight θ at once, θ in the lanes: e_{n,l} =
@@ -265,15 +273,7 @@ ISMC_AVX512_TARGET __attribute__((always_inline)) inline void lanes_step_with_ex
   ISMC_UNROLL for (int r = 0; r < phases; ++r) f[r] =
       _mm512_fnmsub_pd(t[r], _mm512_set1_pd(1.0), f[r]);
   ISMC_UNROLL for (int r = 0; r < phases; ++r) p[r] = exp2_small<accuracy>(f[r]);
-  ISMC_UNROLL for (int r = 0; r < phases; ++r) {
-    const __m512i bits = _mm512_castpd_si512(y[r]);
-    const __m512d entry = _mm512_permutex2var_pd(table.low, bits, table.high);
-    const __m512i scaled =
-        _mm512_add_epi64(_mm512_castpd_si512(entry), _mm512_maskz_slli_epi64(all, bits, 48));
-    const __m512d e = _mm512_mul_pd(_mm512_castsi512_pd(scaled), p[r]);
-    sum[r] = _mm512_add_pd(sum[r], e);
-    square[r] = _mm512_fmadd_pd(e, e, square[r]);
-  }
+  ISMC_UNROLL for (int r = 0; r < phases; ++r) add_term(y[r], p[r], table, &sum[r], &square[r]);
 }
 
 /// accumulate_flat_bounded_eight for any interim prior: e_{n,l} = 2^−(u² + excess[n]), where

@@ -30,6 +30,23 @@ constexpr double direct_exponent_limit = 600.0;
 // Below this, Σ w E has underflowed and the shared term is evaluated term by term.
 constexpr double smallest_scaled_sum = 1e-290;
 
+// Simulates samples [begin, end) of `stream` at `theta` in blocks through
+// model::simulate_many (the vectorized batch where the model has one) into `xs`, and calls
+// visit(i, x) for each sample i in order.
+template <class Visit>
+void for_each_sample(const model& model, const double* theta, random_stream stream,
+                     std::uint64_t begin, std::uint64_t end, std::vector<double>& xs,
+                     Visit&& visit) {
+  const std::size_t sample_size = model.sample_size();
+  const std::size_t block = simulate_block_size(sample_size);
+  xs.resize(block * sample_size);
+  for (std::uint64_t first = begin; first < end; first += block) {
+    const auto count = static_cast<std::size_t>(std::min<std::uint64_t>(block, end - first));
+    model.simulate_many(theta, stream, first, count, xs.data());
+    for (std::size_t r = 0; r < count; ++r) visit(first + r, xs.data() + r * sample_size);
+  }
+}
+
 // Splits n_params × sims simulations into tasks of at most sims_per_task simulations.
 struct sim_tasks {
   std::uint64_t chunks;
@@ -87,7 +104,6 @@ void cpu_backend::collect_rejections(const model& model, const double* params, s
                                      double keep_fraction, std::vector<double>& samples,
                                      std::uint64_t* counts, const run_hooks& hooks) {
   const std::size_t dim = model.dim();
-  const std::size_t sample_size = model.sample_size();
   const std::size_t cluster_size = model.cluster_size();
   const sim_tasks tasks(n_params, sims);
   std::vector<std::vector<double>> kept(tasks.count);
@@ -98,20 +114,15 @@ void cpu_backend::collect_rejections(const model& model, const double* params, s
     const std::uint64_t begin = tasks.begin(task), end = tasks.end(task, sims);
     const random_stream stream{seed, streams::target(first_target + j, common_random_numbers)};
     const random_stream keep_stream{seed, streams::subsample(first_target + j)};
-    const std::size_t block = simulate_block_size(sample_size);
-    std::vector<double> xs(block * sample_size), point(cluster_size);
-    for (std::uint64_t first = begin; first < end; first += block) {
-      const auto count = static_cast<std::size_t>(std::min<std::uint64_t>(block, end - first));
-      model.simulate_many(params + j * dim, stream, first, count, xs.data());
-      for (std::size_t r = 0; r < count; ++r) {
-        const double* x = xs.data() + r * sample_size;
-        if (!model.reject(x)) continue;
-        ++task_counts[task];
-        if (!keep_in_pool(keep_stream, first + r, keep_fraction)) continue;
-        model.cluster_point(x, point.data());
-        kept[task].insert(kept[task].end(), point.begin(), point.end());
-      }
-    }
+    std::vector<double> xs, point(cluster_size);
+    for_each_sample(model, params + j * dim, stream, begin, end, xs,
+                    [&](std::uint64_t i, const double* x) {
+                      if (!model.reject(x)) return;
+                      ++task_counts[task];
+                      if (!keep_in_pool(keep_stream, i, keep_fraction)) return;
+                      model.cluster_point(x, point.data());
+                      kept[task].insert(kept[task].end(), point.begin(), point.end());
+                    });
     hooks.advance(end - begin);
   });
   for (const auto& part : kept) samples.insert(samples.end(), part.begin(), part.end());
@@ -127,7 +138,6 @@ void cpu_backend::count_nearest_centre(const model& model, const double* params,
                                        std::size_t n_centres, std::uint64_t* counts,
                                        const run_hooks& hooks) {
   const std::size_t dim = model.dim();
-  const std::size_t sample_size = model.sample_size();
   const std::size_t cluster_size = model.cluster_size();
   if (n_centres == 0) return;  // no centre, no label (nearest_centre needs one)
   // nearest_centre indexes the centres with int, as the device does.
@@ -143,20 +153,15 @@ void cpu_backend::count_nearest_centre(const model& model, const double* params,
     const std::size_t j = tasks.param(task);
     const std::uint64_t begin = tasks.begin(task), end = tasks.end(task, sims);
     const random_stream stream{seed, streams::target(first_target + j, common_random_numbers)};
-    const std::size_t block = simulate_block_size(sample_size);
-    std::vector<double> xs(block * sample_size), point(cluster_size);
+    std::vector<double> xs, point(cluster_size);
     std::uint64_t* mine = task_counts.data() + task * n_centres;
-    for (std::uint64_t first = begin; first < end; first += block) {
-      const auto count = static_cast<std::size_t>(std::min<std::uint64_t>(block, end - first));
-      model.simulate_many(params + j * dim, stream, first, count, xs.data());
-      for (std::size_t r = 0; r < count; ++r) {
-        const double* x = xs.data() + r * sample_size;
-        if (!model.reject(x)) continue;
-        model.cluster_point(x, point.data());
-        ++mine[nearest_centre(point.data(), centres, static_cast<int>(n_centres),
-                              static_cast<int>(cluster_size))];
-      }
-    }
+    for_each_sample(model, params + j * dim, stream, begin, end, xs,
+                    [&](std::uint64_t, const double* x) {
+                      if (!model.reject(x)) return;
+                      model.cluster_point(x, point.data());
+                      ++mine[nearest_centre(point.data(), centres, static_cast<int>(n_centres),
+                                            static_cast<int>(cluster_size))];
+                    });
     hooks.advance(end - begin);
   });
   std::fill(counts, counts + n_params * n_centres, 0);
@@ -210,32 +215,27 @@ void cpu_backend::mixture_accumulate(const model& model, const mixture_problem& 
       const double* theta_k = proposals + k * dim;
       const random_stream stream{problem.seed, proposal_stream(problem, k)};
       shared_samples& part = parts[task];
-      const std::size_t block = simulate_block_size(sample_size);
-      std::vector<double> xs(block * sample_size);
-      const std::uint64_t end = tasks.end(task, sims);
-      for (std::uint64_t first = tasks.begin(task); first < end; first += block) {
-        const auto count = static_cast<std::size_t>(std::min<std::uint64_t>(block, end - first));
-        model.simulate_many(theta_k, stream, first, count, xs.data());
-        for (std::size_t b = 0; b < count; ++b) {
-          const double* x = xs.data() + b * sample_size;
-          if (!model.reject(x)) continue;
-          part.x.insert(part.x.end(), x, x + sample_size);
-          ++part.count;
-          if (!precompute) continue;
-          double shift = 0.0;  // the generator's own term is log 1 = 0
-          const std::size_t row = part.log_ratio.size();
-          for (std::size_t t = 0; t < n_shared; ++t) {
-            const double value =
-                shared[t] == k ? 0.0
-                               : model.log_density_ratio(proposals + shared[t] * dim, theta_k, x);
-            part.log_ratio.push_back(value);
-            shift = std::max(shift, value);
-          }
-          part.shift.push_back(shift);
-          for (std::size_t t = 0; t < n_shared; ++t)
-            part.scaled.push_back(std::exp(part.log_ratio[row + t] - shift));
-        }
-      }
+      std::vector<double> xs;
+      for_each_sample(model, theta_k, stream, tasks.begin(task), tasks.end(task, sims), xs,
+                      [&](std::uint64_t, const double* x) {
+                        if (!model.reject(x)) return;
+                        part.x.insert(part.x.end(), x, x + sample_size);
+                        ++part.count;
+                        if (!precompute) return;
+                        double shift = 0.0;  // the generator's own term is log 1 = 0
+                        const std::size_t row = part.log_ratio.size();
+                        for (std::size_t t = 0; t < n_shared; ++t) {
+                          const double value = shared[t] == k
+                                                   ? 0.0
+                                                   : model.log_density_ratio(
+                                                         proposals + shared[t] * dim, theta_k, x);
+                          part.log_ratio.push_back(value);
+                          shift = std::max(shift, value);
+                        }
+                        part.shift.push_back(shift);
+                        for (std::size_t t = 0; t < n_shared; ++t)
+                          part.scaled.push_back(std::exp(part.log_ratio[row + t] - shift));
+                      });
     });
     for (std::size_t task = 0; task < tasks.count; ++task) {
       shared_samples& into = cache[tasks.param(task)];
@@ -286,8 +286,7 @@ void cpu_backend::mixture_accumulate(const model& model, const mixture_problem& 
       }
     }
     std::vector<double> log_terms(own.size() + shared_used.size());
-    const std::size_t block = simulate_block_size(sample_size);
-    std::vector<double> own_samples(block * sample_size);  // a block of an own proposal's samples
+    std::vector<double> own_samples;   // a block of an own proposal's samples
     std::vector<double> log_ratios_j;  // ℓ_j − ℓ_k for every cached sample of one proposal
     // The fast path applies when the only unshared proposal is the target itself (or none).
     const bool direct = precompute && (own.empty() || (own.size() == 1 && own[0].is_target));
@@ -376,20 +375,15 @@ void cpu_backend::mixture_accumulate(const model& model, const mixture_problem& 
       } else {
         const random_stream stream{problem.seed, proposal_stream(problem, k)};
         const bool k_is_target = std::memcmp(theta_k, theta_j, dim * sizeof(double)) == 0;
-        for (std::uint64_t block_begin = 0; block_begin < sims; block_begin += block) {
-          const auto count =
-              static_cast<std::size_t>(std::min<std::uint64_t>(block, sims - block_begin));
-          model.simulate_many(theta_k, stream, block_begin, count, own_samples.data());
-          for (std::size_t b = 0; b < count; ++b) {
-            const double* x = own_samples.data() + b * sample_size;
-            if (!model.reject(x)) continue;
-            const double log_ratio_j =
-                k_is_target ? 0.0 : model.log_density_ratio(theta_j, theta_k, x);
-            const double term = inverse_mixture(k, x, log_ratio_j, nullptr, 0);
-            total += term;
-            total_squares += term * term;
-          }
-        }
+        for_each_sample(model, theta_k, stream, 0, sims, own_samples,
+                        [&](std::uint64_t, const double* x) {
+                          if (!model.reject(x)) return;
+                          const double log_ratio_j =
+                              k_is_target ? 0.0 : model.log_density_ratio(theta_j, theta_k, x);
+                          const double term = inverse_mixture(k, x, log_ratio_j, nullptr, 0);
+                          total += term;
+                          total_squares += term * term;
+                        });
       }
       sum[e] = total;
       sum_squares[e] = total_squares;

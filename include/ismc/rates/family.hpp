@@ -145,9 +145,7 @@ class family_model : public model {
     if constexpr (has_simulate_batch<Family>::value) {
       family_.simulate_batch(theta, s, sim_begin, count, xs);
     } else {
-      const auto stride = static_cast<std::size_t>(family_.sample_size());
-      for (std::size_t i = 0; i < count; ++i)
-        family_.simulate(theta, s, sim_begin + i, xs + i * stride);
+      model::simulate_many(theta, s, sim_begin, count, xs);
     }
   }
   bool reject(const double* x) const final { return family_.rejects(x); }
