@@ -53,27 +53,26 @@ void wait_politely(MPI_Request& request) {
   }
 }
 
-// `bytes` bytes at `data` to rank `to` on tag_pilot: their size, then the bytes in pieces.
-void send_bytes(const void* data, std::size_t bytes, int to) {
+// `bytes` bytes at `data` to rank `to` on `tag`: their size, then the bytes in pieces.
+void send_bytes(const void* data, std::size_t bytes, int to, int tag) {
   auto size = static_cast<long long>(bytes);
   MPI_Request request;
-  MPI_Isend(&size, 1, MPI_LONG_LONG, to, tag_pilot, MPI_COMM_WORLD, &request);
+  MPI_Isend(&size, 1, MPI_LONG_LONG, to, tag, MPI_COMM_WORLD, &request);
   wait_politely(request);
   const char* at = static_cast<const char*>(data);
   for (std::size_t done = 0; done < bytes; done += bytes_per_message) {
     const std::size_t piece = std::min(bytes_per_message, bytes - done);
-    MPI_Isend(at + done, static_cast<int>(piece), MPI_BYTE, to, tag_pilot, MPI_COMM_WORLD,
-              &request);
+    MPI_Isend(at + done, static_cast<int>(piece), MPI_BYTE, to, tag, MPI_COMM_WORLD, &request);
     wait_politely(request);
   }
 }
 
-// What send_bytes sent from rank `from`, appended to `out` (a vector of T).
+// What send_bytes sent from rank `from` on `tag`, appended to `out` (a vector of T).
 template <class T>
-void receive_bytes(int from, std::vector<T>& out) {
+void receive_bytes(int from, int tag, std::vector<T>& out) {
   long long size = 0;
   MPI_Request request;
-  MPI_Irecv(&size, 1, MPI_LONG_LONG, from, tag_pilot, MPI_COMM_WORLD, &request);
+  MPI_Irecv(&size, 1, MPI_LONG_LONG, from, tag, MPI_COMM_WORLD, &request);
   wait_politely(request);
   const auto bytes = static_cast<std::size_t>(size);
   const std::size_t base = out.size();
@@ -81,8 +80,7 @@ void receive_bytes(int from, std::vector<T>& out) {
   char* at = reinterpret_cast<char*>(out.data() + base);
   for (std::size_t done = 0; done < bytes; done += bytes_per_message) {
     const std::size_t piece = std::min(bytes_per_message, bytes - done);
-    MPI_Irecv(at + done, static_cast<int>(piece), MPI_BYTE, from, tag_pilot, MPI_COMM_WORLD,
-              &request);
+    MPI_Irecv(at + done, static_cast<int>(piece), MPI_BYTE, from, tag, MPI_COMM_WORLD, &request);
     wait_politely(request);
   }
 }
@@ -91,11 +89,11 @@ void receive_bytes(int from, std::vector<T>& out) {
 template <class T>
 std::vector<T> gather_values(const mpi_world& world, const std::vector<T>& values) {
   if (world.rank() != 0) {
-    send_bytes(values.data(), values.size() * sizeof(T), 0);
+    send_bytes(values.data(), values.size() * sizeof(T), 0, tag_pilot);
     return {};
   }
   std::vector<T> all(values);
-  for (int from = 1; from < world.size(); ++from) receive_bytes(from, all);
+  for (int from = 1; from < world.size(); ++from) receive_bytes(from, tag_pilot, all);
   return all;
 }
 
@@ -104,29 +102,22 @@ template <class T>
 void broadcast_values(const mpi_world& world, std::vector<T>& values) {
   if (world.rank() == 0) {
     for (int to = 1; to < world.size(); ++to) {
-      send_bytes(values.data(), values.size() * sizeof(T), to);
+      send_bytes(values.data(), values.size() * sizeof(T), to, tag_pilot);
     }
     return;
   }
   values.clear();
-  receive_bytes(0, values);
+  receive_bytes(0, tag_pilot, values);
 }
 
 void send_text(const std::string& text, int to, int tag) {
-  const auto size = static_cast<long long>(text.size());
-  MPI_Send(&size, 1, MPI_LONG_LONG, to, tag, MPI_COMM_WORLD);
-  MPI_Send(text.data(), static_cast<int>(text.size()), MPI_CHAR, to, tag, MPI_COMM_WORLD);
+  send_bytes(text.data(), text.size(), to, tag);
 }
 
-std::string receive_text(int from, int tag, int* source = nullptr) {
-  long long size = 0;
-  MPI_Status status;
-  MPI_Recv(&size, 1, MPI_LONG_LONG, from, tag, MPI_COMM_WORLD, &status);
-  if (source != nullptr) *source = status.MPI_SOURCE;
-  std::string text(static_cast<std::size_t>(size), '\0');
-  MPI_Recv(text.data(), static_cast<int>(size), MPI_CHAR, status.MPI_SOURCE, tag, MPI_COMM_WORLD,
-           MPI_STATUS_IGNORE);
-  return text;
+std::string receive_text(int from, int tag) {
+  std::vector<char> bytes;
+  receive_bytes(from, tag, bytes);
+  return std::string(bytes.begin(), bytes.end());
 }
 
 // A chunk as one message: its numbers, then its packed rows.
@@ -333,8 +324,8 @@ void mpi_world::dispatch(const std::vector<std::uint64_t>& pending,
       if (ready.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(2));
       continue;
     }
-    int source = 0;
-    const std::string text = receive_text(status.MPI_SOURCE, tag_result, &source);
+    const int source = status.MPI_SOURCE;
+    const std::string text = receive_text(source, tag_result);
     if (!text.empty()) {
       // The dimension travels with the rows: the first line says it.
       const std::size_t end = text.find('\n');
