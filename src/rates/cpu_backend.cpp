@@ -24,6 +24,10 @@ constexpr std::uint64_t sims_per_task = 1u << 16;
 // Shared-proposal precomputation is skipped above this many doubles (it is a speed-up only).
 constexpr double precompute_budget_doubles = 64.0 * 1024 * 1024;
 
+// Samples per block of the four-index loops: a block's precomputed terms (8 rows of
+// doubles for 8 clusters) stay in the core's cache while every target of a group reads them.
+constexpr std::size_t terms_block = 512;
+
 // The direct evaluation of a mixture term is used while e^a stays far from overflow.
 constexpr double direct_exponent_limit = 600.0;
 
@@ -44,6 +48,26 @@ void for_each_sample(const model& model, const double* theta, random_stream stre
     const auto count = static_cast<std::size_t>(std::min<std::uint64_t>(block, end - first));
     model.simulate_many(theta, stream, first, count, xs.data());
     for (std::size_t r = 0; r < count; ++r) visit(first + r, xs.data() + r * sample_size);
+  }
+}
+
+// for_each_sample over the samples the test rejects only: the block's decisions at once
+// (model::reject_many), then visit(i, x) for each rejected sample i in order.
+template <class Visit>
+void for_each_rejected(const model& model, const double* theta, random_stream stream,
+                       std::uint64_t begin, std::uint64_t end, std::vector<double>& xs,
+                       std::vector<std::uint8_t>& rejected, Visit&& visit) {
+  const std::size_t sample_size = model.sample_size();
+  const std::size_t block = simulate_block_size(sample_size);
+  xs.resize(block * sample_size);
+  rejected.resize(block);
+  for (std::uint64_t first = begin; first < end; first += block) {
+    const auto count = static_cast<std::size_t>(std::min<std::uint64_t>(block, end - first));
+    model.simulate_many(theta, stream, first, count, xs.data());
+    model.reject_many(xs.data(), count, rejected.data());
+    for (std::size_t r = 0; r < count; ++r) {
+      if (rejected[r] != 0) visit(first + r, xs.data() + r * sample_size);
+    }
   }
 }
 
@@ -216,26 +240,26 @@ void cpu_backend::mixture_accumulate(const model& model, const mixture_problem& 
       const random_stream stream{problem.seed, proposal_stream(problem, k)};
       shared_samples& part = parts[task];
       std::vector<double> xs;
-      for_each_sample(model, theta_k, stream, tasks.begin(task), tasks.end(task, sims), xs,
-                      [&](std::uint64_t, const double* x) {
-                        if (!model.reject(x)) return;
-                        part.x.insert(part.x.end(), x, x + sample_size);
-                        ++part.count;
-                        if (!precompute) return;
-                        double shift = 0.0;  // the generator's own term is log 1 = 0
-                        const std::size_t row = part.log_ratio.size();
-                        for (std::size_t t = 0; t < n_shared; ++t) {
-                          const double value = shared[t] == k
-                                                   ? 0.0
-                                                   : model.log_density_ratio(
-                                                         proposals + shared[t] * dim, theta_k, x);
-                          part.log_ratio.push_back(value);
-                          shift = std::max(shift, value);
-                        }
-                        part.shift.push_back(shift);
-                        for (std::size_t t = 0; t < n_shared; ++t)
-                          part.scaled.push_back(std::exp(part.log_ratio[row + t] - shift));
-                      });
+      std::vector<std::uint8_t> rejected;
+      for_each_rejected(model, theta_k, stream, tasks.begin(task), tasks.end(task, sims), xs,
+                        rejected, [&](std::uint64_t, const double* x) {
+                          part.x.insert(part.x.end(), x, x + sample_size);
+                          ++part.count;
+                          if (!precompute) return;
+                          double shift = 0.0;  // the generator's own term is log 1 = 0
+                          const std::size_t row = part.log_ratio.size();
+                          for (std::size_t t = 0; t < n_shared; ++t) {
+                            const double value = shared[t] == k
+                                                     ? 0.0
+                                                     : model.log_density_ratio(
+                                                           proposals + shared[t] * dim, theta_k, x);
+                            part.log_ratio.push_back(value);
+                            shift = std::max(shift, value);
+                          }
+                          part.shift.push_back(shift);
+                          for (std::size_t t = 0; t < n_shared; ++t)
+                            part.scaled.push_back(std::exp(part.log_ratio[row + t] - shift));
+                        });
     });
     for (std::size_t task = 0; task < tasks.count; ++task) {
       shared_samples& into = cache[tasks.param(task)];
@@ -259,136 +283,236 @@ void cpu_backend::mixture_accumulate(const model& model, const mixture_problem& 
     }
   }
 
-  // One task per target: its support's samples against its mixture. Memory per task is
-  // O(|S_j|); nothing of size targets × simulations exists.
-  parallel_for(problem.n_targets, hooks.threads, [&](std::size_t j) {
+  // Tasks over groups of consecutive targets. Each group reads a shared proposal's cached
+  // samples block by block, every target of the group over a block before the next block,
+  // so that the block's precomputed terms are read from the cache, not from memory, once
+  // per target. A target's sums are taken over the blocks in order, whatever the group and
+  // the thread count: the grouping changes no result. Memory per task is O(group · |S_j|);
+  // nothing of size targets × simulations exists.
+  const std::size_t group = std::clamp<std::size_t>(problem.n_targets / 64, 1, 32);
+  const std::size_t n_groups = (problem.n_targets + group - 1) / group;
+  parallel_for(n_groups, hooks.threads, [&](std::size_t g) {
     hooks.check_interrupt();
-    const double* theta_j = targets + j * dim;
-    const std::size_t first = weights.offsets[j], last = weights.offsets[j + 1];
+    const std::size_t group_first = g * group;
+    const std::size_t group_last = std::min(problem.n_targets, group_first + group);
 
-    // The target's own (unshared) proposals and its weights on the shared ones.
+    // Per target of the group: its own (unshared) proposals and its weights on the
+    // shared ones.
     struct own_term {
       std::uint32_t k;
       double log_weight;
       bool is_target;  // θ_k equals θ_j bit for bit: ℓ_k − ℓ_j = 0 exactly
     };
-    std::vector<own_term> own;
-    std::vector<double> shared_weight(n_shared, 0.0);
-    std::vector<std::size_t> shared_used;  // slots with positive weight
-    for (std::size_t e = first; e < last; ++e) {
-      const std::uint32_t k = weights.proposal[e];
-      if (slot[k] >= 0) {
-        shared_weight[static_cast<std::size_t>(slot[k])] = weights.weight[e];
-        shared_used.push_back(static_cast<std::size_t>(slot[k]));
-      } else {
-        own.push_back({k, std::log(weights.weight[e]),
-                       std::memcmp(proposals + k * dim, theta_j, dim * sizeof(double)) == 0});
+    struct target_view {
+      std::vector<own_term> own;
+      std::vector<double> shared_weight;       // by slot, 0 where unused
+      std::vector<std::size_t> shared_used;    // slots with positive weight, in entry order
+      std::vector<double> used_weight;         // the weights of shared_used, in order
+      std::vector<std::size_t> entry_of_slot;  // the entry e of each slot (or none)
+      // The fast path applies when the only unshared proposal is the target itself (or
+      // none).
+      bool direct = false;
+      double own_weight = 0.0;
+    };
+    constexpr std::size_t no_entry = static_cast<std::size_t>(-1);
+    std::vector<target_view> views(group_last - group_first);
+    for (std::size_t j = group_first; j < group_last; ++j) {
+      target_view& view = views[j - group_first];
+      const double* theta_j = targets + j * dim;
+      view.shared_weight.assign(n_shared, 0.0);
+      view.entry_of_slot.assign(n_shared, no_entry);
+      for (std::size_t e = weights.offsets[j]; e < weights.offsets[j + 1]; ++e) {
+        const std::uint32_t k = weights.proposal[e];
+        if (slot[k] >= 0) {
+          const auto s = static_cast<std::size_t>(slot[k]);
+          view.shared_weight[s] = weights.weight[e];
+          view.shared_used.push_back(s);
+          view.used_weight.push_back(weights.weight[e]);
+          view.entry_of_slot[s] = e;
+        } else {
+          view.own.push_back(
+              {k, std::log(weights.weight[e]),
+               std::memcmp(proposals + k * dim, theta_j, dim * sizeof(double)) == 0});
+        }
       }
+      view.direct =
+          precompute && (view.own.empty() || (view.own.size() == 1 && view.own[0].is_target));
+      view.own_weight = view.own.empty() ? 0.0 : std::exp(view.own[0].log_weight);
     }
-    std::vector<double> log_terms(own.size() + shared_used.size());
-    std::vector<double> own_samples;   // a block of an own proposal's samples
-    std::vector<double> log_ratios_j;  // ℓ_j − ℓ_k for every cached sample of one proposal
-    // The fast path applies when the only unshared proposal is the target itself (or none).
-    const bool direct = precompute && (own.empty() || (own.size() == 1 && own[0].is_target));
-    const double own_weight = own.empty() ? 0.0 : std::exp(own[0].log_weight);
-    std::vector<double> used_weight;  // the weights of shared_used, in order
-    for (std::size_t s : shared_used) used_weight.push_back(shared_weight[s]);
-    std::vector<const double*> used_rows(shared_used.size());
-    std::vector<double> terms, scratch;
 
+    std::vector<double> log_terms;
     // 1 / Σ_m w_jm exp(ℓ_m − ℓ_j) at sample x of proposal k; log_ratio_j = ℓ_j − ℓ_k.
     // `cached` holds the sample's shared precomputation when there is one.
-    auto inverse_mixture = [&](std::uint32_t k, const double* xs, double log_ratio_j,
-                               const shared_samples* cached, std::size_t r) {
+    auto inverse_mixture = [&](const target_view& view, std::uint32_t k, const double* xs,
+                               double log_ratio_j, const shared_samples* cached, std::size_t r) {
       const double* theta_k = proposals + k * dim;
+      log_terms.resize(view.own.size() + view.shared_used.size());
       std::size_t count = 0;
-      for (const own_term& term : own) {
+      for (const own_term& term : view.own) {
         const double log_ratio_m =
             term.is_target ? log_ratio_j
             : term.k == k  ? 0.0
                            : model.log_density_ratio(proposals + term.k * dim, theta_k, xs);
         log_terms[count++] = term.log_weight + (term.is_target ? 0.0 : log_ratio_m - log_ratio_j);
       }
-      if (!shared_used.empty()) {
+      if (!view.shared_used.empty()) {
         bool folded = false;
         if (cached != nullptr && precompute) {
           // Σ_s w_s exp(ℓ_s − ℓ_k) = exp(shift) Σ_s w_s scaled_s: n_shared multiply-adds.
           const double* scaled = cached->scaled_by_slot.data() + r;
           double scaled_sum = 0.0;
-          for (std::size_t s : shared_used)
-            scaled_sum += shared_weight[s] * scaled[s * cached->count];
+          for (std::size_t s : view.shared_used)
+            scaled_sum += view.shared_weight[s] * scaled[s * cached->count];
           if (scaled_sum > smallest_scaled_sum) {
             log_terms[count++] = cached->shift[r] - log_ratio_j + std::log(scaled_sum);
             folded = true;
           }
         }
         if (!folded) {
-          for (std::size_t s : shared_used) {
+          for (std::size_t s : view.shared_used) {
             const double log_ratio_s =
                 cached != nullptr && precompute
                     ? cached->log_ratio[r * n_shared + s]
                     : (shared[s] == k
                            ? 0.0
                            : model.log_density_ratio(proposals + shared[s] * dim, theta_k, xs));
-            log_terms[count++] = std::log(shared_weight[s]) + log_ratio_s - log_ratio_j;
+            log_terms[count++] = std::log(view.shared_weight[s]) + log_ratio_s - log_ratio_j;
           }
         }
       }
       return inverse_sum_exp(log_terms.data(), static_cast<int>(count));
     };
 
-    for (std::size_t e = first; e < last; ++e) {
-      const std::uint32_t k = weights.proposal[e];
-      const double* theta_k = proposals + k * dim;
-      double total = 0.0, total_squares = 0.0;
-      if (slot[k] >= 0) {
-        const shared_samples& cached = cache[static_cast<std::size_t>(slot[k])];
-        log_ratios_j.resize(cached.count);
-        model.log_density_ratios(theta_j, theta_k, cached.x.data(), cached.count,
-                                 log_ratios_j.data());
-        if (direct) {
-          // Every term at once (vectorized, rates/mixture_batch.hpp); those the direct form
-          // cannot take (marked −1) in log space below. Either way 0 ≤ term ≤ 1/w_jj.
-          for (std::size_t u = 0; u < shared_used.size(); ++u)
-            used_rows[u] = cached.scaled_by_slot.data() + shared_used[u] * cached.count;
-          terms.resize(cached.count);
-          scratch.resize(cached.count);
-          direct_mixture_terms(cached.count, cached.shift.data(), log_ratios_j.data(),
-                               used_rows.data(), used_weight.data(), shared_used.size(), own_weight,
-                               direct_exponent_limit, smallest_scaled_sum, scratch.data(),
-                               terms.data());
-          for (std::size_t r = 0; r < cached.count; ++r) {
-            if (terms[r] < 0.0) {
-              terms[r] = inverse_mixture(k, cached.x.data() + r * sample_size, log_ratios_j[r],
-                                         &cached, r);
-            }
-          }
-          sum_and_squares(terms.data(), cached.count, &total, &total_squares);
-        } else {
-          for (std::size_t r = 0; r < cached.count; ++r) {
-            const double term =
-                inverse_mixture(k, cached.x.data() + r * sample_size, log_ratios_j[r], &cached, r);
-            total += term;
-            total_squares += term * term;
-          }
-        }
-      } else {
+    std::vector<double> block_x, ratio_rows, terms, scratch, log_ratios_j;
+    std::vector<std::uint8_t> rejected;
+    std::vector<const double*> rows;
+
+    // The targets' own (unshared) proposals: simulated here, as no other target uses them.
+    for (std::size_t j = group_first; j < group_last; ++j) {
+      const target_view& view = views[j - group_first];
+      const double* theta_j = targets + j * dim;
+      for (std::size_t e = weights.offsets[j]; e < weights.offsets[j + 1]; ++e) {
+        const std::uint32_t k = weights.proposal[e];
+        if (slot[k] >= 0) continue;
+        const double* theta_k = proposals + k * dim;
         const random_stream stream{problem.seed, proposal_stream(problem, k)};
         const bool k_is_target = std::memcmp(theta_k, theta_j, dim * sizeof(double)) == 0;
-        for_each_sample(model, theta_k, stream, 0, sims, own_samples,
-                        [&](std::uint64_t, const double* x) {
-                          if (!model.reject(x)) return;
-                          const double log_ratio_j =
-                              k_is_target ? 0.0 : model.log_density_ratio(theta_j, theta_k, x);
-                          const double term = inverse_mixture(k, x, log_ratio_j, nullptr, 0);
-                          total += term;
-                          total_squares += term * term;
-                        });
+        double total = 0.0, total_squares = 0.0;
+        if (view.direct && k_is_target && !view.shared_used.empty()) {
+          // The target's own samples in blocks of rejected ones: the ratios of every
+          // shared proposal it weighs at once (model::log_density_ratios), then every term
+          // (own_mixture_terms); those the direct form cannot take in log space.
+          const std::size_t used = view.shared_used.size();
+          block_x.clear();
+          const auto flush = [&] {
+            const std::size_t n = block_x.size() / sample_size;
+            if (n == 0) return;
+            ratio_rows.resize(used * n);
+            rows.resize(used);
+            for (std::size_t u = 0; u < used; ++u) {
+              model.log_density_ratios(proposals + shared[view.shared_used[u]] * dim, theta_j,
+                                       block_x.data(), n, ratio_rows.data() + u * n);
+              rows[u] = ratio_rows.data() + u * n;
+            }
+            terms.resize(n);
+            own_mixture_terms(n, rows.data(), view.used_weight.data(), used, view.own_weight,
+                              direct_exponent_limit, smallest_scaled_sum, terms.data());
+            for (std::size_t r = 0; r < n; ++r) {
+              if (terms[r] < 0.0) {
+                terms[r] =
+                    inverse_mixture(view, k, block_x.data() + r * sample_size, 0.0, nullptr, 0);
+              }
+            }
+            double block_sum = 0.0, block_squares = 0.0;
+            sum_and_squares(terms.data(), n, &block_sum, &block_squares);
+            total += block_sum;
+            total_squares += block_squares;
+            block_x.clear();
+          };
+          for_each_rejected(model, theta_k, stream, 0, sims, scratch, rejected,
+                            [&](std::uint64_t, const double* x) {
+                              block_x.insert(block_x.end(), x, x + sample_size);
+                              if (block_x.size() == terms_block * sample_size) flush();
+                            });
+          flush();
+        } else {
+          for_each_rejected(model, theta_k, stream, 0, sims, scratch, rejected,
+                            [&](std::uint64_t, const double* x) {
+                              const double log_ratio_j =
+                                  k_is_target ? 0.0 : model.log_density_ratio(theta_j, theta_k, x);
+                              const double term =
+                                  inverse_mixture(view, k, x, log_ratio_j, nullptr, 0);
+                              total += term;
+                              total_squares += term * term;
+                            });
+        }
+        sum[e] = total;
+        sum_squares[e] = total_squares;
       }
-      sum[e] = total;
-      sum_squares[e] = total_squares;
     }
-    hooks.advance((last - first) * sims);
+
+    // The shared proposals' cached samples, block by block, against every target of the
+    // group that weighs them.
+    std::vector<double> totals(2 * (group_last - group_first));
+    for (std::size_t s = 0; s < n_shared; ++s) {
+      const shared_samples& cached = cache[s];
+      const std::uint32_t k = shared[s];
+      const double* theta_k = proposals + k * dim;
+      std::fill(totals.begin(), totals.end(), 0.0);
+      bool any = false;
+      for (const target_view& view : views) any = any || view.entry_of_slot[s] != no_entry;
+      if (!any) continue;
+      for (std::size_t first = 0; first < cached.count; first += terms_block) {
+        const std::size_t n = std::min(terms_block, cached.count - first);
+        const double* xs = cached.x.data() + first * sample_size;
+        for (std::size_t j = group_first; j < group_last; ++j) {
+          const target_view& view = views[j - group_first];
+          if (view.entry_of_slot[s] == no_entry) continue;
+          double* total = totals.data() + 2 * (j - group_first);
+          log_ratios_j.resize(n);
+          model.log_density_ratios(targets + j * dim, theta_k, xs, n, log_ratios_j.data());
+          if (view.direct) {
+            // Every term at once (vectorized, rates/mixture_batch.hpp); those the direct
+            // form cannot take (marked −1) in log space below. Either way
+            // 0 ≤ term ≤ 1/w_jj.
+            rows.resize(view.shared_used.size());
+            for (std::size_t u = 0; u < view.shared_used.size(); ++u)
+              rows[u] = cached.scaled_by_slot.data() + view.shared_used[u] * cached.count + first;
+            terms.resize(n);
+            scratch.resize(n);
+            direct_mixture_terms(n, cached.shift.data() + first, log_ratios_j.data(), rows.data(),
+                                 view.used_weight.data(), view.shared_used.size(), view.own_weight,
+                                 direct_exponent_limit, smallest_scaled_sum, scratch.data(),
+                                 terms.data());
+            for (std::size_t r = 0; r < n; ++r) {
+              if (terms[r] < 0.0) {
+                terms[r] = inverse_mixture(view, k, xs + r * sample_size, log_ratios_j[r], &cached,
+                                           first + r);
+              }
+            }
+            double block_sum = 0.0, block_squares = 0.0;
+            sum_and_squares(terms.data(), n, &block_sum, &block_squares);
+            total[0] += block_sum;
+            total[1] += block_squares;
+          } else {
+            for (std::size_t r = 0; r < n; ++r) {
+              const double term = inverse_mixture(view, k, xs + r * sample_size, log_ratios_j[r],
+                                                  &cached, first + r);
+              total[0] += term;
+              total[1] += term * term;
+            }
+          }
+        }
+      }
+      for (std::size_t j = group_first; j < group_last; ++j) {
+        const std::size_t e = views[j - group_first].entry_of_slot[s];
+        if (e == no_entry) continue;
+        sum[e] = totals[2 * (j - group_first)];
+        sum_squares[e] = totals[2 * (j - group_first) + 1];
+      }
+    }
+    for (std::size_t j = group_first; j < group_last; ++j)
+      hooks.advance((weights.offsets[j + 1] - weights.offsets[j]) * sims);
   });
 }
 

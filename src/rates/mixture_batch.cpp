@@ -104,6 +104,36 @@ void direct_mixture_terms(std::size_t count, const double* shift, const double* 
 }
 
 ISMC_VECTOR_CLONES
+void own_mixture_terms(std::size_t count, const double* const* log_ratio, const double* weight,
+                       std::size_t used, double own_weight, double exponent_limit,
+                       double smallest_sum, double* term) {
+  // `term` first holds the denominators, summed row by row in the order of the rows (the
+  // same order whatever the vector width), then their reciprocals; a ratio at or above the
+  // limit marks the sample with +inf, which no finite sum reaches back from.
+  constexpr double infinity = __builtin_inf();
+  for (std::size_t r = 0; r < count; ++r) term[r] = own_weight;
+  for (std::size_t u = 0; u < used; ++u) {
+    const double weight_u = weight[u];
+    const double* row = log_ratio[u];
+    for (std::size_t r = 0; r < count; ++r) {
+      const double exponent = row[r];
+      const bool below = exponent < exp_polynomial_lowest;
+      const bool above = !(exponent < exponent_limit);  // NaN too
+      const double safe_exponent = below | above ? 0.0 : exponent;
+      const double share = below   ? 0.0
+                           : above ? infinity
+                                   : weight_u * exp_polynomial(safe_exponent);
+      term[r] = term[r] + share;
+    }
+  }
+  for (std::size_t r = 0; r < count; ++r) {
+    const double denominator = term[r];
+    const bool direct = (denominator > smallest_sum) & (denominator < infinity);
+    term[r] = direct ? 1.0 / denominator : -1.0;
+  }
+}
+
+ISMC_VECTOR_CLONES
 void sum_and_squares(const double* term, std::size_t count, double* sum, double* sum_squares) {
   constexpr std::size_t lanes = 8;
   double total[lanes] = {}, squares[lanes] = {};

@@ -30,6 +30,20 @@ void direct_mixture_terms(std::size_t count, const double* shift, const double* 
                           double own_weight, double exponent_limit, double smallest_sum,
                           double* scratch, double* term);
 
+/// Target j's term at `count` rejected samples of its own proposal (k = j, so that
+/// ℓ_j − ℓ_k = 0), when it weighs only shared proposals besides itself:
+///
+///     term[r] = 1 / (own_weight + Σ_u weight[u] · e^(log_ratio[u][r])),
+///
+/// with log_ratio[u] (`used` rows of `count` values) = ℓ_s − ℓ_j at the samples for the
+/// shared proposals s that j weighs, in order. A ratio below exp_polynomial_lowest adds
+/// nothing (its share of the denominator is under 1e-307 · weight[u], and the denominator is
+/// at least own_weight); −1 where a ratio reaches `exponent_limit` or the denominator is not
+/// above `smallest_sum`: the caller evaluates those in log space.
+void own_mixture_terms(std::size_t count, const double* const* log_ratio, const double* weight,
+                       std::size_t used, double own_weight, double exponent_limit,
+                       double smallest_sum, double* term);
+
 /// Σ_r term[r] and Σ_r term[r]² over `count` values, in eight interleaved partial sums
 /// added in a fixed order: the same bits whatever the machine.
 void sum_and_squares(const double* term, std::size_t count, double* sum, double* sum_squares);

@@ -26,6 +26,11 @@ void model::cluster_point(const double* x, double* point) const {
   for (std::size_t n = 0; n < size; ++n) point[n] = x[n];
 }
 
+void model::reject_many(const double* xs, std::size_t count, std::uint8_t* rejected) const {
+  const std::size_t stride = sample_size();
+  for (std::size_t r = 0; r < count; ++r) rejected[r] = reject(xs + r * stride) ? 1 : 0;
+}
+
 void model::log_density_ratios(const double* theta_m, const double* theta_j, const double* xs,
                                std::size_t count, double* out) const {
   const std::size_t stride = sample_size();

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -93,6 +95,40 @@ TEST(GaussianTests, CountRejectionsEqualsTheGenericLoop) {
   const std::uint64_t generic = model.model::count_rejections(theta, s, 100, 5100);
   EXPECT_EQ(fast, generic);
   EXPECT_GT(fast, 0u);
+}
+
+// The batch forms the CPU backend's loops call are the per-sample ones, bit for bit: the
+// ratios (vectorized for d = 1) at every dimension, and the decisions of every test.
+TEST(GaussianFamily, BatchRatiosAndDecisionsAreThePerSampleOnes) {
+  const test_kind kinds[] = {test_kind::one_sided, test_kind::two_sided, test_kind::sum,
+                             test_kind::max, test_kind::norm};
+  for (std::size_t dim = 1; dim <= 4; ++dim) {
+    for (test_kind kind : kinds) {
+      SCOPED_TRACE("dim " + std::to_string(dim) + ", " + to_string(kind));
+      const gaussian_test_model model(dim, kind, 1.5);
+      const std::size_t count = 1001;  // not a multiple of any vector width
+      std::vector<double> xs(count * dim), theta_m(dim), theta_j(dim);
+      for (std::size_t n = 0; n < dim; ++n) {
+        theta_m[n] = 0.3 + 1.7 * static_cast<double>(n);
+        theta_j[n] = -0.9 + 0.45 * static_cast<double>(n);
+      }
+      model.simulate_many(theta_j.data(), random_stream{21, 3}, 0, count, xs.data());
+      std::vector<double> ratios(count);
+      std::vector<std::uint8_t> rejected(count);
+      model.log_density_ratios(theta_m.data(), theta_j.data(), xs.data(), count, ratios.data());
+      model.reject_many(xs.data(), count, rejected.data());
+      std::size_t rejections = 0;
+      for (std::size_t r = 0; r < count; ++r) {
+        const double* x = xs.data() + r * dim;
+        const double expected = model.log_density_ratio(theta_m.data(), theta_j.data(), x);
+        ASSERT_EQ(std::memcmp(&ratios[r], &expected, sizeof expected), 0) << "sample " << r;
+        ASSERT_EQ(rejected[r], model.reject(x) ? 1 : 0) << "sample " << r;
+        rejections += rejected[r];
+      }
+      EXPECT_GT(rejections, 0u);
+      EXPECT_LT(rejections, count);
+    }
+  }
 }
 
 TEST(TestKind, RoundTripsItsNames) {

@@ -75,6 +75,48 @@ TEST(DirectMixtureTerms, MatchesTheScalarFormAndMarksTheUnsafeOnes) {
   }
 }
 
+// The own-proposal form against 1 / (w_jj + Σ_u w_u e^(ratio_u)) in long double: ratios
+// from −750 to 590 (those below e^x's normal range add nothing), and −1 where a ratio
+// reaches the limit or is NaN, or where the denominator is not above the smallest sum.
+TEST(OwnMixtureTerms, MatchesTheSumOfExponentialsAndMarksTheUnsafeOnes) {
+  const std::size_t count = 1003, used = 3;
+  std::vector<std::vector<double>> rows(used, std::vector<double>(count));
+  for (std::size_t r = 0; r < count; ++r) {
+    for (std::size_t u = 0; u < used; ++u) {
+      rows[u][r] = -750.0 + 1340.0 * static_cast<double>((r * (u + 1)) % count) / (count - 1);
+    }
+  }
+  rows[0][10] = 600.0;  // at the limit
+  rows[2][11] = 650.0;  // beyond it
+  rows[1][12] = std::numeric_limits<double>::quiet_NaN();
+  const std::vector<double> weight{0.5, 0.3, 0.19};
+  const double* row_pointers[used] = {rows[0].data(), rows[1].data(), rows[2].data()};
+  std::vector<double> term(count);
+  own_mixture_terms(count, row_pointers, weight.data(), used, 0.01, 600.0, 1e-290, term.data());
+  double worst = 0.0;
+  for (std::size_t r = 0; r < count; ++r) {
+    SCOPED_TRACE("sample " + std::to_string(r));
+    if (r >= 10 && r <= 12) {
+      EXPECT_EQ(term[r], -1.0);
+      continue;
+    }
+    long double denominator = 0.01L;
+    for (std::size_t u = 0; u < used; ++u)
+      denominator +=
+          static_cast<long double>(weight[u]) * std::exp(static_cast<long double>(rows[u][r]));
+    const double expected = static_cast<double>(1.0L / denominator);
+    worst = std::max(worst, std::fabs(term[r] - expected) / expected);
+    EXPECT_LE(term[r], 1.0 / 0.01 * (1.0 + unit_roundoff));
+  }
+  EXPECT_LE(worst, 4.0 * unit_roundoff);
+  // Without an own weight and with every ratio below the range, the denominator vanishes.
+  const std::vector<double> low(1, -800.0);
+  const double* low_rows[1] = {low.data()};
+  double lone = 0.0;
+  own_mixture_terms(1, low_rows, weight.data(), 1, 0.0, 600.0, 1e-290, &lone);
+  EXPECT_EQ(lone, -1.0);
+}
+
 // Interleaved sums: exact on integers, and the same bits as a fixed-order reference.
 TEST(SumAndSquares, SumsInAFixedOrder) {
   std::vector<double> values(37);

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <cstddef>
 #include <string>
 #include <utility>
@@ -202,6 +203,53 @@ TEST(MixtureCpuBackend, EqualsTheReferenceOnSparseWeightsWithoutPrecomputation) 
     data.weights.offsets.push_back(data.weights.proposal.size());
   }
   expect_cpu_equals_reference(model, data, 4000);
+}
+
+// A grid of 300 targets (the CPU backend takes them in groups of 4), each with its own
+// parameter and up to 8 shared clusters, one of them 40 standard deviations away (its
+// ratios fall below e^x's range at the targets' own samples); the sums are the same bits
+// whatever the thread count.
+TEST(MixtureCpuBackend, EqualsTheReferenceOnManyTargetsTakenInGroups) {
+  const gaussian_test_model model(1, test_kind::one_sided, 1.96);
+  const std::size_t n_targets = 300, n_clusters = 8;
+  problem_data data;
+  for (std::size_t j = 0; j < n_targets; ++j) data.targets.push_back(-3.0 + 5.0 * j / 299.0);
+  data.proposals = data.targets;
+  for (std::size_t c = 0; c + 1 < n_clusters; ++c) data.proposals.push_back(2.0 + 0.25 * c);
+  data.proposals.push_back(40.0);
+  for (std::size_t j = 0; j < n_targets; ++j) {
+    data.weights.proposal.push_back(static_cast<std::uint32_t>(j));
+    data.weights.weight.push_back(0.01);
+    double counts[n_clusters], total = 0.0;
+    for (std::size_t c = 0; c < n_clusters; ++c) {
+      counts[c] = static_cast<double>((7 * j + 3 * c) % 6);  // some zero: fewer entries
+      total += counts[c];
+    }
+    for (std::size_t c = 0; c < n_clusters; ++c) {
+      if (counts[c] == 0.0) continue;
+      data.weights.proposal.push_back(static_cast<std::uint32_t>(n_targets + c));
+      data.weights.weight.push_back(0.99 * counts[c] / total);
+    }
+    data.weights.offsets.push_back(data.weights.proposal.size());
+  }
+  expect_cpu_equals_reference(model, data, 1500);
+  const mixture_problem problem = data.problem(model.dim(), 1500, 2024);
+  std::vector<mixture_estimate> runs;
+  for (unsigned threads : {1u, 2u, 5u}) {
+    auto cpu = make_cpu_backend();
+    run_hooks hooks;
+    hooks.threads = threads;
+    runs.push_back(estimate_mixture(model, problem, *cpu, hooks));
+  }
+  for (std::size_t run = 1; run < runs.size(); ++run) {
+    ASSERT_EQ(runs[run].sum.size(), runs[0].sum.size());
+    EXPECT_EQ(
+        std::memcmp(runs[run].sum.data(), runs[0].sum.data(), runs[0].sum.size() * sizeof(double)),
+        0);
+    EXPECT_EQ(std::memcmp(runs[run].sum_squares.data(), runs[0].sum_squares.data(),
+                          runs[0].sum.size() * sizeof(double)),
+              0);
+  }
 }
 
 // Sparse weights in 2-D with targets whose own proposals are not their parameters (so the

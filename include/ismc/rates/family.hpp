@@ -83,6 +83,17 @@ struct has_simulate_batch<Family, std::void_t<decltype(std::declval<const Family
                                       std::declval<std::uint64_t>(), std::declval<std::size_t>(),
                                       std::declval<double*>()))>> : std::true_type {};
 
+/// True when `Family` has the host batch `log_density_ratios_batch(theta_m, theta_j, xs,
+/// count, out)`: `log_density_ratio` at `count` row-major samples, the same bits.
+template <class Family, class = void>
+struct has_log_density_ratios_batch : std::false_type {};
+template <class Family>
+struct has_log_density_ratios_batch<
+    Family,
+    std::void_t<decltype(std::declval<const Family&>().log_density_ratios_batch(
+        std::declval<const double*>(), std::declval<const double*>(), std::declval<const double*>(),
+        std::declval<std::size_t>(), std::declval<double*>()))>> : std::true_type {};
+
 /// The exponential-family log-density ratio, the concept's default:
 /// log p_m(x) − log p_j(x) = (η_m − η_j)·T(x) − (A(η_m) − A(η_j)), with η = η(θ).
 template <class Family>
@@ -155,9 +166,17 @@ class family_model : public model {
   }
   void log_density_ratios(const double* theta_m, const double* theta_j, const double* xs,
                           std::size_t count, double* out) const final {
+    if constexpr (has_log_density_ratios_batch<Family>::value) {
+      family_.log_density_ratios_batch(theta_m, theta_j, xs, count, out);
+    } else {
+      const std::size_t stride = sample_size();
+      for (std::size_t r = 0; r < count; ++r)
+        out[r] = family_.log_density_ratio(theta_m, theta_j, xs + r * stride);
+    }
+  }
+  void reject_many(const double* xs, std::size_t count, std::uint8_t* rejected) const final {
     const std::size_t stride = sample_size();
-    for (std::size_t r = 0; r < count; ++r)
-      out[r] = family_.log_density_ratio(theta_m, theta_j, xs + r * stride);
+    for (std::size_t r = 0; r < count; ++r) rejected[r] = family_.rejects(xs + r * stride) ? 1 : 0;
   }
   std::size_t cluster_size() const final {
     return static_cast<std::size_t>(family_.natural_size());

@@ -47,6 +47,11 @@ class model {
   /// The test's decision on sample `x`: true means reject.
   virtual bool reject(const double* x) const = 0;
 
+  /// Batch form of `reject`: rejected[r] = 1 where `reject` is true of sample r of the
+  /// `count` samples stored row-major in `xs`, else 0. The default calls `reject` per sample;
+  /// `family_model` inlines its test.
+  virtual void reject_many(const double* xs, std::size_t count, std::uint8_t* rejected) const;
+
   /// log p_m(x) − log p_j(x): the log-density ratio of parameter `theta_m` against
   /// `theta_j` at sample `x`.
   virtual double log_density_ratio(const double* theta_m, const double* theta_j,
