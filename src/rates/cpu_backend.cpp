@@ -415,9 +415,10 @@ void cpu_backend::mixture_accumulate(const model& model, const mixture_problem& 
               rows[u] = ratio_rows.data() + u * n;
             }
             terms.resize(n);
-            own_mixture_terms(n, rows.data(), view.used_weight.data(), used, view.own_weight,
-                              direct_exponent_limit, smallest_scaled_sum, terms.data());
-            for (std::size_t r = 0; r < n; ++r) {
+            const std::size_t unsafe =
+                own_mixture_terms(n, rows.data(), view.used_weight.data(), used, view.own_weight,
+                                  direct_exponent_limit, smallest_scaled_sum, terms.data());
+            for (std::size_t r = 0; unsafe > 0 && r < n; ++r) {
               if (terms[r] < 0.0) {
                 terms[r] =
                     inverse_mixture(view, k, block_x.data() + r * sample_size, 0.0, nullptr, 0);
@@ -480,11 +481,11 @@ void cpu_backend::mixture_accumulate(const model& model, const mixture_problem& 
               rows[u] = cached.scaled_by_slot.data() + view.shared_used[u] * cached.count + first;
             terms.resize(n);
             scratch.resize(n);
-            direct_mixture_terms(n, cached.shift.data() + first, log_ratios_j.data(), rows.data(),
-                                 view.used_weight.data(), view.shared_used.size(), view.own_weight,
-                                 direct_exponent_limit, smallest_scaled_sum, scratch.data(),
-                                 terms.data());
-            for (std::size_t r = 0; r < n; ++r) {
+            const std::size_t unsafe = direct_mixture_terms(
+                n, cached.shift.data() + first, log_ratios_j.data(), rows.data(),
+                view.used_weight.data(), view.shared_used.size(), view.own_weight,
+                direct_exponent_limit, smallest_scaled_sum, scratch.data(), terms.data());
+            for (std::size_t r = 0; unsafe > 0 && r < n; ++r) {
               if (terms[r] < 0.0) {
                 terms[r] = inverse_mixture(view, k, xs + r * sample_size, log_ratios_j[r], &cached,
                                            first + r);

@@ -3,11 +3,12 @@
 /// @brief The four-index stage's inner loop over the cached rejected samples of one shared
 /// proposal k for one target j (src/rates/cpu_backend.cpp), written as loops the compiler
 /// vectorizes: per sample r a short dot product of the target's weights with the sample's
-/// precomputed terms, one exponential (`exp_polynomial`) and one division.
+/// precomputed terms, one exponential (`exp_polynomial_fma`) and one division.
 ///
-/// Compiled for AVX-512, AVX2 + FMA and the baseline, chosen at run time; the file is
-/// compiled without floating-point contraction, so every variant rounds every operation
-/// alike and the results are the same bits on every machine and thread count.
+/// Compiled for x86-64-v4 (AVX-512), v3 (AVX2 + FMA) and the baseline, chosen at run time;
+/// the file is compiled without floating-point contraction and every multiply-add is an
+/// explicit fma, so every variant rounds every operation alike and the results are the same
+/// bits on every machine and thread count.
 
 #include <cstddef>
 
@@ -24,11 +25,11 @@ namespace ismc::detail {
 /// Writes −1 to term[r] where the direct form is unsafe (the exponent outside
 /// [exp_polynomial_lowest, `exponent_limit`), the weighted sum or the denominator not above
 /// `smallest_sum`); the caller evaluates those in log space. `scratch` holds
-/// min(`count`, 512) values.
-void direct_mixture_terms(std::size_t count, const double* shift, const double* log_ratio_j,
-                          const double* const* scaled, const double* weight, std::size_t used,
-                          double own_weight, double exponent_limit, double smallest_sum,
-                          double* scratch, double* term);
+/// min(`count`, 512) values. Returns how many terms it marked.
+std::size_t direct_mixture_terms(std::size_t count, const double* shift, const double* log_ratio_j,
+                                 const double* const* scaled, const double* weight,
+                                 std::size_t used, double own_weight, double exponent_limit,
+                                 double smallest_sum, double* scratch, double* term);
 
 /// Target j's term at `count` rejected samples of its own proposal (k = j, so that
 /// ℓ_j − ℓ_k = 0), when it weighs only shared proposals besides itself:
@@ -39,10 +40,11 @@ void direct_mixture_terms(std::size_t count, const double* shift, const double* 
 /// shared proposals s that j weighs, in order. A ratio below exp_polynomial_lowest adds
 /// nothing (its share of the denominator is under 1e-307 · weight[u], and the denominator is
 /// at least own_weight); −1 where a ratio reaches `exponent_limit` or the denominator is not
-/// above `smallest_sum`: the caller evaluates those in log space.
-void own_mixture_terms(std::size_t count, const double* const* log_ratio, const double* weight,
-                       std::size_t used, double own_weight, double exponent_limit,
-                       double smallest_sum, double* term);
+/// above `smallest_sum`: the caller evaluates those in log space. Returns how many it
+/// marked.
+std::size_t own_mixture_terms(std::size_t count, const double* const* log_ratio,
+                              const double* weight, std::size_t used, double own_weight,
+                              double exponent_limit, double smallest_sum, double* term);
 
 /// Σ_r term[r] and Σ_r term[r]² over `count` values, in eight interleaved partial sums
 /// added in a fixed order: the same bits whatever the machine.
