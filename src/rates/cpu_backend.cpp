@@ -84,15 +84,16 @@ struct sim_tasks {
   }
 };
 
-// The rejected samples of one shared proposal, with what does not depend on the target:
-// log_ratio[r · S + s] = ℓ_s(x_r) − ℓ_k(x_r) for every shared proposal s, the per-sample
-// maximum `shift[r]`, and scaled[r · S + s] = exp(log_ratio − shift) ∈ (0, 1], kept
-// transposed once all are in (scaled_by_slot[s · count + r]) for the vectorized loop.
+// The rejected samples of one shared proposal, with what does not depend on the target,
+// stored by slot (row s holds one value per sample): log_ratio[s · count + r] =
+// ℓ_s(x_r) − ℓ_k(x_r) for every shared proposal s, the per-sample maximum `shift[r]` (at
+// least 0, the generator's own term), and scaled_by_slot[s · count + r] =
+// exp(log_ratio − shift) ∈ [0, 1] (0 where it is below e^x's normal range) for the
+// vectorized loop.
 struct shared_samples {
   std::vector<double> x;
   std::vector<double> log_ratio;
   std::vector<double> shift;
-  std::vector<double> scaled;
   std::vector<double> scaled_by_slot;
   std::size_t count = 0;
 };
@@ -245,40 +246,55 @@ void cpu_backend::mixture_accumulate(const model& model, const mixture_problem& 
                         rejected, [&](std::uint64_t, const double* x) {
                           part.x.insert(part.x.end(), x, x + sample_size);
                           ++part.count;
-                          if (!precompute) return;
-                          double shift = 0.0;  // the generator's own term is log 1 = 0
-                          const std::size_t row = part.log_ratio.size();
-                          for (std::size_t t = 0; t < n_shared; ++t) {
-                            const double value = shared[t] == k
-                                                     ? 0.0
-                                                     : model.log_density_ratio(
-                                                           proposals + shared[t] * dim, theta_k, x);
-                            part.log_ratio.push_back(value);
-                            shift = std::max(shift, value);
-                          }
-                          part.shift.push_back(shift);
-                          for (std::size_t t = 0; t < n_shared; ++t)
-                            part.scaled.push_back(std::exp(part.log_ratio[row + t] - shift));
                         });
-    });
-    for (std::size_t task = 0; task < tasks.count; ++task) {
-      shared_samples& into = cache[tasks.param(task)];
-      shared_samples& part = parts[task];
-      into.x.insert(into.x.end(), part.x.begin(), part.x.end());
-      into.log_ratio.insert(into.log_ratio.end(), part.log_ratio.begin(), part.log_ratio.end());
-      into.shift.insert(into.shift.end(), part.shift.begin(), part.shift.end());
-      into.scaled.insert(into.scaled.end(), part.scaled.begin(), part.scaled.end());
-      into.count += part.count;
-      part = shared_samples{};
-    }
-    if (precompute) {
-      for (shared_samples& samples : cache) {
-        samples.scaled_by_slot.resize(samples.scaled.size());
-        for (std::size_t r = 0; r < samples.count; ++r) {
-          for (std::size_t t = 0; t < n_shared; ++t)
-            samples.scaled_by_slot[t * samples.count + r] = samples.scaled[r * n_shared + t];
+      if (!precompute) return;
+      // The part's ratios against every shared proposal at once, by slot; then the shift and
+      // the scaled ratios (vectorized, rates/mixture_batch.hpp).
+      const std::size_t n = part.count;
+      part.log_ratio.resize(n_shared * n);
+      part.shift.assign(n, 0.0);  // the generator's own term is log 1 = 0
+      for (std::size_t t = 0; t < n_shared; ++t) {
+        double* row = part.log_ratio.data() + t * n;
+        if (shared[t] == k) {
+          std::fill(row, row + n, 0.0);
+        } else {
+          model.log_density_ratios(proposals + shared[t] * dim, theta_k, part.x.data(), n, row);
         }
-        samples.scaled = std::vector<double>();  // only the transposed copy is read
+        for (std::size_t r = 0; r < n; ++r) part.shift[r] = std::max(part.shift[r], row[r]);
+      }
+      part.scaled_by_slot.resize(n_shared * n);
+      for (std::size_t t = 0; t < n_shared; ++t) {
+        shifted_exponentials(part.log_ratio.data() + t * n, part.shift.data(), n,
+                             part.scaled_by_slot.data() + t * n);
+      }
+    });
+    // Each proposal's parts in task order: the samples and shifts end to end, each slot's
+    // row made of the parts' rows.
+    for (std::size_t s = 0; s < n_shared; ++s) {
+      shared_samples& into = cache[s];
+      for (std::size_t c = 0; c < tasks.chunks; ++c)
+        into.count += parts[s * tasks.chunks + c].count;
+      into.x.reserve(into.count * sample_size);
+      if (precompute) {
+        into.shift.reserve(into.count);
+        into.log_ratio.resize(n_shared * into.count);
+        into.scaled_by_slot.resize(n_shared * into.count);
+      }
+      std::size_t offset = 0;
+      for (std::size_t c = 0; c < tasks.chunks; ++c) {
+        shared_samples& part = parts[s * tasks.chunks + c];
+        into.x.insert(into.x.end(), part.x.begin(), part.x.end());
+        if (precompute) {
+          into.shift.insert(into.shift.end(), part.shift.begin(), part.shift.end());
+          for (std::size_t t = 0; t < n_shared; ++t) {
+            std::copy_n(part.log_ratio.data() + t * part.count, part.count,
+                        into.log_ratio.data() + t * into.count + offset);
+            std::copy_n(part.scaled_by_slot.data() + t * part.count, part.count,
+                        into.scaled_by_slot.data() + t * into.count + offset);
+          }
+        }
+        offset += part.count;
+        part = shared_samples{};
       }
     }
   }
@@ -372,7 +388,7 @@ void cpu_backend::mixture_accumulate(const model& model, const mixture_problem& 
           for (std::size_t s : view.shared_used) {
             const double log_ratio_s =
                 cached != nullptr && precompute
-                    ? cached->log_ratio[r * n_shared + s]
+                    ? cached->log_ratio[s * cached->count + r]
                     : (shared[s] == k
                            ? 0.0
                            : model.log_density_ratio(proposals + shared[s] * dim, theta_k, xs));

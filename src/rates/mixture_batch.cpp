@@ -137,6 +137,17 @@ std::size_t own_mixture_terms(std::size_t count, const double* const* log_ratio,
 }
 
 ISMC_VECTOR_CLONES
+void shifted_exponentials(const double* log_ratio, const double* shift, std::size_t count,
+                          double* out) {
+  for (std::size_t r = 0; r < count; ++r) {
+    const double exponent = log_ratio[r] - shift[r];
+    const bool in_range = exponent >= exp_polynomial_lowest;
+    const double value = exp_polynomial_fma(in_range ? exponent : 0.0);
+    out[r] = in_range ? value : 0.0;
+  }
+}
+
+ISMC_VECTOR_CLONES
 void sum_and_squares(const double* term, std::size_t count, double* sum, double* sum_squares) {
   constexpr std::size_t lanes = 8;
   double total[lanes] = {}, squares[lanes] = {};

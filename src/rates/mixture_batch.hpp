@@ -46,6 +46,12 @@ std::size_t own_mixture_terms(std::size_t count, const double* const* log_ratio,
                               const double* weight, std::size_t used, double own_weight,
                               double exponent_limit, double smallest_sum, double* term);
 
+/// out[r] = e^(log_ratio[r] − shift[r]) for `count` values with log_ratio ≤ shift: the
+/// shared precomputation's scaled ratios; 0 where the difference is below
+/// exp_polynomial_lowest (a sum of such values falls to the log-space path).
+void shifted_exponentials(const double* log_ratio, const double* shift, std::size_t count,
+                          double* out);
+
 /// Σ_r term[r] and Σ_r term[r]² over `count` values, in eight interleaved partial sums
 /// added in a fixed order: the same bits whatever the machine.
 void sum_and_squares(const double* term, std::size_t count, double* sum, double* sum_squares);

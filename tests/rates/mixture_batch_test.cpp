@@ -138,6 +138,28 @@ TEST(OwnMixtureTerms, MatchesTheSumOfExponentialsAndMarksTheUnsafeOnes) {
   EXPECT_EQ(lone, -1.0);
 }
 
+// The shared precomputation's scaled ratios: e^(ratio − shift) within 2 ulp of glibc, and 0
+// below e^x's normal range.
+TEST(ShiftedExponentials, AreTheExponentialsOfTheDifferences) {
+  const std::size_t count = 1001;
+  std::vector<double> ratio(count), shift(count), out(count);
+  for (std::size_t r = 0; r < count; ++r) {
+    shift[r] = 0.5 * static_cast<double>(r % 9);
+    ratio[r] = shift[r] - 750.0 * static_cast<double>(r) / (count - 1);
+  }
+  shifted_exponentials(ratio.data(), shift.data(), count, out.data());
+  for (std::size_t r = 0; r < count; ++r) {
+    SCOPED_TRACE("value " + std::to_string(r));
+    const double exponent = ratio[r] - shift[r];
+    if (exponent < exp_polynomial_lowest) {
+      EXPECT_EQ(out[r], 0.0);
+    } else {
+      EXPECT_NEAR(out[r], std::exp(exponent), 2.0 * unit_roundoff * std::exp(exponent));
+    }
+  }
+  EXPECT_EQ(out[0], 1.0);
+}
+
 // Interleaved sums: exact on integers, and the same bits as a fixed-order reference.
 TEST(SumAndSquares, SumsInAFixedOrder) {
   std::vector<double> values(37);
