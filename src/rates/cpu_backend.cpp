@@ -242,11 +242,14 @@ void cpu_backend::mixture_accumulate(const model& model, const mixture_problem& 
       shared_samples& part = parts[task];
       std::vector<double> xs;
       std::vector<std::uint8_t> rejected;
-      for_each_rejected(model, theta_k, stream, tasks.begin(task), tasks.end(task, sims), xs,
-                        rejected, [&](std::uint64_t, const double* x) {
-                          part.x.insert(part.x.end(), x, x + sample_size);
+      const std::uint64_t begin = tasks.begin(task), end = tasks.end(task, sims);
+      part.x.resize((end - begin) * sample_size);  // room for every sample, trimmed below
+      for_each_rejected(model, theta_k, stream, begin, end, xs, rejected,
+                        [&](std::uint64_t, const double* x) {
+                          std::copy_n(x, sample_size, part.x.data() + part.count * sample_size);
                           ++part.count;
                         });
+      part.x.resize(part.count * sample_size);
       if (!precompute) return;
       // The part's ratios against every shared proposal at once, by slot; then the shift and
       // the scaled ratios (vectorized, rates/mixture_batch.hpp).
@@ -272,6 +275,10 @@ void cpu_backend::mixture_accumulate(const model& model, const mixture_problem& 
     // row made of the parts' rows.
     for (std::size_t s = 0; s < n_shared; ++s) {
       shared_samples& into = cache[s];
+      if (tasks.chunks == 1) {  // one part: it is the whole
+        into = std::move(parts[s]);
+        continue;
+      }
       for (std::size_t c = 0; c < tasks.chunks; ++c)
         into.count += parts[s * tasks.chunks + c].count;
       into.x.reserve(into.count * sample_size);
@@ -419,9 +426,10 @@ void cpu_backend::mixture_accumulate(const model& model, const mixture_problem& 
           // shared proposal it weighs at once (model::log_density_ratios), then every term
           // (own_mixture_terms); those the direct form cannot take in log space.
           const std::size_t used = view.shared_used.size();
-          block_x.clear();
+          block_x.resize(terms_block * sample_size);
+          std::size_t block_count = 0;
           const auto flush = [&] {
-            const std::size_t n = block_x.size() / sample_size;
+            const std::size_t n = block_count;
             if (n == 0) return;
             ratio_rows.resize(used * n);
             rows.resize(used);
@@ -444,12 +452,13 @@ void cpu_backend::mixture_accumulate(const model& model, const mixture_problem& 
             sum_and_squares(terms.data(), n, &block_sum, &block_squares);
             total += block_sum;
             total_squares += block_squares;
-            block_x.clear();
+            block_count = 0;
           };
           for_each_rejected(model, theta_k, stream, 0, sims, scratch, rejected,
                             [&](std::uint64_t, const double* x) {
-                              block_x.insert(block_x.end(), x, x + sample_size);
-                              if (block_x.size() == terms_block * sample_size) flush();
+                              std::copy_n(x, sample_size,
+                                          block_x.data() + block_count * sample_size);
+                              if (++block_count == terms_block) flush();
                             });
           flush();
         } else {
