@@ -13,6 +13,7 @@
 
 #include "ismc/core/error.hpp"
 #include "ismc/rates/gaussian.hpp"
+#include "ismc/rates/rates.hpp"
 
 namespace ismc::detail {
 namespace {
@@ -245,6 +246,42 @@ TEST_P(PilotLabels, AnInterruptedCollectLeavesNothingToLabel) {
                interrupted);
   EXPECT_EQ(label(backend, p), simulated_labels(p));
   EXPECT_EQ(backend.labellings_from_kept_points(), 0u);
+}
+
+// A whole importance study labels its pilot from the kept points and gives the study of a
+// backend that keeps none, bit for bit: the clusters' sizes, the weights and every row.
+TEST(CpuBackend, AnImportanceStudyIsTheSameWithAndWithoutKeptPoints) {
+  const gaussian_test_model model(1, test_kind::one_sided, 1.96);
+  std::vector<double> targets;
+  for (int j = 0; j <= 20; ++j) targets.push_back(-3.0 + 0.25 * j);
+  run_spec run;
+  run.seed = 9;
+  run.method = rate_method::importance;
+  importance_spec spec;
+  spec.pilot_sims = 3000;
+  spec.clusters = 4;
+  spec.sims_per_proposal = 2000;
+  cpu_backend keeping, over_budget(0);
+  const rates_result kept = estimate_importance(model, targets, run, spec, keeping);
+  const rates_result simulated = estimate_importance(model, targets, run, spec, over_budget);
+  EXPECT_EQ(keeping.labellings_from_kept_points(), 1u);
+  EXPECT_EQ(over_budget.labellings_from_kept_points(), 0u);
+  ASSERT_TRUE(kept.importance && simulated.importance);
+  EXPECT_EQ(kept.importance->clusters, 4u);
+  EXPECT_EQ(kept.importance->cluster_sizes, simulated.importance->cluster_sizes);
+  EXPECT_TRUE(same_bits(kept.importance->weights.weight, simulated.importance->weights.weight));
+  ASSERT_EQ(kept.rows.size(), simulated.rows.size());
+  for (std::size_t j = 0; j < kept.rows.size(); ++j) {
+    SCOPED_TRACE("target " + std::to_string(j));
+    const std::vector<double> a = {kept.rows[j].estimate, kept.rows[j].std_error,
+                                   kept.rows[j].ci_low, kept.rows[j].ci_high,
+                                   kept.rows[j].upper_bound};
+    const std::vector<double> b = {simulated.rows[j].estimate, simulated.rows[j].std_error,
+                                   simulated.rows[j].ci_low, simulated.rows[j].ci_high,
+                                   simulated.rows[j].upper_bound};
+    EXPECT_TRUE(same_bits(a, b));
+    EXPECT_EQ(kept.rows[j].rejections, simulated.rows[j].rejections);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(CpuBackend, PilotLabels, ::testing::Values(1, 2),
