@@ -1,6 +1,7 @@
 #include "rates/cpu_backend.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <climits>
 #include <cmath>
 #include <cstring>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "ismc/core/error.hpp"
+#include "ismc/core/memory.hpp"
 #include "ismc/rates/mixture.hpp"
 #include "ismc/rates/mixture_math.hpp"
 #include "rates/mixture_batch.hpp"
@@ -98,6 +100,58 @@ struct shared_samples {
   std::size_t count = 0;
 };
 
+// The budget for the pilot's cluster points, shared by the tasks of one collect_rejections
+// call: a task charges each growth of its vector before it happens, and once a charge
+// overdraws the budget every task stops keeping (the labelling pass then simulates).
+class point_budget {
+ public:
+  explicit point_budget(std::uint64_t bytes) : bytes_(bytes) {}
+
+  // Whether one more point of `size` values fits in `points`, growing it when the budget
+  // allows; releases `points` once the budget is spent.
+  bool room_for(std::vector<double>& points, std::size_t size) {
+    if (spent_.load(std::memory_order_relaxed)) {
+      release(points);
+      return false;
+    }
+    if (points.size() + size <= points.capacity()) return true;
+    // Doubling, from room for 64 points: few reallocations for the usual few hundred.
+    const std::size_t grown = std::max(points.capacity() * 2, points.size() + 64 * size);
+    const std::uint64_t extra = (grown - points.capacity()) * sizeof(double);
+    if (charged_.fetch_add(extra, std::memory_order_relaxed) + extra > bytes_) {
+      spent_.store(true, std::memory_order_relaxed);
+      release(points);
+      return false;
+    }
+    points.reserve(grown);
+    return true;
+  }
+
+  // Gives back the unused part of a finished task's vector (doubling leaves up to half).
+  void trim(std::vector<double>& points) {
+    const std::size_t before = points.capacity();
+    points.shrink_to_fit();
+    charged_.fetch_sub((before - points.capacity()) * sizeof(double), std::memory_order_relaxed);
+  }
+
+  bool spent() const { return spent_.load(std::memory_order_relaxed); }
+
+ private:
+  static void release(std::vector<double>& points) {
+    if (points.capacity() > 0) points = std::vector<double>();
+  }
+
+  std::uint64_t bytes_;
+  std::atomic<std::uint64_t> charged_{0};
+  std::atomic<bool> spent_{false};
+};
+
+// Whether n values at `a` and `b` have the same bits (the same parameters simulate the same
+// samples; NaN equals itself, −0 differs from 0).
+bool same_bits(const double* a, const double* b, std::size_t n) {
+  return n == 0 || std::memcmp(a, b, n * sizeof(double)) == 0;
+}
+
 }  // namespace
 
 void cpu_backend::count_rejections(const model& model, const double* targets, std::size_t n_targets,
@@ -131,6 +185,13 @@ void cpu_backend::collect_rejections(const model& model, const double* params, s
   const std::size_t dim = model.dim();
   const std::size_t cluster_size = model.cluster_size();
   const sim_tasks tasks(n_params, sims);
+  // What an earlier call kept no longer matters, whatever becomes of this one.
+  pilot_points_ = pilot_points{};
+  // Every rejection's cluster point, for the labelling pass that follows (see
+  // count_nearest_centre), while they fit: at ~8% rejections they are a small fraction of
+  // the pilot, and labelling them costs a fraction of simulating the pilot again.
+  point_budget budget(std::min(pilot_points_budget_, memory_limit_bytes()));
+  std::vector<std::vector<double>> labelled(tasks.count);
   std::vector<std::vector<double>> kept(tasks.count);
   std::vector<std::uint64_t> task_counts(tasks.count, 0);
   parallel_for(tasks.count, hooks.threads, [&](std::size_t task) {
@@ -140,20 +201,36 @@ void cpu_backend::collect_rejections(const model& model, const double* params, s
     const random_stream stream{seed, streams::target(first_target + j, common_random_numbers)};
     const random_stream keep_stream{seed, streams::subsample(first_target + j)};
     std::vector<double> xs, point(cluster_size);
+    std::vector<double>& points = labelled[task];
     for_each_sample(model, params + j * dim, stream, begin, end, xs,
                     [&](std::uint64_t i, const double* x) {
                       if (!model.reject(x)) return;
                       ++task_counts[task];
-                      if (!keep_in_pool(keep_stream, i, keep_fraction)) return;
+                      const bool keep = keep_in_pool(keep_stream, i, keep_fraction);
+                      const bool label = cluster_size > 0 && budget.room_for(points, cluster_size);
+                      if (!keep && !label) return;
                       model.cluster_point(x, point.data());
-                      kept[task].insert(kept[task].end(), point.begin(), point.end());
+                      if (keep) kept[task].insert(kept[task].end(), point.begin(), point.end());
+                      if (label) points.insert(points.end(), point.begin(), point.end());
                     });
+    budget.trim(points);
     hooks.advance(end - begin);
   });
   for (const auto& part : kept) samples.insert(samples.end(), part.begin(), part.end());
   std::fill(counts, counts + n_params, 0);
   for (std::size_t task = 0; task < tasks.count; ++task)
     counts[tasks.param(task)] += task_counts[task];
+  if (cluster_size == 0 || budget.spent()) return;  // over budget: the labelling pass simulates
+  pilot_points_.source = &model;
+  pilot_points_.model_name = model.name();
+  pilot_points_.params.assign(params, params + n_params * dim);
+  pilot_points_.n_params = n_params;
+  pilot_points_.first_target = first_target;
+  pilot_points_.sims = sims;
+  pilot_points_.seed = seed;
+  pilot_points_.common_random_numbers = common_random_numbers;
+  pilot_points_.by_task = std::move(labelled);
+  pilot_points_.valid = true;
 }
 
 void cpu_backend::count_nearest_centre(const model& model, const double* params,
@@ -162,6 +239,9 @@ void cpu_backend::count_nearest_centre(const model& model, const double* params,
                                        bool common_random_numbers, const double* centres,
                                        std::size_t n_centres, std::uint64_t* counts,
                                        const run_hooks& hooks) {
+  // The kept points serve this call at most: released when it returns, matched or not.
+  pilot_points points = std::move(pilot_points_);
+  pilot_points_ = pilot_points{};
   const std::size_t dim = model.dim();
   const std::size_t cluster_size = model.cluster_size();
   if (n_centres == 0) return;  // no centre, no label (nearest_centre needs one)
@@ -172,23 +252,41 @@ void cpu_backend::count_nearest_centre(const model& model, const double* params,
                   "at most " + std::to_string(static_cast<std::size_t>(INT_MAX) / cluster_size)));
   }
   const sim_tasks tasks(n_params, sims);
+  // The same model, parameters, simulations and streams as the collecting pass: the same
+  // rejections, whose cluster points it kept in task and simulation order.
+  const bool from_points =
+      points.valid && points.source == &model && points.model_name == model.name() &&
+      points.n_params == n_params && points.params.size() == n_params * dim &&
+      same_bits(points.params.data(), params, n_params * dim) &&
+      points.first_target == first_target && points.sims == sims && points.seed == seed &&
+      points.common_random_numbers == common_random_numbers && points.by_task.size() == tasks.count;
+  if (!from_points) points = pilot_points{};
   std::vector<std::uint64_t> task_counts(tasks.count * n_centres, 0);
   parallel_for(tasks.count, hooks.threads, [&](std::size_t task) {
     hooks.check_interrupt();
     const std::size_t j = tasks.param(task);
     const std::uint64_t begin = tasks.begin(task), end = tasks.end(task, sims);
-    const random_stream stream{seed, streams::target(first_target + j, common_random_numbers)};
-    std::vector<double> xs, point(cluster_size);
     std::uint64_t* mine = task_counts.data() + task * n_centres;
-    for_each_sample(model, params + j * dim, stream, begin, end, xs,
-                    [&](std::uint64_t, const double* x) {
-                      if (!model.reject(x)) return;
-                      model.cluster_point(x, point.data());
-                      ++mine[nearest_centre(point.data(), centres, static_cast<int>(n_centres),
-                                            static_cast<int>(cluster_size))];
-                    });
+    const auto label = [&](const double* point) {
+      ++mine[nearest_centre(point, centres, static_cast<int>(n_centres),
+                            static_cast<int>(cluster_size))];
+    };
+    if (from_points) {
+      const std::vector<double>& kept = points.by_task[task];
+      for (std::size_t at = 0; at < kept.size(); at += cluster_size) label(kept.data() + at);
+    } else {
+      const random_stream stream{seed, streams::target(first_target + j, common_random_numbers)};
+      std::vector<double> xs, point(cluster_size);
+      for_each_sample(model, params + j * dim, stream, begin, end, xs,
+                      [&](std::uint64_t, const double* x) {
+                        if (!model.reject(x)) return;
+                        model.cluster_point(x, point.data());
+                        label(point.data());
+                      });
+    }
     hooks.advance(end - begin);
   });
+  if (from_points) ++labellings_from_kept_points_;
   std::fill(counts, counts + n_params * n_centres, 0);
   for (std::size_t task = 0; task < tasks.count; ++task) {
     const std::size_t j = tasks.param(task);

@@ -107,7 +107,11 @@ class backend {
   /// [0, sims) at parameter j whose nearest centre (squared Euclidean distance on the
   /// sample's cluster point, `model.cluster_point`; ties to the lower index) is c.
   /// Parameter j is the study's target `first_target + j` and uses its stream, as in
-  /// `collect_rejections`.
+  /// `collect_rejections`. A backend may label the rejections its last `collect_rejections`
+  /// call saw, when that call had the same model object, parameter values, `first_target`,
+  /// `sims`, `seed` and `common_random_numbers`, instead of simulating them again (the CPU
+  /// backend does, within a memory budget): the counts are the same, provided the model
+  /// object was not replaced by another at the same address in between.
   virtual void count_nearest_centre(const model& model, const double* params, std::size_t n_params,
                                     std::size_t first_target, std::uint64_t sims,
                                     std::uint64_t seed, bool common_random_numbers,
