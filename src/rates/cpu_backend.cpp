@@ -37,24 +37,9 @@ constexpr double direct_exponent_limit = 600.0;
 constexpr double smallest_scaled_sum = 1e-290;
 
 // Simulates samples [begin, end) of `stream` at `theta` in blocks through
-// model::simulate_many (the vectorized batch where the model has one) into `xs`, and calls
-// visit(i, x) for each sample i in order.
-template <class Visit>
-void for_each_sample(const model& model, const double* theta, random_stream stream,
-                     std::uint64_t begin, std::uint64_t end, std::vector<double>& xs,
-                     Visit&& visit) {
-  const std::size_t sample_size = model.sample_size();
-  const std::size_t block = simulate_block_size(sample_size);
-  xs.resize(block * sample_size);
-  for (std::uint64_t first = begin; first < end; first += block) {
-    const auto count = static_cast<std::size_t>(std::min<std::uint64_t>(block, end - first));
-    model.simulate_many(theta, stream, first, count, xs.data());
-    for (std::size_t r = 0; r < count; ++r) visit(first + r, xs.data() + r * sample_size);
-  }
-}
-
-// for_each_sample over the samples the test rejects only: the block's decisions at once
-// (model::reject_many), then visit(i, x) for each rejected sample i in order.
+// model::simulate_many (the vectorized batch where the model has one) into `xs`, takes the
+// block's decisions at once (model::reject_many, into `rejected`), and calls visit(i, x)
+// for each rejected sample i in order.
 template <class Visit>
 void for_each_rejected(const model& model, const double* theta, random_stream stream,
                        std::uint64_t begin, std::uint64_t end, std::vector<double>& xs,
@@ -201,18 +186,19 @@ void cpu_backend::collect_rejections(const model& model, const double* params, s
     const random_stream stream{seed, streams::target(first_target + j, common_random_numbers)};
     const random_stream keep_stream{seed, streams::subsample(first_target + j)};
     std::vector<double> xs, point(cluster_size);
+    std::vector<std::uint8_t> rejected;
     std::vector<double>& points = labelled[task];
-    for_each_sample(model, params + j * dim, stream, begin, end, xs,
-                    [&](std::uint64_t i, const double* x) {
-                      if (!model.reject(x)) return;
-                      ++task_counts[task];
-                      const bool keep = keep_in_pool(keep_stream, i, keep_fraction);
-                      const bool label = cluster_size > 0 && budget.room_for(points, cluster_size);
-                      if (!keep && !label) return;
-                      model.cluster_point(x, point.data());
-                      if (keep) kept[task].insert(kept[task].end(), point.begin(), point.end());
-                      if (label) points.insert(points.end(), point.begin(), point.end());
-                    });
+    for_each_rejected(model, params + j * dim, stream, begin, end, xs, rejected,
+                      [&](std::uint64_t i, const double* x) {
+                        ++task_counts[task];
+                        const bool keep = keep_in_pool(keep_stream, i, keep_fraction);
+                        const bool label =
+                            cluster_size > 0 && budget.room_for(points, cluster_size);
+                        if (!keep && !label) return;
+                        model.cluster_point(x, point.data());
+                        if (keep) kept[task].insert(kept[task].end(), point.begin(), point.end());
+                        if (label) points.insert(points.end(), point.begin(), point.end());
+                      });
     budget.trim(points);
     hooks.advance(end - begin);
   });
@@ -277,12 +263,12 @@ void cpu_backend::count_nearest_centre(const model& model, const double* params,
     } else {
       const random_stream stream{seed, streams::target(first_target + j, common_random_numbers)};
       std::vector<double> xs, point(cluster_size);
-      for_each_sample(model, params + j * dim, stream, begin, end, xs,
-                      [&](std::uint64_t, const double* x) {
-                        if (!model.reject(x)) return;
-                        model.cluster_point(x, point.data());
-                        label(point.data());
-                      });
+      std::vector<std::uint8_t> rejected;
+      for_each_rejected(model, params + j * dim, stream, begin, end, xs, rejected,
+                        [&](std::uint64_t, const double* x) {
+                          model.cluster_point(x, point.data());
+                          label(point.data());
+                        });
     }
     hooks.advance(end - begin);
   });
