@@ -3,6 +3,7 @@
 #include "rates/exp_polynomial.hpp"
 
 #include <cmath>
+#include <cstring>
 
 namespace ismc::detail {
 
@@ -149,19 +150,27 @@ void shifted_exponentials(const double* log_ratio, const double* shift, std::siz
 
 ISMC_VECTOR_CLONES
 void sum_and_squares(const double* term, std::size_t count, double* sum, double* sum_squares) {
+  // Eight lanes in one vector (GCC's vector extension: one 512-bit register on AVX-512, two
+  // or four narrower ones elsewhere, the same element-wise arithmetic); lane l sums the
+  // terms l, l + 8, l + 16, … in order, then the lanes are added in order. (Written as a
+  // plain loop over eight accumulators, GCC vectorized it across the samples instead, with
+  // permutes and one chained sum.)
+  typedef double lanes_t __attribute__((vector_size(8 * sizeof(double))));
   constexpr std::size_t lanes = 8;
-  double total[lanes] = {}, squares[lanes] = {};
+  lanes_t total = {}, squares = {};
   std::size_t r = 0;
   for (; r + lanes <= count; r += lanes) {
-    for (std::size_t l = 0; l < lanes; ++l) {
-      total[l] += term[r + l];
-      squares[l] += term[r + l] * term[r + l];
-    }
+    lanes_t value;
+    std::memcpy(&value, term + r, sizeof value);
+    total += value;
+    squares += value * value;
   }
-  for (std::size_t l = 0; r + l < count; ++l) {
-    total[l] += term[r + l];
-    squares[l] += term[r + l] * term[r + l];
-  }
+  double tail[lanes] = {};
+  for (std::size_t l = 0; r + l < count; ++l) tail[l] = term[r + l];
+  lanes_t value;
+  std::memcpy(&value, tail, sizeof value);
+  total += value;
+  squares += value * value;
   double s = 0.0, q = 0.0;
   for (std::size_t l = 0; l < lanes; ++l) {
     s += total[l];

@@ -94,6 +94,15 @@ struct has_log_density_ratios_batch<
         std::declval<const double*>(), std::declval<const double*>(), std::declval<const double*>(),
         std::declval<std::size_t>(), std::declval<double*>()))>> : std::true_type {};
 
+/// True when `Family` has the host batch `rejects_batch(xs, count, rejected)`: `rejects` at
+/// `count` row-major samples, 1 or 0 each.
+template <class Family, class = void>
+struct has_rejects_batch : std::false_type {};
+template <class Family>
+struct has_rejects_batch<Family, std::void_t<decltype(std::declval<const Family&>().rejects_batch(
+                                     std::declval<const double*>(), std::declval<std::size_t>(),
+                                     std::declval<std::uint8_t*>()))>> : std::true_type {};
+
 /// The exponential-family log-density ratio, the concept's default:
 /// log p_m(x) − log p_j(x) = (η_m − η_j)·T(x) − (A(η_m) − A(η_j)), with η = η(θ).
 template <class Family>
@@ -175,8 +184,13 @@ class family_model : public model {
     }
   }
   void reject_many(const double* xs, std::size_t count, std::uint8_t* rejected) const final {
-    const std::size_t stride = sample_size();
-    for (std::size_t r = 0; r < count; ++r) rejected[r] = family_.rejects(xs + r * stride) ? 1 : 0;
+    if constexpr (has_rejects_batch<Family>::value) {
+      family_.rejects_batch(xs, count, rejected);
+    } else {
+      const std::size_t stride = sample_size();
+      for (std::size_t r = 0; r < count; ++r)
+        rejected[r] = family_.rejects(xs + r * stride) ? 1 : 0;
+    }
   }
   std::size_t cluster_size() const final {
     return static_cast<std::size_t>(family_.natural_size());

@@ -2,7 +2,9 @@
 /// @file gaussian.hpp
 /// @brief The Gaussian location family X ~ N(θ, I_d) and its five tests with exact rates.
 
+#include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -130,6 +132,22 @@ ISMC_HD inline bool rejects(test_kind kind, double critical, const double* x, in
   return false;
 }
 
+/// `rejects` at `count` samples stored row-major in `xs` (host): rejected[r] = 1 or 0, the
+/// same decisions, with the one- and two-sided tests as loops the compiler vectorizes.
+inline void rejects_batch(test_kind kind, double critical, const double* xs, std::size_t count,
+                          int dim, std::uint8_t* rejected) {
+  const auto stride = static_cast<std::size_t>(dim);
+  if (kind == test_kind::one_sided) {
+    for (std::size_t r = 0; r < count; ++r) rejected[r] = xs[r * stride] > critical ? 1 : 0;
+  } else if (kind == test_kind::two_sided) {
+    for (std::size_t r = 0; r < count; ++r)
+      rejected[r] = std::fabs(xs[r * stride]) > critical ? 1 : 0;
+  } else {
+    for (std::size_t r = 0; r < count; ++r)
+      rejected[r] = rejects(kind, critical, xs + r * stride, dim) ? 1 : 0;
+  }
+}
+
 /// The statistic s(x) of test `kind` on sample `x`: x_0, |x_0|, Σ x_i / √d, max_i x_i or
 /// ‖x‖². `rejects` decides exactly s(x) > critical.
 ISMC_HD inline double statistic(test_kind kind, const double* x, int dim) {
@@ -221,6 +239,10 @@ struct basic_gaussian_location_test {
   ISMC_HD double log_density_ratio(const double* theta_m, const double* theta_j,
                                    const double* x) const {
     return gaussian::log_density_ratio(theta_m, theta_j, x, parameter_size());
+  }
+  /// `rejects` at `count` samples (host only; the same decisions).
+  void rejects_batch(const double* xs, std::size_t count, std::uint8_t* rejected) const {
+    gaussian::rejects_batch(kind, critical, xs, count, parameter_size(), rejected);
   }
   /// `log_density_ratio` at `count` samples (host only; the same bits, vectorized for d = 1).
   void log_density_ratios_batch(const double* theta_m, const double* theta_j, const double* xs,
