@@ -187,19 +187,26 @@ void cpu_backend::collect_rejections(const model& model, const double* params, s
     const random_stream keep_stream{seed, streams::subsample(first_target + j)};
     std::vector<double> xs, point(cluster_size);
     std::vector<std::uint8_t> rejected;
-    std::vector<double>& points = labelled[task];
+    // The task's count and points live here, not in the shared arrays, until it ends:
+    // neighbouring tasks' slots share cache lines, which two threads writing per sample
+    // would pass back and forth.
+    std::uint64_t rejections = 0;
+    std::vector<double> points, pool;
     for_each_rejected(model, params + j * dim, stream, begin, end, xs, rejected,
                       [&](std::uint64_t i, const double* x) {
-                        ++task_counts[task];
+                        ++rejections;
                         const bool keep = keep_in_pool(keep_stream, i, keep_fraction);
                         const bool label =
                             cluster_size > 0 && budget.room_for(points, cluster_size);
                         if (!keep && !label) return;
                         model.cluster_point(x, point.data());
-                        if (keep) kept[task].insert(kept[task].end(), point.begin(), point.end());
+                        if (keep) pool.insert(pool.end(), point.begin(), point.end());
                         if (label) points.insert(points.end(), point.begin(), point.end());
                       });
     budget.trim(points);
+    task_counts[task] = rejections;
+    kept[task] = std::move(pool);
+    labelled[task] = std::move(points);
     hooks.advance(end - begin);
   });
   for (const auto& part : kept) samples.insert(samples.end(), part.begin(), part.end());
@@ -252,7 +259,8 @@ void cpu_backend::count_nearest_centre(const model& model, const double* params,
     hooks.check_interrupt();
     const std::size_t j = tasks.param(task);
     const std::uint64_t begin = tasks.begin(task), end = tasks.end(task, sims);
-    std::uint64_t* mine = task_counts.data() + task * n_centres;
+    // Counted here and stored at the end (no cache line shared with another task's slots).
+    std::vector<std::uint64_t> mine(n_centres, 0);
     const auto label = [&](const double* point) {
       ++mine[nearest_centre(point, centres, static_cast<int>(n_centres),
                             static_cast<int>(cluster_size))];
@@ -270,6 +278,7 @@ void cpu_backend::count_nearest_centre(const model& model, const double* params,
                           label(point.data());
                         });
     }
+    std::copy(mine.begin(), mine.end(), task_counts.begin() + task * n_centres);
     hooks.advance(end - begin);
   });
   if (from_points) ++labellings_from_kept_points_;
