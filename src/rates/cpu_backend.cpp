@@ -265,7 +265,26 @@ void cpu_backend::count_nearest_centre(const model& model, const double* params,
       ++mine[nearest_centre(point, centres, static_cast<int>(n_centres),
                             static_cast<int>(cluster_size))];
     };
-    if (from_points) {
+    if (from_points && cluster_size == 1) {
+      // One coordinate: nearest_centre's distances and ties, centre by centre over all the
+      // points (a loop the compiler vectorizes), then the counts.
+      const std::vector<double>& kept = points.by_task[task];
+      std::vector<int> nearest(kept.size(), 0);
+      std::vector<double> nearest_distance(kept.size());
+      for (std::size_t c = 0; c < n_centres; ++c) {
+        const double centre = centres[c];
+        const int index = static_cast<int>(c);
+        for (std::size_t at = 0; at < kept.size(); ++at) {
+          const double delta = kept[at] - centre;
+          double distance = 0.0;
+          distance += delta * delta;
+          const bool closer = c == 0 || distance < nearest_distance[at];
+          nearest_distance[at] = closer ? distance : nearest_distance[at];
+          nearest[at] = closer ? index : nearest[at];
+        }
+      }
+      for (int centre : nearest) ++mine[static_cast<std::size_t>(centre)];
+    } else if (from_points) {
       const std::vector<double>& kept = points.by_task[task];
       for (std::size_t at = 0; at < kept.size(); at += cluster_size) label(kept.data() + at);
     } else {

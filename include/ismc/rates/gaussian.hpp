@@ -58,6 +58,11 @@ ISMC_HD inline void simulate(const double* theta, int dim, random_stream s, std:
 inline void simulate_batch(const double* theta, int dim, random_stream s, std::uint64_t sim_begin,
                            std::size_t count, double* xs) {
   standard_normals_batch(s, sim_begin, count, dim, xs);
+  if (dim == 1) {  // the same sums, as a loop the compiler vectorizes
+    const double theta_0 = theta[0];
+    for (std::size_t i = 0; i < count; ++i) xs[i] += theta_0;
+    return;
+  }
   for (std::size_t i = 0; i < count; ++i) {
     double* x = xs + i * static_cast<std::size_t>(dim);
     for (int n = 0; n < dim; ++n) x[n] += theta[n];
