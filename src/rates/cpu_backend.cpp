@@ -48,13 +48,20 @@ void for_each_rejected(const model& model, const double* theta, random_stream st
   const std::size_t block = simulate_block_size(sample_size);
   xs.resize(block * sample_size);
   rejected.resize(block);
+  std::vector<std::uint32_t> which(block);
   for (std::uint64_t first = begin; first < end; first += block) {
     const auto count = static_cast<std::size_t>(std::min<std::uint64_t>(block, end - first));
     model.simulate_many(theta, stream, first, count, xs.data());
     model.reject_many(xs.data(), count, rejected.data());
+    // The rejected samples' indices without a branch per sample (which ones are rejected
+    // is random: a branch on each would be mispredicted about as often as one is), then
+    // the visits.
+    std::size_t n = 0;
     for (std::size_t r = 0; r < count; ++r) {
-      if (rejected[r] != 0) visit(first + r, xs.data() + r * sample_size);
+      which[n] = static_cast<std::uint32_t>(r);
+      n += rejected[r];
     }
+    for (std::size_t t = 0; t < n; ++t) visit(first + which[t], xs.data() + which[t] * sample_size);
   }
 }
 
