@@ -276,21 +276,9 @@ void cpu_backend::count_nearest_centre(const model& model, const double* params,
       // One coordinate: nearest_centre's distances and ties, centre by centre over all the
       // points (a loop the compiler vectorizes), then the counts.
       const std::vector<double>& kept = points.by_task[task];
-      std::vector<int> nearest(kept.size(), 0);
-      std::vector<double> nearest_distance(kept.size());
-      for (std::size_t c = 0; c < n_centres; ++c) {
-        const double centre = centres[c];
-        const int index = static_cast<int>(c);
-        for (std::size_t at = 0; at < kept.size(); ++at) {
-          const double delta = kept[at] - centre;
-          double distance = 0.0;
-          distance += delta * delta;
-          const bool closer = c == 0 || distance < nearest_distance[at];
-          nearest_distance[at] = closer ? distance : nearest_distance[at];
-          nearest[at] = closer ? index : nearest[at];
-        }
-      }
-      for (int centre : nearest) ++mine[static_cast<std::size_t>(centre)];
+      std::vector<std::uint64_t> nearest(kept.size());
+      nearest_centres_1d(kept.data(), kept.size(), centres, n_centres, nearest.data());
+      for (std::uint64_t centre : nearest) ++mine[centre];
     } else if (from_points) {
       const std::vector<double>& kept = points.by_task[task];
       for (std::size_t at = 0; at < kept.size(); at += cluster_size) label(kept.data() + at);

@@ -149,6 +149,38 @@ void shifted_exponentials(const double* log_ratio, const double* shift, std::siz
 }
 
 ISMC_VECTOR_CLONES
+void nearest_centres_1d(const double* points, std::size_t count, const double* centres,
+                        std::size_t n_centres, std::uint64_t* label) {
+  // The best distance so far in blocks on the stack; labels as 64-bit integers, the width of
+  // the distances, so that one vector holds both.
+  constexpr std::size_t block = 256;
+  double best[block];
+  for (std::size_t first = 0; first < count; first += block) {
+    const std::size_t size = count - first < block ? count - first : block;
+    const double* point = points + first;
+    std::uint64_t* block_label = label + first;
+    for (std::size_t at = 0; at < size; ++at) {
+      const double delta = point[at] - centres[0];
+      double distance = 0.0;
+      distance += delta * delta;
+      best[at] = distance;
+      block_label[at] = 0;
+    }
+    for (std::size_t c = 1; c < n_centres; ++c) {
+      const double centre = centres[c];
+      for (std::size_t at = 0; at < size; ++at) {
+        const double delta = point[at] - centre;
+        double distance = 0.0;
+        distance += delta * delta;
+        const bool closer = distance < best[at];
+        best[at] = closer ? distance : best[at];
+        block_label[at] = closer ? c : block_label[at];
+      }
+    }
+  }
+}
+
+ISMC_VECTOR_CLONES
 void sum_and_squares(const double* term, std::size_t count, double* sum, double* sum_squares) {
   // Eight lanes in one vector (GCC's vector extension: one 512-bit register on AVX-512, two
   // or four narrower ones elsewhere, the same element-wise arithmetic); lane l sums the

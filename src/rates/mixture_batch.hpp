@@ -11,6 +11,7 @@
 /// bits on every machine and thread count.
 
 #include <cstddef>
+#include <cstdint>
 
 namespace ismc::detail {
 
@@ -51,6 +52,12 @@ std::size_t own_mixture_terms(std::size_t count, const double* const* log_ratio,
 /// exp_polynomial_lowest (a sum of such values falls to the log-space path).
 void shifted_exponentials(const double* log_ratio, const double* shift, std::size_t count,
                           double* out);
+
+/// nearest_centre (rates/mixture_math.hpp) of `count` one-coordinate points among
+/// `n_centres` ≥ 1 centres: the same distances, the same ties (to the lower index), the
+/// same labels, centre by centre over all the points.
+void nearest_centres_1d(const double* points, std::size_t count, const double* centres,
+                        std::size_t n_centres, std::uint64_t* label);
 
 /// Σ_r term[r] and Σ_r term[r]² over `count` values, in eight interleaved partial sums
 /// added in a fixed order: the same bits whatever the machine.

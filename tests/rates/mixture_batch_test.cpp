@@ -5,10 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <cstddef>
 #include <limits>
 #include <vector>
 
+#include "ismc/rates/mixture_math.hpp"
 #include "rates/exp_polynomial.hpp"
 
 namespace ismc::detail {
@@ -158,6 +160,28 @@ TEST(ShiftedExponentials, AreTheExponentialsOfTheDifferences) {
     }
   }
   EXPECT_EQ(out[0], 1.0);
+}
+
+// One-coordinate labels are nearest_centre's, ties (a point midway between two centres, a
+// repeated centre) to the lower index.
+TEST(NearestCentres1d, AreNearestCentresLabels) {
+  const std::vector<double> centres{0.5, -1.0, 2.0, 0.5, 3.25};
+  std::vector<double> points;
+  for (int i = 0; i < 700; ++i) points.push_back(-3.0 + 0.0123 * i);
+  // Ties: midway between 0.5 and -1, 0.5 and 2, 2 and 3.25; 0.5 is also centre 3.
+  for (double tie : {-0.25, 1.25, 2.625}) points.push_back(tie);
+  std::vector<std::uint64_t> labels(points.size());
+  nearest_centres_1d(points.data(), points.size(), centres.data(), centres.size(), labels.data());
+  for (std::size_t at = 0; at < points.size(); ++at) {
+    SCOPED_TRACE("point " + std::to_string(points[at]));
+    EXPECT_EQ(labels[at], static_cast<std::uint64_t>(nearest_centre(
+                              &points[at], centres.data(), static_cast<int>(centres.size()), 1)));
+    EXPECT_NE(labels[at], 3u);  // centre 3 repeats centre 0, which wins every tie
+  }
+  const std::size_t n = points.size();
+  EXPECT_EQ(labels[n - 3], 0u);
+  EXPECT_EQ(labels[n - 2], 0u);
+  EXPECT_EQ(labels[n - 1], 2u);
 }
 
 // Interleaved sums: exact on integers, and the same bits as a fixed-order reference.
