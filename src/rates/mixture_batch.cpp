@@ -37,13 +37,24 @@ inline __attribute__((always_inline)) std::size_t terms_kernel(
   for (std::size_t first = 0; first < count; first += block) {
     const std::size_t size = count - first < block ? count - first : block;
     double* weighted = scratch;
+    const double* block_shift = shift + first;
+    const double* block_log_ratio = log_ratio_j + first;
+    double* block_term = term + first;
     if constexpr (Used > 0) {
+      // One pass: the weighted sum, its exponential and the division per sample.
       for (std::size_t u = 0; u < Used; ++u) row[u] = scaled[u] + first;
       for (std::size_t r = 0; r < size; ++r) {
         double sum = 0.0;
         for (std::size_t u = 0; u < Used; ++u) sum = std::fma(w[u], row[u][r], sum);
-        weighted[r] = sum;
+        const double exponent = block_shift[r] - block_log_ratio[r];
+        const bool in_range = (exponent >= exp_polynomial_lowest) & (exponent < exponent_limit);
+        const double safe_exponent = in_range ? exponent : 0.0;
+        const double denominator = std::fma(exp_polynomial_fma(safe_exponent), sum, own_weight);
+        const bool direct = in_range & (sum > smallest_sum) & (denominator > smallest_sum);
+        block_term[r] = direct ? 1.0 / denominator : -1.0;
+        unsafe += direct ? 0 : 1;
       }
+      continue;
     } else {
       for (std::size_t r = 0; r < size; ++r) weighted[r] = 0.0;
       for (std::size_t u = 0; u < rows; ++u) {
@@ -53,9 +64,6 @@ inline __attribute__((always_inline)) std::size_t terms_kernel(
           weighted[r] = std::fma(weight_u, row_u[r], weighted[r]);
       }
     }
-    const double* block_shift = shift + first;
-    const double* block_log_ratio = log_ratio_j + first;
-    double* block_term = term + first;
     for (std::size_t r = 0; r < size; ++r) {
       const double exponent = block_shift[r] - block_log_ratio[r];
       // Bitwise & and selects, not branches: the loop stays one straight vector body.
