@@ -13,16 +13,20 @@
 /// doubles, so the result is within about 1.5 ulp: the table's rounding, Horner's and one
 /// product). For the flat interim prior the weight's exponent −u², u = (μ − θ_μ)·√log₂e/
 /// (√2 θ_σ), goes into the rounding and the reduction by fused multiply-adds, so u² is
-/// never rounded on its own. Per 8 flat-prior terms 18 vector operations remain, all on
-/// the two 512-bit pipes (ports 0 and 5): 2 for u, one `vrangepd` for min(|u|, 31.9), 3 for
-/// the reduction, 6 for the polynomial, 4 to rebuild 2^−t (one permute, one shift and one
-/// integer add, the table's entries holding their index subtracted, and one product) and
-/// 2 for Σe and Σe²: about 1.13 cycles per term at best. The flat loop puts eight θ in the
-/// lanes and broadcasts each sample (no lane lost to a short object's tail, no sum across
-/// lanes: objects of 100 samples run as fast as long ones), four samples interleaved stage
-/// by stage so that the ~50-cycle chain of one hides behind the others.
+/// never rounded on its own. Per 8 flat-prior terms 16 vector operations remain, all on
+/// the two 512-bit pipes (ports 0 and 5): 2 for u, 3 for the reduction, 6 for the
+/// polynomial, 3 to rebuild 2^−t (one permute, one product, and one `vscalefpd` that
+/// multiplies by 2^⌊k/16⌋) and 2 for Σe and Σe²: one cycle per term at best. The clamp
+/// min(|u|, 31.9) that keeps k in the table's range (one `vrangepd`, a 17th operation) runs
+/// only for the objects whose range of samples reaches it in some lane; elsewhere it would
+/// change nothing and is left out. The flat loop puts eight θ in the lanes and broadcasts
+/// each sample (no lane lost to a short object's tail, no sum across lanes: objects of 100
+/// samples run as fast as long ones), four samples interleaved stage by stage so that the
+/// ~50-cycle chain of one hides behind the others. With an interim prior one fused
+/// multiply-add more (the prior's share of the exponent) and the clamp, min(·, 1021), is
+/// likewise left out where it changes nothing: 17 operations.
 /// The `mixed` accuracy (the opt-in mixed-precision mode) takes a degree-3 polynomial
-/// instead: 15 operations per 8 terms, each term within 1.2e-9 relative.
+/// instead: 13 operations per 8 flat terms, each term within 1.2e-9 relative.
 ///
 /// Like the portable loops, for t > 1021 (|u| > 31.9 in the flat loop) these return the
 /// floor 2^−1021 (2^−1017.6) instead of 2^−t; hyper_likelihood.cpp's callers rely only on the
@@ -238,11 +242,11 @@ ISMC_AVX512_TARGET inline value_range range_of(const double* values, std::size_t
 }
 
 /// The loops below clamp |u| (the flat loop) or u² + d (the interim prior's) so that the
-/// rounded exponent stays in the table's range [−1021, 0]: two of the loops' 17 (or 18)
-/// operations per 8 terms. Where an object's range shows that no sample reaches the clamp
-/// in any lane, the loops run without it and give the same bits. Rounding is monotonic, so
-/// u = (μ − mean)·scale rounded as the loops round it lies, for every μ of the range,
-/// between its values at the range's ends; this is |u| at both ends, per lane.
+/// rounded exponent stays in the table's range [−1021, 0]: one operation per 8 terms.
+/// Where an object's range shows that no sample reaches the clamp in any lane, the loops
+/// run without it and give the same bits. Rounding is monotonic, so u = (μ − mean)·scale,
+/// rounded as the loops round it, lies for every μ of the range between its values at the
+/// range's two ends: these are |u| at both ends, per lane.
 struct lane_offsets {
   __m512d at_lowest;
   __m512d at_highest;
