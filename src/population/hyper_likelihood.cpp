@@ -311,7 +311,6 @@ __attribute__((target("avx512f,avx512dq,fma"))) void accumulate_flat_group_avx51
     }
   }
 }
-#endif
 
 // Any interim prior, the same way: the prior's share of each exponent, (ln p0_n −
 // min ln p0)·log₂e ≥ 0, is computed once per object for all θ of the group (in blocks, on
@@ -368,6 +367,8 @@ __attribute__((target("avx512f,avx512dq,fma"))) void accumulate_with_log_p0_grou
     }
   }
 }
+
+#endif
 
 // The sample loop of a call, picked once (the CPU's features are read once per process, so
 // every thread of a run takes the same path). Without AVX-512 the mixed mode runs the
