@@ -5,6 +5,9 @@
 //    (bench/peers/population_numpy.py, bench/peers/compare_population_numpy.sh).
 //  - BM_HyperLikelihoodCpuMixed/…: the same in the opt-in mixed precision
 //    (hyper_likelihood_precision::mixed: exponentials to 1.2e-9, sums in double).
+//  - BM_HyperLikelihoodCpuInterimPrior/…: the same samples with ln p0 of a broad normal
+//    interim prior N(0, 3²) attached (the loop that adds each sample's share of ln p0; the
+//    timing does not depend on how the samples were drawn).
 //  - BM_HyperLikelihoodCuda/objects/samples/thetas: the device class, timed with CUDA events
 //    around the call (UseManualTime); registered only when a CUDA device is present at run
 //    time.
@@ -27,6 +30,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "ismc/rates/backend.hpp"
@@ -81,13 +85,27 @@ void report(benchmark::State& state, std::size_t objects, std::size_t samples, s
   state.SetItemsProcessed(static_cast<std::int64_t>(terms));
 }
 
-void hyper_likelihood_cpu(benchmark::State& state, ismc::hyper_likelihood_precision precision) {
+/// `samples` with ln p0 of the interim prior N(0, 3²).
+ismc::population_samples with_interim_prior(ismc::population_samples samples) {
+  constexpr double width = 3.0, half_log_two_pi = 0.91893853320467274178;
+  samples.log_p0.resize(samples.values.size());
+  for (std::size_t k = 0; k < samples.values.size(); ++k) {
+    const double z = samples.values[k] / width;
+    samples.log_p0[k] = -0.5 * z * z - std::log(width) - half_log_two_pi;
+  }
+  return samples;
+}
+
+void hyper_likelihood_cpu(benchmark::State& state, ismc::hyper_likelihood_precision precision,
+                          bool interim_prior = false) {
   const auto objects = static_cast<std::size_t>(state.range(0));
   const auto samples = static_cast<std::size_t>(state.range(1));
   const auto batch = static_cast<std::size_t>(state.range(2));
   ismc::run_hooks hooks;
   hooks.threads = static_cast<unsigned>(state.range(3));
-  const auto density = ismc::make_hyper_likelihood(seed_samples(objects, samples), no_variance_cut,
+  ismc::population_samples drawn = seed_samples(objects, samples);
+  if (interim_prior) drawn = with_interim_prior(std::move(drawn));
+  const auto density = ismc::make_hyper_likelihood(std::move(drawn), no_variance_cut,
                                                    ismc::backend_kind::cpu, precision);
   const std::vector<double> thetas = theta_grid(batch);
   std::vector<double> out(batch);
@@ -107,15 +125,27 @@ void BM_HyperLikelihoodCpu(benchmark::State& state) {
 void BM_HyperLikelihoodCpuMixed(benchmark::State& state) {
   hyper_likelihood_cpu(state, ismc::hyper_likelihood_precision::mixed);
 }
+void BM_HyperLikelihoodCpuInterimPrior(benchmark::State& state) {
+  hyper_likelihood_cpu(state, ismc::hyper_likelihood_precision::double_precision, true);
+}
 BENCHMARK(BM_HyperLikelihoodCpu)
     ->ArgNames({"objects", "samples", "thetas", "threads"})
     ->Args({100, 400, 8, 0})
     ->Args({100, 400, 8, 1})
     ->Args({1000, 4000, 64, 0})
     ->Args({1000, 4000, 64, 1})
+    ->Args({1000, 100, 64, 0})
+    ->Args({1000, 100, 64, 1})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK(BM_HyperLikelihoodCpuMixed)
+    ->ArgNames({"objects", "samples", "thetas", "threads"})
+    ->Args({100, 400, 8, 0})
+    ->Args({1000, 4000, 64, 0})
+    ->Args({1000, 4000, 64, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_HyperLikelihoodCpuInterimPrior)
     ->ArgNames({"objects", "samples", "thetas", "threads"})
     ->Args({100, 400, 8, 0})
     ->Args({1000, 4000, 64, 0})

@@ -287,6 +287,7 @@ __attribute__((target("avx512f,avx512dq,fma"))) void accumulate_flat_group_avx51
     detail::log_weight_accumulator* out) {
   constexpr auto accuracy =
       mixed ? detail::avx512::exp2_accuracy::mixed : detail::avx512::exp2_accuracy::full;
+  const detail::avx512::value_range samples = detail::avx512::range_of(mu, count);
   for (std::size_t first = 0; first < thetas; first += 8) {
     alignas(64) double means[8], scales[8], sums[8], squares[8];
     for (std::size_t l = 0; l < 8; ++l) {
@@ -295,7 +296,7 @@ __attribute__((target("avx512f,avx512dq,fma"))) void accumulate_flat_group_avx51
       means[l] = used ? normals[t].mean : 0.0;
       scales[l] = used ? normals[t].log2_scale : 1.0;
     }
-    detail::avx512::accumulate_flat_bounded_eight<accuracy>(mu, count, means, scales, sums,
+    detail::avx512::accumulate_flat_bounded_eight<accuracy>(mu, count, samples, means, scales, sums,
                                                             squares);
     for (std::size_t l = 0; l < 8 && first + l < thetas; ++l) {
       const std::size_t t = first + l;
@@ -310,7 +311,6 @@ __attribute__((target("avx512f,avx512dq,fma"))) void accumulate_flat_group_avx51
     }
   }
 }
-#endif
 
 // Any interim prior, the same way: the prior's share of each exponent, (ln p0_n −
 // min ln p0)·log₂e ≥ 0, is computed once per object for all θ of the group (in blocks, on
@@ -323,8 +323,11 @@ __attribute__((target("avx512f,avx512dq,fma"))) void accumulate_with_log_p0_grou
   constexpr auto accuracy =
       mixed ? detail::avx512::exp2_accuracy::mixed : detail::avx512::exp2_accuracy::full;
   constexpr double log2e = 1.4426950408889634074;
-  double lowest = positive_infinity;
-  for (std::size_t n = 0; n < count; ++n) lowest = std::min(lowest, log_p0[n]);
+  const detail::avx512::value_range samples = detail::avx512::range_of(mu, count);
+  const detail::avx512::value_range densities = detail::avx512::range_of(log_p0, count);
+  const double lowest = densities.lowest;
+  // ≥ every excess[n] below (rounded the same way: rounding is monotonic).
+  const double largest_excess = (densities.highest - lowest) * log2e;
   // Per θ lane: Σe and Σe² over the blocks so far (added block by block, in block order).
   constexpr std::size_t lanes_per_call = 8;
   std::vector<double> totals(2 * ((thetas + lanes_per_call - 1) / lanes_per_call) * lanes_per_call,
@@ -342,8 +345,8 @@ __attribute__((target("avx512f,avx512dq,fma"))) void accumulate_with_log_p0_grou
         means[l] = used ? normals[t].mean : 0.0;
         scales[l] = used ? normals[t].log2_scale : 1.0;
       }
-      detail::avx512::accumulate_bounded_eight<accuracy>(mu + start, excess, size, means, scales,
-                                                         sums, squares);
+      detail::avx512::accumulate_bounded_eight<accuracy>(
+          mu + start, excess, size, samples, largest_excess, means, scales, sums, squares);
       double* total = totals.data() + 2 * first;
       for (std::size_t l = 0; l < lanes_per_call; ++l) {
         total[l] += sums[l];
@@ -364,6 +367,8 @@ __attribute__((target("avx512f,avx512dq,fma"))) void accumulate_with_log_p0_grou
     }
   }
 }
+
+#endif
 
 // The sample loop of a call, picked once (the CPU's features are read once per process, so
 // every thread of a run takes the same path). Without AVX-512 the mixed mode runs the
@@ -412,7 +417,9 @@ void evaluate_hyper_likelihood(const population_samples_view& samples, const dou
                  static_cast<double>(detail::resolve_threads(hooks.threads))));
   detail::parallel_for(chunks * groups, threads, [&](std::size_t task) {
     hooks.check_interrupt();
-    const std::size_t chunk = task % chunks, group = task / chunks;
+    // A chunk's θ groups are consecutive tasks, so that its samples, read by each of them,
+    // are still in the core's cache for the next.
+    const std::size_t chunk = task / groups, group = task % groups;
     const std::size_t first_object = chunk * objects_per_chunk;
     const std::size_t last_object = std::min(objects, first_object + objects_per_chunk);
     const std::size_t first_theta = group * thetas_per_group;

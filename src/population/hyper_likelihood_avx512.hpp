@@ -13,16 +13,20 @@
 /// doubles, so the result is within about 1.5 ulp: the table's rounding, Horner's and one
 /// product). For the flat interim prior the weight's exponent −u², u = (μ − θ_μ)·√log₂e/
 /// (√2 θ_σ), goes into the rounding and the reduction by fused multiply-adds, so u² is
-/// never rounded on its own. Per 8 flat-prior terms 18 vector operations remain, all on
-/// the two 512-bit pipes (ports 0 and 5): 2 for u, one `vrangepd` for min(|u|, 31.9), 3 for
-/// the reduction, 6 for the polynomial, 4 to rebuild 2^−t (one permute, one shift and one
-/// integer add, the table's entries holding their index subtracted, and one product) and
-/// 2 for Σe and Σe²: about 1.13 cycles per term at best. The flat loop puts eight θ in the
-/// lanes and broadcasts each sample (no lane lost to a short object's tail, no sum across
-/// lanes: objects of 100 samples run as fast as long ones), four samples interleaved stage
-/// by stage so that the ~50-cycle chain of one hides behind the others.
+/// never rounded on its own. Per 8 flat-prior terms 16 vector operations remain, all on
+/// the two 512-bit pipes (ports 0 and 5): 2 for u, 3 for the reduction, 6 for the
+/// polynomial, 3 to rebuild 2^−t (one permute, one product, and one `vscalefpd` that
+/// multiplies by 2^⌊k/16⌋) and 2 for Σe and Σe²: one cycle per term at best. The clamp
+/// min(|u|, 31.9) that keeps k in the table's range (one `vrangepd`, a 17th operation) runs
+/// only for the objects whose range of samples reaches it in some lane; elsewhere it would
+/// change nothing and is left out. The flat loop puts eight θ in the lanes and broadcasts
+/// each sample (no lane lost to a short object's tail, no sum across lanes: objects of 100
+/// samples run as fast as long ones), four samples interleaved stage by stage so that the
+/// ~50-cycle chain of one hides behind the others. With an interim prior one fused
+/// multiply-add more (the prior's share of the exponent) and the clamp, min(·, 1021), is
+/// likewise left out where it changes nothing: 17 operations.
 /// The `mixed` accuracy (the opt-in mixed-precision mode) takes a degree-3 polynomial
-/// instead: 15 operations per 8 terms, each term within 1.2e-9 relative.
+/// instead: 13 operations per 8 flat terms, each term within 1.2e-9 relative.
 ///
 /// Like the portable loops, for t > 1021 (|u| > 31.9 in the flat loop) these return the
 /// floor 2^−1021 (2^−1017.6) instead of 2^−t; hyper_likelihood.cpp's callers rely only on the
@@ -97,21 +101,14 @@ enum class exp2_accuracy { full, mixed };
 /// double roundings of the table, Horner's scheme and one product (< 1e-15).
 inline constexpr double mixed_term_relative_error = 1.2e-9;
 
-/// The table 2^(j/16) as the loops use it: entry j's bits less j·2⁴⁸, so that adding the
-/// reduced argument's low 16 bits shifted up by 48 (the index j in bits 48 … 51, ⌊k/16⌋ in
-/// the exponent field) restores the mantissa and scales by 2^⌊k/16⌋ in one integer add.
+/// The table 2^(j/16), j = 0 … 15, in two registers: one `vpermt2pd` indexed by the low 4
+/// bits of the rounded argument picks an entry.
 struct exp2_table {
   __m512d low, high;
 };
 
 ISMC_AVX512_TARGET inline exp2_table load_exp2_table() {
-  const __m512i index_low = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
-  const __m512i index_high = _mm512_set_epi64(15, 14, 13, 12, 11, 10, 9, 8);
-  const __m512i low = _mm512_sub_epi64(_mm512_castpd_si512(_mm512_load_pd(exp2_sixteenths)),
-                                       _mm512_slli_epi64(index_low, 48));
-  const __m512i high = _mm512_sub_epi64(_mm512_castpd_si512(_mm512_load_pd(exp2_sixteenths + 8)),
-                                        _mm512_slli_epi64(index_high, 48));
-  return {_mm512_castsi512_pd(low), _mm512_castsi512_pd(high)};
+  return {_mm512_load_pd(exp2_sixteenths), _mm512_load_pd(exp2_sixteenths + 8)};
 }
 
 /// 2^f for |f| ≤ 1/32 by a Chebyshev fit (mpmath.chebyfit, 50 digits) of the given accuracy.
@@ -134,26 +131,22 @@ ISMC_AVX512_TARGET inline __m512d exp2_small(__m512d f) {
 }
 
 /// p · 2^(y − shifter) for the rounded y = shifter + x (x ∈ [−1021, 0] rounded to
-/// sixteenths): the table's entry times the power of two, p being 2^f for the rest f.
+/// sixteenths) and `rounded` = y − shifter = x (exact): the table's entry times p, scaled by
+/// 2^⌊x⌋. k = 16x sits in the low bits of y as 2⁵¹ + k, so its low 4 bits pick the entry
+/// 2^((k mod 16)/16), and `vscalefpd` multiplies by 2^⌊rounded⌋ = 2^⌊k/16⌋ exactly (the
+/// result is a normal double, ≥ 2^−1021 · 2^f): the same bits as scaling the entry first.
 ISMC_AVX512_TARGET __attribute__((always_inline)) inline __m512d times_exp2_rounded(
-    __m512d y, __m512d p, const exp2_table& table) {
-  // k = 16x sits in the low bits of y as 2⁵¹ + k: its low 4 bits pick the table entry
-  // (2^((k mod 16)/16)), and its low 16 bits shifted up by 48 are (k mod 16)·2⁴⁸, which
-  // the table's entries have subtracted, plus ⌊k/16⌋ mod 2¹² in the exponent field (mod
-  // 2⁶⁴), which scales the entry by 2^⌊k/16⌋ ∈ [2⁻¹⁰²¹, 1].
-  const __m512i bits = _mm512_castpd_si512(y);
-  const __m512d entry = _mm512_permutex2var_pd(table.low, bits, table.high);
-  const __m512i scale = _mm512_maskz_slli_epi64(all, bits, 48);
-  const __m512d scaled_entry =
-      _mm512_castsi512_pd(_mm512_add_epi64(_mm512_castpd_si512(entry), scale));
-  return _mm512_mul_pd(scaled_entry, p);
+    __m512d y, __m512d rounded, __m512d p, const exp2_table& table) {
+  const __m512d entry = _mm512_permutex2var_pd(table.low, _mm512_castpd_si512(y), table.high);
+  return _mm512_maskz_scalef_pd(all, _mm512_mul_pd(entry, p), rounded);
 }
 
-/// 2^x from the rounded y = shifter + x (rounded to sixteenths) and f = x − (y − shifter)
-/// ∈ [−1/32, 1/32], for x ∈ [−1021, 0].
+/// 2^x from the rounded y = shifter + x (rounded to sixteenths), `rounded` = y − shifter and
+/// f = x − rounded ∈ [−1/32, 1/32], for x ∈ [−1021, 0].
 template <exp2_accuracy accuracy = exp2_accuracy::full>
-ISMC_AVX512_TARGET inline __m512d exp2_from_reduced(__m512d y, __m512d f, const exp2_table& table) {
-  return times_exp2_rounded(y, exp2_small<accuracy>(f), table);
+ISMC_AVX512_TARGET inline __m512d exp2_from_reduced(__m512d y, __m512d rounded, __m512d f,
+                                                    const exp2_table& table) {
+  return times_exp2_rounded(y, rounded, exp2_small<accuracy>(f), table);
 }
 
 /// 2^−t for t ≥ 0 (or +∞), eight at a time; t > 1021 gives 2^−1021.
@@ -165,7 +158,7 @@ ISMC_AVX512_TARGET inline __m512d exp2_minus(__m512d t, const exp2_table& table)
   const __m512d rounded = _mm512_sub_pd(y, shifter);  // k/16 = −t rounded, exact
   // f = −t − k/16 = −(t + k/16), exact (t and −k/16 differ by at most 1/32).
   const __m512d f = _mm512_fnmsub_pd(clamped, _mm512_set1_pd(1.0), rounded);
-  return exp2_from_reduced<accuracy>(y, f, table);
+  return exp2_from_reduced<accuracy>(y, rounded, f, table);
 }
 
 ISMC_AVX512_TARGET inline __m512d exp2_minus(__m512d t) { return exp2_minus(t, load_exp2_table()); }
@@ -191,116 +184,245 @@ ISMC_AVX512_TARGET inline __m512d flat_weights(__m512d samples, __m512d mean, __
   const __m512d y = _mm512_fnmadd_pd(a, a, shifter);              // shifter − a², to sixteenths
   const __m512d rounded = _mm512_sub_pd(y, shifter);              // k/16 = −a² rounded, exact
   const __m512d f = _mm512_fnmsub_pd(a, a, rounded);              // −a² − k/16, one rounding
-  return exp2_from_reduced<accuracy>(y, f, table);
+  return exp2_from_reduced<accuracy>(y, rounded, f, table);
 }
 
-/// The end of a lanes' step: e = p · 2^(y − shifter) added to `sum`, e² to `square`.
-ISMC_AVX512_TARGET __attribute__((always_inline)) inline void add_term(__m512d y, __m512d p,
-                                                                       const exp2_table& table,
-                                                                       __m512d* sum,
-                                                                       __m512d* square) {
-  const __m512d e = times_exp2_rounded(y, p, table);
+/// The end of a lanes' step: e = p · 2^rounded (the table's entry picked by y) added to
+/// `sum`, e² to `square`.
+ISMC_AVX512_TARGET __attribute__((always_inline)) inline void add_term(
+    __m512d y, __m512d rounded, __m512d p, const exp2_table& table, __m512d* sum, __m512d* square) {
+  const __m512d e = times_exp2_rounded(y, rounded, p, table);
   *sum = _mm512_add_pd(*sum, e);
   *square = _mm512_fmadd_pd(e, e, *square);
 }
 
-/// One step of accumulate_flat_bounded_eight: `phases` samples x[0 …) broadcast, their
-/// weights added to sum[r] and square[r], r < phases (written stage by stage, so that the
-/// phases' independent chains overlap).
-template <exp2_accuracy accuracy, int phases>
+/// The smallest and the largest of an object's samples (or of its ln p0).
+struct value_range {
+  double lowest;
+  double highest;
+};
+
+/// The range of values[0 … count) (finite values; none: +∞ and −∞). Four pairs of running
+/// extremes, so that the pass runs at the speed of its loads rather than of a chain of
+/// dependent min/max operations.
+ISMC_AVX512_TARGET inline value_range range_of(const double* values, std::size_t count) {
+  constexpr int R = 4;
+  __m512d lowest[R], highest[R];
+  for (int r = 0; r < R; ++r) {
+    lowest[r] = _mm512_set1_pd(__builtin_inf());
+    highest[r] = _mm512_set1_pd(-__builtin_inf());
+  }
+  std::size_t n = 0;
+  for (; n + 8 * R <= count; n += 8 * R) {
+    ISMC_UNROLL for (int r = 0; r < R; ++r) {
+      const __m512d next = _mm512_loadu_pd(values + n + 8 * r);
+      lowest[r] = _mm512_maskz_min_pd(all, lowest[r], next);
+      highest[r] = _mm512_maskz_max_pd(all, highest[r], next);
+    }
+  }
+  for (; n < count; n += 8) {
+    const auto lanes = static_cast<__mmask8>(count - n >= 8 ? 0xFFu : (1u << (count - n)) - 1u);
+    const __m512d next = _mm512_maskz_loadu_pd(lanes, values + n);
+    lowest[0] = _mm512_mask_min_pd(lowest[0], lanes, lowest[0], next);
+    highest[0] = _mm512_mask_max_pd(highest[0], lanes, highest[0], next);
+  }
+  for (int r = 1; r < R; ++r) {
+    lowest[0] = _mm512_maskz_min_pd(all, lowest[0], lowest[r]);
+    highest[0] = _mm512_maskz_max_pd(all, highest[0], highest[r]);
+  }
+  alignas(64) double low[8], high[8];
+  _mm512_store_pd(low, lowest[0]);
+  _mm512_store_pd(high, highest[0]);
+  value_range range{low[0], high[0]};
+  for (int l = 1; l < 8; ++l) {
+    range.lowest = low[l] < range.lowest ? low[l] : range.lowest;
+    range.highest = high[l] > range.highest ? high[l] : range.highest;
+  }
+  return range;
+}
+
+/// The loops below clamp |u| (the flat loop) or u² + d (the interim prior's) so that the
+/// rounded exponent stays in the table's range [−1021, 0]: one operation per 8 terms.
+/// Where an object's range shows that no sample reaches the clamp in any lane, the loops
+/// run without it and give the same bits. Rounding is monotonic, so u = (μ − mean)·scale,
+/// rounded as the loops round it, lies for every μ of the range between its values at the
+/// range's two ends: these are |u| at both ends, per lane.
+struct lane_offsets {
+  __m512d at_lowest;
+  __m512d at_highest;
+};
+
+ISMC_AVX512_TARGET inline lane_offsets offsets_at_ends(value_range samples, __m512d mean,
+                                                       __m512d scale) {
+  return {
+      _mm512_abs_pd(_mm512_mul_pd(_mm512_sub_pd(_mm512_set1_pd(samples.lowest), mean), scale)),
+      _mm512_abs_pd(_mm512_mul_pd(_mm512_sub_pd(_mm512_set1_pd(samples.highest), mean), scale))};
+}
+
+/// The flat loop's clamp of |u| (a² = 31.9² ≈ 1017.6 < 1021).
+inline constexpr double largest_flat_offset = 31.9;
+
+/// Whether the flat loop's clamp min(|u|, 31.9) changes no sample of `samples` in any lane
+/// (false where an end gives NaN).
+ISMC_AVX512_TARGET inline bool flat_clamp_unneeded(value_range samples, __m512d mean,
+                                                   __m512d scale) {
+  const lane_offsets ends = offsets_at_ends(samples, mean, scale);
+  const __m512d limit = _mm512_set1_pd(largest_flat_offset);
+  return (_mm512_cmp_pd_mask(ends.at_lowest, limit, _CMP_LE_OQ) &
+          _mm512_cmp_pd_mask(ends.at_highest, limit, _CMP_LE_OQ)) == all;
+}
+
+/// Whether the interim prior loop's clamp min(u² + d, 1021) changes no sample in any lane,
+/// d ≤ largest_excess (u² + d is rounded by one fused multiply-add, monotonic in |u| and d).
+ISMC_AVX512_TARGET inline bool clamp_with_excess_unneeded(value_range samples,
+                                                          double largest_excess, __m512d mean,
+                                                          __m512d scale) {
+  const lane_offsets ends = offsets_at_ends(samples, mean, scale);
+  const __m512d excess = _mm512_set1_pd(largest_excess), limit = _mm512_set1_pd(1021.0);
+  const __m512d at_lowest = _mm512_fmadd_pd(ends.at_lowest, ends.at_lowest, excess);
+  const __m512d at_highest = _mm512_fmadd_pd(ends.at_highest, ends.at_highest, excess);
+  return (_mm512_cmp_pd_mask(at_lowest, limit, _CMP_LE_OQ) &
+          _mm512_cmp_pd_mask(at_highest, limit, _CMP_LE_OQ)) == all;
+}
+
+/// One step of the flat lanes' loop: `phases` samples x[0 …) broadcast, their weights added
+/// to sum[r] and square[r], r < phases (written stage by stage, so that the phases'
+/// independent chains overlap); `clamped`: with min(|u|, 31.9).
+template <exp2_accuracy accuracy, bool clamped, int phases>
 ISMC_AVX512_TARGET __attribute__((always_inline)) inline void flat_lanes_step(
     const double* x, __m512d mean, __m512d scale, const exp2_table& table, __m512d* sum,
     __m512d* square) {
   const __m512d shifter = _mm512_set1_pd(sixteenths_shifter);
-  __m512d a[phases], y[phases], f[phases], p[phases];
+  __m512d a[phases], y[phases], rounded[phases], f[phases];
   ISMC_UNROLL for (int r = 0; r < phases; ++r) a[r] = _mm512_sub_pd(_mm512_set1_pd(x[r]), mean);
   ISMC_UNROLL for (int r = 0; r < phases; ++r) a[r] = _mm512_mul_pd(a[r], scale);
-  ISMC_UNROLL for (int r = 0; r < phases; ++r) a[r] =
-      _mm512_maskz_range_pd(all, a[r], _mm512_set1_pd(31.9), 0x0A);
+  if constexpr (clamped) {
+    ISMC_UNROLL for (int r = 0; r < phases; ++r) a[r] =
+        _mm512_maskz_range_pd(all, a[r], _mm512_set1_pd(largest_flat_offset), 0x0A);
+  }
   ISMC_UNROLL for (int r = 0; r < phases; ++r) y[r] = _mm512_fnmadd_pd(a[r], a[r], shifter);
-  ISMC_UNROLL for (int r = 0; r < phases; ++r) f[r] = _mm512_sub_pd(y[r], shifter);
-  ISMC_UNROLL for (int r = 0; r < phases; ++r) f[r] = _mm512_fnmsub_pd(a[r], a[r], f[r]);
-  ISMC_UNROLL for (int r = 0; r < phases; ++r) p[r] = exp2_small<accuracy>(f[r]);
-  ISMC_UNROLL for (int r = 0; r < phases; ++r) add_term(y[r], p[r], table, &sum[r], &square[r]);
+  ISMC_UNROLL for (int r = 0; r < phases; ++r) rounded[r] = _mm512_sub_pd(y[r], shifter);
+  ISMC_UNROLL for (int r = 0; r < phases; ++r) f[r] = _mm512_fnmsub_pd(a[r], a[r], rounded[r]);
+  ISMC_UNROLL for (int r = 0; r < phases; ++r) f[r] = exp2_small<accuracy>(f[r]);
+  ISMC_UNROLL for (int r = 0; r < phases; ++r)
+      add_term(y[r], rounded[r], f[r], table, &sum[r], &square[r]);
+}
+
+/// The four phases of a lanes' loop added as (0 + 1) + (2 + 3), into sums and squares.
+ISMC_AVX512_TARGET inline void store_phases(const __m512d* sum, const __m512d* square, double* sums,
+                                            double* squares) {
+  _mm512_storeu_pd(sums,
+                   _mm512_add_pd(_mm512_add_pd(sum[0], sum[1]), _mm512_add_pd(sum[2], sum[3])));
+  _mm512_storeu_pd(squares, _mm512_add_pd(_mm512_add_pd(square[0], square[1]),
+                                          _mm512_add_pd(square[2], square[3])));
+}
+
+template <exp2_accuracy accuracy, bool clamped>
+ISMC_AVX512_TARGET inline void flat_lanes_loop(const double* mu, std::size_t count, __m512d mean,
+                                               __m512d scale, double* sums, double* squares) {
+  constexpr int R = 4;
+  const exp2_table table = load_exp2_table();
+  __m512d sum[R], square[R];
+  for (int r = 0; r < R; ++r) sum[r] = square[r] = _mm512_setzero_pd();
+  std::size_t n = 0;
+  for (; n + R <= count; n += R) {
+    flat_lanes_step<accuracy, clamped, R>(mu + n, mean, scale, table, sum, square);
+  }
+  for (; n < count; ++n) {
+    flat_lanes_step<accuracy, clamped, 1>(mu + n, mean, scale, table, sum, square);
+  }
+  store_phases(sum, square, sums, squares);
 }
 
 /// The flat-prior sums of one object under eight θ at once, θ in the lanes: e_{n,l} =
 /// 2^−u², u = (μ_n − mean_l)·scale_l, sums[l] = Σ_n e_{n,l} and squares[l] = Σ_n e_{n,l}²
-/// (shift log_norm_l, as hyper_likelihood.cpp's accumulate_flat_bounded). Each sample is broadcast
-/// to the lanes, so no lane is wasted on a short object's tail and no sum is added across lanes:
-/// per lane the samples are added in four interleaved phases (n mod 4, the rest to phase 0), the
-/// phases added as (0 + 1) + (2 + 3), an order that depends on nothing but the sample count, so a θ
-/// gets the same sums in any lane, batch or thread.
+/// (shift log_norm_l, as hyper_likelihood.cpp's accumulate_flat_bounded). `samples` holds
+/// the range of mu[0 … count) (a wider one only costs the clamp). Each sample is broadcast
+/// to the lanes, so no lane is wasted on a short object's tail and no sum is added across
+/// lanes: per lane the samples are added in four interleaved phases (n mod 4, the rest to
+/// phase 0), the phases added as (0 + 1) + (2 + 3), an order that depends on nothing but
+/// the sample count, so a θ gets the same sums in any lane, batch or thread (with or
+/// without the clamp: the same bits).
 template <exp2_accuracy accuracy = exp2_accuracy::full>
 ISMC_AVX512_TARGET inline void accumulate_flat_bounded_eight(const double* mu, std::size_t count,
+                                                             value_range samples,
                                                              const double* means,
                                                              const double* scales, double* sums,
                                                              double* squares) {
-  constexpr int R = 4;
-  const exp2_table table = load_exp2_table();
   const __m512d mean = _mm512_loadu_pd(means);
   const __m512d scale = _mm512_loadu_pd(scales);
-  __m512d sum[R], square[R];
-  for (int r = 0; r < R; ++r) sum[r] = square[r] = _mm512_setzero_pd();
-  std::size_t n = 0;
-  for (; n + R <= count; n += R) {
-    flat_lanes_step<accuracy, R>(mu + n, mean, scale, table, sum, square);
+  if (flat_clamp_unneeded(samples, mean, scale)) {
+    flat_lanes_loop<accuracy, false>(mu, count, mean, scale, sums, squares);
+  } else {
+    flat_lanes_loop<accuracy, true>(mu, count, mean, scale, sums, squares);
   }
-  for (; n < count; ++n) flat_lanes_step<accuracy, 1>(mu + n, mean, scale, table, sum, square);
-  _mm512_storeu_pd(sums,
-                   _mm512_add_pd(_mm512_add_pd(sum[0], sum[1]), _mm512_add_pd(sum[2], sum[3])));
-  _mm512_storeu_pd(squares, _mm512_add_pd(_mm512_add_pd(square[0], square[1]),
-                                          _mm512_add_pd(square[2], square[3])));
 }
 
-/// One step of accumulate_bounded_eight: as flat_lanes_step with the exponent u² + d_n,
-/// d_n = excess[n] ≥ 0 the sample's share of the interim prior (clamped at 1021 as a whole).
-template <exp2_accuracy accuracy, int phases>
+/// One step of the interim prior's lanes' loop: as flat_lanes_step with the exponent
+/// u² + d_n, d_n = excess[n] ≥ 0 the sample's share of the interim prior (`clamped`: at
+/// 1021 as a whole).
+template <exp2_accuracy accuracy, bool clamped, int phases>
 ISMC_AVX512_TARGET __attribute__((always_inline)) inline void lanes_step_with_excess(
     const double* x, const double* excess, __m512d mean, __m512d scale, const exp2_table& table,
     __m512d* sum, __m512d* square) {
   const __m512d shifter = _mm512_set1_pd(sixteenths_shifter);
-  __m512d t[phases], y[phases], f[phases], p[phases];
+  __m512d t[phases], y[phases], rounded[phases], f[phases];
   ISMC_UNROLL for (int r = 0; r < phases; ++r) t[r] = _mm512_sub_pd(_mm512_set1_pd(x[r]), mean);
   ISMC_UNROLL for (int r = 0; r < phases; ++r) t[r] = _mm512_mul_pd(t[r], scale);
   ISMC_UNROLL for (int r = 0; r < phases; ++r) t[r] =
       _mm512_fmadd_pd(t[r], t[r], _mm512_set1_pd(excess[r]));
-  ISMC_UNROLL for (int r = 0; r < phases; ++r) t[r] =
-      _mm512_maskz_min_pd(all, t[r], _mm512_set1_pd(1021.0));
+  if constexpr (clamped) {
+    ISMC_UNROLL for (int r = 0; r < phases; ++r) t[r] =
+        _mm512_maskz_min_pd(all, t[r], _mm512_set1_pd(1021.0));
+  }
   ISMC_UNROLL for (int r = 0; r < phases; ++r) y[r] = _mm512_sub_pd(shifter, t[r]);
-  ISMC_UNROLL for (int r = 0; r < phases; ++r) f[r] = _mm512_sub_pd(y[r], shifter);
+  ISMC_UNROLL for (int r = 0; r < phases; ++r) rounded[r] = _mm512_sub_pd(y[r], shifter);
   // f = −t − k/16 = −(t + k/16), exact.
   ISMC_UNROLL for (int r = 0; r < phases; ++r) f[r] =
-      _mm512_fnmsub_pd(t[r], _mm512_set1_pd(1.0), f[r]);
-  ISMC_UNROLL for (int r = 0; r < phases; ++r) p[r] = exp2_small<accuracy>(f[r]);
-  ISMC_UNROLL for (int r = 0; r < phases; ++r) add_term(y[r], p[r], table, &sum[r], &square[r]);
+      _mm512_fnmsub_pd(t[r], _mm512_set1_pd(1.0), rounded[r]);
+  ISMC_UNROLL for (int r = 0; r < phases; ++r) f[r] = exp2_small<accuracy>(f[r]);
+  ISMC_UNROLL for (int r = 0; r < phases; ++r)
+      add_term(y[r], rounded[r], f[r], table, &sum[r], &square[r]);
 }
 
-/// accumulate_flat_bounded_eight for any interim prior: e_{n,l} = 2^−(u² + excess[n]), where
-/// excess[n] = (ln p0_n − min ln p0)·log₂e ≥ 0, so that the shift log_norm_l − min ln p0
-/// bounds every ln w and e ∈ (0, 1]. The same order of additions.
-template <exp2_accuracy accuracy = exp2_accuracy::full>
-ISMC_AVX512_TARGET inline void accumulate_bounded_eight(const double* mu, const double* excess,
-                                                        std::size_t count, const double* means,
-                                                        const double* scales, double* sums,
-                                                        double* squares) {
+template <exp2_accuracy accuracy, bool clamped>
+ISMC_AVX512_TARGET inline void lanes_loop_with_excess(const double* mu, const double* excess,
+                                                      std::size_t count, __m512d mean,
+                                                      __m512d scale, double* sums,
+                                                      double* squares) {
   constexpr int R = 4;
   const exp2_table table = load_exp2_table();
-  const __m512d mean = _mm512_loadu_pd(means);
-  const __m512d scale = _mm512_loadu_pd(scales);
   __m512d sum[R], square[R];
   for (int r = 0; r < R; ++r) sum[r] = square[r] = _mm512_setzero_pd();
   std::size_t n = 0;
   for (; n + R <= count; n += R) {
-    lanes_step_with_excess<accuracy, R>(mu + n, excess + n, mean, scale, table, sum, square);
+    lanes_step_with_excess<accuracy, clamped, R>(mu + n, excess + n, mean, scale, table, sum,
+                                                 square);
   }
   for (; n < count; ++n) {
-    lanes_step_with_excess<accuracy, 1>(mu + n, excess + n, mean, scale, table, sum, square);
+    lanes_step_with_excess<accuracy, clamped, 1>(mu + n, excess + n, mean, scale, table, sum,
+                                                 square);
   }
-  _mm512_storeu_pd(sums,
-                   _mm512_add_pd(_mm512_add_pd(sum[0], sum[1]), _mm512_add_pd(sum[2], sum[3])));
-  _mm512_storeu_pd(squares, _mm512_add_pd(_mm512_add_pd(square[0], square[1]),
-                                          _mm512_add_pd(square[2], square[3])));
+  store_phases(sum, square, sums, squares);
+}
+
+/// accumulate_flat_bounded_eight for any interim prior: e_{n,l} = 2^−(u² + excess[n]), where
+/// excess[n] = (ln p0_n − min ln p0)·log₂e ≥ 0, so that the shift log_norm_l − min ln p0
+/// bounds every ln w and e ∈ (0, 1]. `samples` holds the range of mu[0 … count) and
+/// `largest_excess` ≥ every excess[n]. The same order of additions.
+template <exp2_accuracy accuracy = exp2_accuracy::full>
+ISMC_AVX512_TARGET inline void accumulate_bounded_eight(const double* mu, const double* excess,
+                                                        std::size_t count, value_range samples,
+                                                        double largest_excess, const double* means,
+                                                        const double* scales, double* sums,
+                                                        double* squares) {
+  const __m512d mean = _mm512_loadu_pd(means);
+  const __m512d scale = _mm512_loadu_pd(scales);
+  if (clamp_with_excess_unneeded(samples, largest_excess, mean, scale)) {
+    lanes_loop_with_excess<accuracy, false>(mu, excess, count, mean, scale, sums, squares);
+  } else {
+    lanes_loop_with_excess<accuracy, true>(mu, excess, count, mean, scale, sums, squares);
+  }
 }
 
 /// Replaces values[0 … padded) (padded a multiple of 16) by e^−(shift − value): the scaled

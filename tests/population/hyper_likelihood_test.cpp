@@ -171,7 +171,8 @@ __attribute__((target("avx512f,avx512dq,fma"))) detail::log_weight_accumulator a
   }
   means[3] = theta.mean;
   scales[3] = theta.log2_scale;
-  detail::avx512::accumulate_flat_bounded_eight(mu, count, means, scales, sums, squares);
+  detail::avx512::accumulate_flat_bounded_eight(mu, count, detail::avx512::range_of(mu, count),
+                                                means, scales, sums, squares);
   detail::log_weight_accumulator result;
   result.max = theta.log_norm;
   result.sum_exp = sums[3];
@@ -258,6 +259,135 @@ TEST(PopulationMath, Avx512MixedExpMinusIsWithinItsStatedBound) {
   }
   EXPECT_LE(worst, detail::avx512::mixed_term_relative_error);
   EXPECT_GT(worst, 1e-10);
+}
+
+__attribute__((target("avx512f,avx512dq,fma"))) detail::avx512::value_range avx512_range(
+    const double* values, std::size_t count) {
+  return detail::avx512::range_of(values, count);
+}
+
+// range_of against std::minmax_element for every count up to 100 (every tail), with the
+// extremes anywhere and in the last, odd element.
+TEST(PopulationMath, Avx512RangeOfFindsTheExtremes) {
+  if (!detail::avx512::available()) GTEST_SKIP() << "this CPU has no AVX-512F and DQ";
+  std::mt19937_64 engine(21);
+  std::normal_distribution<double> normal(0.5, 3.0);
+  std::vector<double> values(100);
+  for (double& value : values) value = normal(engine);
+  for (std::size_t count = 1; count <= values.size(); ++count) {
+    std::vector<double> last_highest(values.begin(), values.begin() + count), last_lowest;
+    last_lowest = last_highest;
+    last_highest.back() = 1e3;
+    last_lowest.back() = -1e3;
+    for (const std::vector<double>* data : {&values, &last_highest, &last_lowest}) {
+      const auto extremes = std::minmax_element(data->begin(), data->begin() + count);
+      const detail::avx512::value_range range = avx512_range(data->data(), count);
+      EXPECT_EQ(range.lowest, *extremes.first) << "count " << count;
+      EXPECT_EQ(range.highest, *extremes.second) << "count " << count;
+    }
+  }
+}
+
+// The eight-lane loops given the range of the samples (or, for the interim prior, the
+// largest excess) they may assume: lanes' sums then squares.
+struct lane_sums {
+  double sums[8];
+  double squares[8];
+};
+__attribute__((target("avx512f,avx512dq,fma"))) lane_sums avx512_flat_lanes(
+    const std::vector<double>& mu, detail::avx512::value_range range, const double* means,
+    const double* scales) {
+  lane_sums out;
+  detail::avx512::accumulate_flat_bounded_eight(mu.data(), mu.size(), range, means, scales,
+                                                out.sums, out.squares);
+  return out;
+}
+__attribute__((target("avx512f,avx512dq,fma"))) lane_sums avx512_lanes_with_excess(
+    const std::vector<double>& mu, const std::vector<double>& excess,
+    detail::avx512::value_range range, double largest_excess, const double* means,
+    const double* scales) {
+  lane_sums out;
+  detail::avx512::accumulate_bounded_eight(mu.data(), excess.data(), mu.size(), range,
+                                           largest_excess, means, scales, out.sums, out.squares);
+  return out;
+}
+__attribute__((target("avx512f,avx512dq,fma"))) bool avx512_flat_clamp_unneeded(
+    detail::avx512::value_range range, const double* means, const double* scales) {
+  return detail::avx512::flat_clamp_unneeded(range, _mm512_loadu_pd(means),
+                                             _mm512_loadu_pd(scales));
+}
+__attribute__((target("avx512f,avx512dq,fma"))) bool avx512_clamp_with_excess_unneeded(
+    detail::avx512::value_range range, double largest_excess, const double* means,
+    const double* scales) {
+  return detail::avx512::clamp_with_excess_unneeded(range, largest_excess, _mm512_loadu_pd(means),
+                                                    _mm512_loadu_pd(scales));
+}
+
+bool same_bits(const lane_sums& a, const lane_sums& b) {
+  return std::memcmp(&a, &b, sizeof a) == 0;
+}
+
+// The loops leave out their clamp only where it changes nothing: their sums with the
+// samples' own range are, bit for bit, those of the clamped loop (forced by a range as wide
+// as the doubles), on samples near every lane's θ (no clamp) and on samples just beyond
+// the clamp in one lane (the clamp runs: that lane's sums are the floor's, 2^−1017.6 a term,
+// where the unclamped loop would give 2^−a² < 2^−1024).
+TEST(PopulationMath, Avx512LoopsLeaveOutTheClampOnlyWhereItChangesNothing) {
+  if (!detail::avx512::available()) GTEST_SKIP() << "this CPU has no AVX-512F and DQ";
+  constexpr double largest = 1.7976931348623157e308;
+  const detail::avx512::value_range everything{-largest, largest};
+  double means[8], scales[8];
+  for (int l = 0; l < 8; ++l) {
+    means[l] = 0.25 * l;
+    scales[l] = 0.5 + 0.1 * l;
+  }
+  std::mt19937_64 engine(31);
+  std::normal_distribution<double> normal(0.3, 1.5);
+  std::vector<double> near(1003), excess(near.size());
+  for (double& value : near) value = normal(engine);
+  std::uniform_real_distribution<double> share(0.0, 3.0);
+  for (double& value : excess) value = share(engine);
+  const detail::avx512::value_range near_range = avx512_range(near.data(), near.size());
+  ASSERT_TRUE(avx512_flat_clamp_unneeded(near_range, means, scales));
+  EXPECT_FALSE(avx512_flat_clamp_unneeded(everything, means, scales));
+  EXPECT_TRUE(same_bits(avx512_flat_lanes(near, near_range, means, scales),
+                        avx512_flat_lanes(near, everything, means, scales)));
+  ASSERT_TRUE(avx512_clamp_with_excess_unneeded(near_range, 3.0, means, scales));
+  EXPECT_TRUE(
+      same_bits(avx512_lanes_with_excess(near, excess, near_range, 3.0, means, scales),
+                avx512_lanes_with_excess(near, excess, near_range, largest, means, scales)));
+
+  // Every lane at θ_μ = 0, scale 1; every sample at |u| ∈ (31.9, 33].
+  const double zero[8] = {}, one[8] = {1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0};
+  std::vector<double> far(near.size());
+  for (std::size_t n = 0; n < far.size(); ++n) {
+    far[n] = (n % 2 == 0 ? 1.0 : -1.0) * (31.95 + static_cast<double>(n) / 1000.0);
+  }
+  const detail::avx512::value_range far_range = avx512_range(far.data(), far.size());
+  EXPECT_FALSE(avx512_flat_clamp_unneeded(far_range, zero, one));
+  const lane_sums far_sums = avx512_flat_lanes(far, far_range, zero, one);
+  EXPECT_TRUE(same_bits(far_sums, avx512_flat_lanes(far, everything, zero, one)));
+  EXPECT_GE(far_sums.sums[0], static_cast<double>(far.size()) * 0x1p-1018);
+  // At |u| = 31.9 exactly the clamp changes nothing: left out.
+  EXPECT_TRUE(avx512_flat_clamp_unneeded({-31.9, 31.9}, zero, one));
+  EXPECT_FALSE(avx512_flat_clamp_unneeded({-31.9, 31.900000000000002}, zero, one));
+  EXPECT_FALSE(avx512_flat_clamp_unneeded({-31.900000000000002, 31.9}, zero, one));
+  // With the interim prior: u² + d ≤ 1021 decides (here |u| < 1 in every lane: d ≤ 1020).
+  for (int l = 0; l < 8; ++l) {
+    means[l] = 0.0;
+    scales[l] = 1.0 / 33.0;
+  }
+  EXPECT_TRUE(avx512_clamp_with_excess_unneeded(far_range, 1019.9, means, scales));
+  EXPECT_FALSE(avx512_clamp_with_excess_unneeded(far_range, 1020.5, means, scales));
+  std::vector<double> large_excess(far.size());
+  for (std::size_t n = 0; n < far.size(); ++n) {
+    large_excess[n] = 1000.0 + 30.0 * static_cast<double>(n) / static_cast<double>(far.size());
+  }
+  const lane_sums with_excess =
+      avx512_lanes_with_excess(far, large_excess, far_range, 1030.0, means, scales);
+  EXPECT_TRUE(same_bits(
+      with_excess, avx512_lanes_with_excess(far, large_excess, everything, 1030.0, means, scales)));
+  EXPECT_GE(with_excess.sums[0], 0x1p-1021);
 }
 #endif
 
