@@ -138,20 +138,17 @@ BENCHMARK(BM_HyperLikelihoodCpu)
     ->Args({1000, 100, 64, 1})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
-BENCHMARK(BM_HyperLikelihoodCpuMixed)
-    ->ArgNames({"objects", "samples", "thetas", "threads"})
-    ->Args({100, 400, 8, 0})
-    ->Args({1000, 4000, 64, 0})
-    ->Args({1000, 4000, 64, 1})
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
-BENCHMARK(BM_HyperLikelihoodCpuInterimPrior)
-    ->ArgNames({"objects", "samples", "thetas", "threads"})
-    ->Args({100, 400, 8, 0})
-    ->Args({1000, 4000, 64, 0})
-    ->Args({1000, 4000, 64, 1})
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
+// The smoke size and the size on two threads and on one.
+void register_hyper_likelihood_sizes(benchmark::internal::Benchmark* bench) {
+  bench->ArgNames({"objects", "samples", "thetas", "threads"})
+      ->Args({100, 400, 8, 0})
+      ->Args({1000, 4000, 64, 0})
+      ->Args({1000, 4000, 64, 1})
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
+}
+BENCHMARK(BM_HyperLikelihoodCpuMixed)->Apply(register_hyper_likelihood_sizes);
+BENCHMARK(BM_HyperLikelihoodCpuInterimPrior)->Apply(register_hyper_likelihood_sizes);
 
 /// The crossover sweep's sizes (objects, samples, θ per call): 10³ … 10⁸ terms.
 constexpr std::int64_t crossover_sizes[][3] = {{10, 100, 1},     {100, 100, 1},

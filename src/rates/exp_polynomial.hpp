@@ -28,6 +28,19 @@ constexpr double exp_polynomial_highest = 709.0;
 #define ISMC_ALWAYS_INLINE
 #endif
 
+/// p · 2^k, where `shifted` = x·log2(e) + `round_shift` holds k in its low mantissa bits
+/// (the rounding trick of both exponentials below): k's bits moved to the exponent.
+inline ISMC_ALWAYS_INLINE double times_power_of_two(double p, double shifted, double round_shift) {
+  std::int64_t bits = 0;
+  std::memcpy(&bits, &shifted, sizeof bits);
+  std::int64_t round_bits = 0;
+  std::memcpy(&round_bits, &round_shift, sizeof round_bits);
+  const std::int64_t scale_bits = (bits - round_bits + 1023) << 52;
+  double scale = 0.0;
+  std::memcpy(&scale, &scale_bits, sizeof scale);
+  return p * scale;
+}
+
 /// e^x for x in [exp_polynomial_lowest, exp_polynomial_highest]; see the file comment.
 /// Always inlined, so that it vectorizes inside the caller's loop whatever its target.
 inline ISMC_ALWAYS_INLINE double exp_polynomial(double x) {
@@ -53,15 +66,7 @@ inline ISMC_ALWAYS_INLINE double exp_polynomial(double x) {
   p = p * r + 0.5;
   p = p * r + 1.0;
   p = p * r + 1.0;
-  // 2^k: k's bits sit in the low mantissa bits of `shifted`; move them to the exponent.
-  std::int64_t bits = 0;
-  std::memcpy(&bits, &shifted, sizeof bits);
-  std::int64_t round_bits = 0;
-  std::memcpy(&round_bits, &round_shift, sizeof round_bits);
-  const std::int64_t scale_bits = (bits - round_bits + 1023) << 52;
-  double scale = 0.0;
-  std::memcpy(&scale, &scale_bits, sizeof scale);
-  return p * scale;
+  return times_power_of_two(p, shifted, round_shift);
 }
 
 /// `exp_polynomial` with every multiply-add an explicit `std::fma` (one rounding each, so
@@ -90,14 +95,7 @@ inline ISMC_ALWAYS_INLINE double exp_polynomial_fma(double x) {
   p = std::fma(p, r, 0.5);
   p = std::fma(p, r, 1.0);
   p = std::fma(p, r, 1.0);
-  std::int64_t bits = 0;
-  std::memcpy(&bits, &shifted, sizeof bits);
-  std::int64_t round_bits = 0;
-  std::memcpy(&round_bits, &round_shift, sizeof round_bits);
-  const std::int64_t scale_bits = (bits - round_bits + 1023) << 52;
-  double scale = 0.0;
-  std::memcpy(&scale, &scale_bits, sizeof scale);
-  return p * scale;
+  return times_power_of_two(p, shifted, round_shift);
 }
 
 }  // namespace ismc::detail
