@@ -8,37 +8,14 @@
 # Usage: faults.sh ISMC
 set -u
 ismc=$1
+# shellcheck source=tests/cli/study_dir/checks.sh
+source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-failures=0
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
-same() {  # same REFERENCE FILE WHAT
-  if cmp -s "$1" "$2"; then echo "ok: $3"; else fail "$3: $2 differs from $1"; fi
-}
 
 # 2001 targets in 21 chunks, without common random numbers (each target its own stream).
-cat > plain.toml <<'TOML'
-[model]
-dim = 1
-[test]
-kind = "one_sided"
-critical = 1.96
-[grid]
-lower = [-3.0]
-upper = [3.0]
-points = [2001]
-[run]
-method = "plain"
-seed = 7
-common_random_numbers = false
-chunk_targets = 100
-[plain]
-sims = 2000
-TOML
+write_plain_study plain.toml 2001 7 100 2000
 # 301 targets in 8 chunks, importance sampling (pilot, clusters, weights in the log).
 cat > importance.toml <<'TOML'
 [model]
@@ -156,8 +133,4 @@ done
   > /dev/null 2>&1 || fail "importance: merge with a --pilot shard"
 same importance.ref.csv importance.pmerged/rates.csv "importance: a shard with --pilot, merged"
 
-if [ $failures -ne 0 ]; then
-  echo "$failures failures"
-  exit 1
-fi
-echo "all study directory fault cases passed"
+finish "all study directory fault cases passed"

@@ -6,36 +6,13 @@
 set -u
 ismc=$1
 mpiexec=$2
+# shellcheck source=tests/cli/study_dir/checks.sh
+source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-failures=0
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
-same() {
-  if cmp -s "$1" "$2"; then echo "ok: $3"; else fail "$3: $2 differs from $1"; fi
-}
 
-cat > plain.toml <<'TOML'
-[model]
-dim = 1
-[test]
-kind = "one_sided"
-critical = 1.96
-[grid]
-lower = [-3.0]
-upper = [3.0]
-points = [1001]
-[run]
-method = "plain"
-seed = 3
-common_random_numbers = false
-chunk_targets = 50
-[plain]
-sims = 1000
-TOML
+write_plain_study plain.toml 1001 3 50 1000
 cat > importance.toml <<'TOML'
 [model]
 dim = 2
@@ -106,8 +83,4 @@ code=$?
 [ $code -eq 2 ] || fail "a directory holding a study under MPI: exit $code, expected 2"
 grep -q "continue it with --resume" err.txt || fail "a directory holding a study: message"
 
-if [ $failures -ne 0 ]; then
-  echo "$failures failures"
-  exit 1
-fi
-echo "all MPI cases passed"
+finish "all MPI cases passed"
